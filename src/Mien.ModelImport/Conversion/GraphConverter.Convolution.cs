@@ -1,0 +1,327 @@
+using Mien.ModelImport.Tfjs;
+using static Mien.ModelImport.Onnx.OnnxGraphBuilder;
+
+namespace Mien.ModelImport.Conversion;
+
+/// <summary>Convolutions, pools, padding and resizing: the ops that run in NCHW.</summary>
+internal sealed partial class GraphConverter
+{
+    private void RegisterConvolution()
+    {
+        _mappers["Conv2D"] = n => MapConv(n, depthwise: false, fused: false);
+        _mappers["_FusedConv2D"] = n => MapConv(n, depthwise: false, fused: true);
+        _mappers["DepthwiseConv2dNative"] = n => MapConv(n, depthwise: true, fused: false);
+        _mappers["DepthwiseConv2D"] = n => MapConv(n, depthwise: true, fused: false);
+        _mappers["FusedDepthwiseConv2dNative"] = n => MapConv(n, depthwise: true, fused: true);
+        _mappers["MaxPool"] = n => MapPool(n, "MaxPool");
+        _mappers["AvgPool"] = n => MapPool(n, "AveragePool");
+        _mappers["Pad"] = MapPad;
+        _mappers["PadV2"] = MapPad;
+        _mappers["MirrorPad"] = MapPad;
+        _mappers["ResizeBilinear"] = n => MapResize(n, "linear");
+        _mappers["ResizeNearestNeighbor"] = n => MapResize(n, "nearest");
+    }
+
+    private void RequireNhwc(TfNode node)
+    {
+        var format = node.GetString("data_format") ?? "NHWC";
+        if (format != "NHWC")
+        {
+            throw Error($"data_format {format} is not supported (only NHWC, which TF.js emits)");
+        }
+    }
+
+    /// <summary>Spatial (height, width) pair from a 4-element NHWC attribute list.</summary>
+    private (long H, long W) Spatial(TfNode node, string attr, long fallback)
+    {
+        var v = node.GetInts(attr);
+        if (v.Length == 0)
+        {
+            return (fallback, fallback);
+        }
+
+        if (v.Length != 4 || v[0] != 1 || v[3] != 1)
+        {
+            throw Error($"attribute {attr} = [{string.Join(',', v)}] must be [1,h,w,1]");
+        }
+
+        return (v[1], v[2]);
+    }
+
+    /// <summary>
+    /// ONNX pads [top, left, bottom, right] for TF padding modes. TF's SAME puts the odd pixel at the
+    /// end, which is ONNX's SAME_UPPER; explicit pads are emitted when sizes are static so the graph
+    /// does not depend on auto_pad handling.
+    /// </summary>
+    private (long[]? Pads, string? AutoPad, int OutH, int OutW) Padding(TfNode node, int[]? inShape, long kh, long kw, long sh, long sw, long dh, long dw)
+    {
+        var mode = node.GetString("padding") ?? "VALID";
+        var inH = inShape is { Length: 4 } ? inShape[1] : -1;
+        var inW = inShape is { Length: 4 } ? inShape[2] : -1;
+        var ekh = ((kh - 1) * dh) + 1;
+        var ekw = ((kw - 1) * dw) + 1;
+        switch (mode)
+        {
+            case "VALID":
+                return ([0, 0, 0, 0], null,
+                    inH < 0 ? -1 : checked((int)(((inH - ekh) / sh) + 1)),
+                    inW < 0 ? -1 : checked((int)(((inW - ekw) / sw) + 1)));
+            case "SAME":
+            {
+                if (inH < 0 || inW < 0)
+                {
+                    return (null, "SAME_UPPER", -1, -1);
+                }
+
+                var outH = (inH + sh - 1) / sh;
+                var outW = (inW + sw - 1) / sw;
+                var padH = Math.Max(((outH - 1) * sh) + ekh - inH, 0);
+                var padW = Math.Max(((outW - 1) * sw) + ekw - inW, 0);
+                return ([padH / 2, padW / 2, padH - (padH / 2), padW - (padW / 2)], null, (int)outH, (int)outW);
+            }
+
+            case "EXPLICIT":
+            {
+                var p = node.GetInts("explicit_paddings");
+                if (p.Length != 8)
+                {
+                    throw Error("EXPLICIT padding needs 8 explicit_paddings values");
+                }
+
+                long top = p[2], bottom = p[3], left = p[4], right = p[5];
+                return ([top, left, bottom, right], null,
+                    inH < 0 ? -1 : checked((int)(((inH + top + bottom - ekh) / sh) + 1)),
+                    inW < 0 ? -1 : checked((int)(((inW + left + right - ekw) / sw) + 1)));
+            }
+
+            default:
+                throw Error($"padding mode '{mode}' is not supported");
+        }
+    }
+
+    private void MapConv(TfNode node, bool depthwise, bool fused)
+    {
+        RequireNhwc(node);
+        var x = In(node, 0);
+        var filter = ConstIn(node, 1, "filter");
+        if (filter.Shape.Length != 4 || filter.DType != TfDataType.Float32)
+        {
+            throw Error($"filter must be a 4-D float tensor, got {ShapeText(filter.Shape)}");
+        }
+
+        var (sh, sw) = Spatial(node, "strides", 1);
+        var (dh, dw) = Spatial(node, "dilations", 1);
+        int kh = filter.Shape[0], kw = filter.Shape[1], inC = filter.Shape[2], last = filter.Shape[3];
+        if (x.Shape is { Length: 4 } && x.Shape[3] >= 0 && x.Shape[3] != inC)
+        {
+            throw Error($"input has {x.Shape[3]} channels but the filter expects {inC}");
+        }
+
+        ConstTensor weight;
+        int outC;
+        long group;
+        if (depthwise)
+        {
+            // TF [kh,kw,in,mult] -> ONNX [in*mult,1,kh,kw]: output channel c*mult+m is group c's filter m.
+            outC = inC * last;
+            weight = filter.Transpose([2, 3, 0, 1]).Reshape([outC, 1, kh, kw]);
+            group = inC;
+        }
+        else
+        {
+            // TF [kh,kw,in,out] -> ONNX [out,in,kh,kw].
+            outC = last;
+            weight = filter.Transpose([3, 2, 0, 1]);
+            group = 1;
+        }
+
+        var (pads, autoPad, outH, outW) = Padding(node, x.Shape, kh, kw, sh, sw, dh, dw);
+        var inputs = new List<string> { Nchw(x), _b.AddInitializer(NodeName(node.Inputs[1]) + "_oihw", weight) };
+        var fusedOps = fused ? node.GetStrings("fused_ops") : [];
+        var opIndex = 0;
+        if (opIndex < fusedOps.Length && fusedOps[opIndex] == "BiasAdd")
+        {
+            var bias = ConstIn(node, 2, "bias");
+            if (bias.Count != outC)
+            {
+                throw Error($"bias has {bias.Count} values for {outC} output channels");
+            }
+
+            inputs.Add(_b.AddInitializer(NodeName(node.Inputs[2]), bias.Reshape([outC])));
+            opIndex++;
+        }
+
+        var attrs = new List<Onnx.AttributeProto>
+        {
+            Attr("kernel_shape", kh, kw),
+            Attr("strides", sh, sw),
+            Attr("dilations", dh, dw),
+            Attr("group", group),
+        };
+        attrs.Add(pads is not null ? Attr("pads", pads) : Attr("auto_pad", autoPad!));
+        var conv = _b.Add("Conv", node.Name, inputs, [.. attrs]);
+        int[] outShape = [x.Shape?[0] ?? -1, outH, outW, outC];
+        var activated = ApplyFusedActivation(node, conv, fusedOps, opIndex, outC, argIndex: 3);
+        Output(node, activated, TfDataType.Float32, outShape, Layout.Nchw);
+    }
+
+    /// <summary>Applies the activation that follows BiasAdd in a fused op, on an NCHW tensor.</summary>
+    private string ApplyFusedActivation(TfNode node, string x, string[] fusedOps, int opIndex, int channels, int argIndex, bool nchw = true)
+    {
+        if (opIndex >= fusedOps.Length)
+        {
+            return x;
+        }
+
+        if (opIndex != fusedOps.Length - 1)
+        {
+            throw Error($"fused ops [{string.Join(',', fusedOps)}] are not supported");
+        }
+
+        var op = fusedOps[opIndex];
+        switch (op)
+        {
+            case "Relu":
+                return _b.Add("Relu", node.Name + "_relu", [x]);
+            case "Relu6":
+                return _b.Add("Clip", node.Name + "_relu6", [x, _b.FloatScalar("zero", 0f), _b.FloatScalar("six", 6f)]);
+            case "Elu":
+                return _b.Add("Elu", node.Name + "_elu", [x]);
+            case "Sigmoid":
+                return _b.Add("Sigmoid", node.Name + "_sigmoid", [x]);
+            case "Tanh":
+                return _b.Add("Tanh", node.Name + "_tanh", [x]);
+            case "LeakyRelu":
+                return _b.Add("LeakyRelu", node.Name + "_leakyrelu", [x], Attr("alpha", node.GetFloat("leakyrelu_alpha", 0.2f)));
+            case "Prelu":
+            {
+                var alpha = ConstIn(node, argIndex, "prelu alpha");
+                if (alpha.Count != channels)
+                {
+                    throw Error($"prelu alpha has {alpha.Count} values for {channels} channels");
+                }
+
+                int[] slopeShape = nchw ? [channels, 1, 1] : [channels];
+                var slope = _b.AddInitializer(NodeName(node.Inputs[argIndex]), alpha.Reshape(slopeShape));
+                return _b.Add("PRelu", node.Name + "_prelu", [x, slope]);
+            }
+
+            default:
+                throw Error($"fused activation '{op}' is not supported");
+        }
+    }
+
+    private void MapPool(TfNode node, string onnxOp)
+    {
+        RequireNhwc(node);
+        var x = In(node, 0);
+        var (kh, kw) = Spatial(node, "ksize", 1);
+        var (sh, sw) = Spatial(node, "strides", 1);
+        var (pads, autoPad, outH, outW) = Padding(node, x.Shape, kh, kw, sh, sw, 1, 1);
+        var attrs = new List<Onnx.AttributeProto> { Attr("kernel_shape", kh, kw), Attr("strides", sh, sw) };
+        attrs.Add(pads is not null ? Attr("pads", pads) : Attr("auto_pad", autoPad!));
+        if (onnxOp == "AveragePool")
+        {
+            // TF averages over the valid (unpadded) window.
+            attrs.Add(Attr("count_include_pad", 0L));
+        }
+
+        var pooled = _b.Add(onnxOp, node.Name, [Nchw(x)], [.. attrs]);
+        Output(node, pooled, x.DType, [x.Shape?[0] ?? -1, outH, outW, x.Shape?[3] ?? -1], Layout.Nchw);
+    }
+
+    private void MapPad(TfNode node)
+    {
+        var x = In(node, 0);
+        var paddings = ConstIn(node, 1, "paddings").ToInt64Array();
+        var rank = paddings.Length / 2;
+        if (x.Rank >= 0 && x.Rank != rank)
+        {
+            throw Error($"paddings are for rank {rank} but the input has rank {x.Rank}");
+        }
+
+        var mode = "constant";
+        if (node.Op == "MirrorPad")
+        {
+            mode = (node.GetString("mode") ?? "REFLECT") switch
+            {
+                "REFLECT" => "reflect",
+                var m => throw Error($"MirrorPad mode {m} has no ONNX equivalent"),
+            };
+        }
+
+        var nchw = x.Layout == Layout.Nchw && rank == 4;
+        var pads = new long[2 * rank];
+        for (var i = 0; i < rank; i++)
+        {
+            var src = nchw ? ToNchw[i] : i;
+            pads[i] = paddings[2 * src];
+            pads[rank + i] = paddings[(2 * src) + 1];
+        }
+
+        var inputs = new List<string> { nchw ? Nchw(x) : Native(x), _b.Int64s(node.Name + "_pads", pads) };
+        if (node.Op == "PadV2")
+        {
+            inputs.Add(ConstName(node, 2));
+        }
+
+        var padded = _b.Add("Pad", node.Name, inputs, Attr("mode", mode));
+        int[]? shape = null;
+        if (x.Shape is not null)
+        {
+            shape = new int[rank];
+            for (var i = 0; i < rank; i++)
+            {
+                shape[i] = x.Shape[i] < 0 ? -1 : checked((int)(x.Shape[i] + paddings[2 * i] + paddings[(2 * i) + 1]));
+            }
+        }
+
+        Output(node, padded, x.DType, shape, nchw ? Layout.Nchw : Layout.Native);
+    }
+
+    private void MapResize(TfNode node, string mode)
+    {
+        var x = In(node, 0);
+        var size = ConstIn(node, 1, "size").ToInt64Array();
+        if (size.Length != 2 || x.Shape is not { Length: 4 })
+        {
+            throw Error("resize needs a 4-D input and a [height,width] size");
+        }
+
+        var alignCorners = node.GetBool("align_corners", false);
+        var halfPixel = node.GetBool("half_pixel_centers", false);
+        // TF's three sampling grids map onto ONNX coordinate transformation modes one to one
+        // (for nearest with half-pixel centres TF rounds like ONNX's tf_half_pixel_for_nn).
+        var transform = alignCorners ? "align_corners"
+            : halfPixel ? (mode == "nearest" ? "tf_half_pixel_for_nn" : "half_pixel")
+            : "asymmetric";
+        var attrs = new List<Onnx.AttributeProto>
+        {
+            Attr("mode", mode),
+            Attr("coordinate_transformation_mode", transform),
+        };
+        if (mode == "nearest")
+        {
+            attrs.Add(Attr("nearest_mode", alignCorners ? "round_prefer_ceil" : "floor"));
+        }
+
+        string[] inputs;
+        if (x.Shape[0] > 0 && x.Shape[3] > 0)
+        {
+            inputs = [Nchw(x), "", "", _b.Int64s(node.Name + "_sizes", x.Shape[0], x.Shape[3], size[0], size[1])];
+        }
+        else
+        {
+            if (x.Shape[1] <= 0 || x.Shape[2] <= 0)
+            {
+                throw Error("resize of an input with unknown height/width is not supported");
+            }
+
+            var scales = ConstTensor.Float([4], [1f, 1f, (float)size[0] / x.Shape[1], (float)size[1] / x.Shape[2]]);
+            inputs = [Nchw(x), "", _b.AddInitializer(node.Name + "_scales", scales)];
+        }
+
+        var resized = _b.Add("Resize", node.Name, inputs, [.. attrs]);
+        Output(node, resized, x.DType, [x.Shape[0], (int)size[0], (int)size[1], x.Shape[3]], Layout.Nchw);
+    }
+}

@@ -49,6 +49,10 @@ internal static class CommandRunner
         {
             return Fail(e.Message, ExitCodes.Model);
         }
+        catch (Mien.Media.MediaException e)
+        {
+            return Fail(e.Message, ExitCodes.BadInput);
+        }
         catch (InputException e)
         {
             return Fail(e.Message, ExitCodes.BadInput);

@@ -201,14 +201,47 @@ internal sealed partial class GraphConverter
                     throw Error($"prelu alpha has {alpha.Count} values for {channels} channels");
                 }
 
-                int[] slopeShape = nchw ? [channels, 1, 1] : [channels];
-                var slope = _b.AddInitializer(NodeName(node.Inputs[argIndex]), alpha.Reshape(slopeShape));
-                return _b.Add("PRelu", node.Name + "_prelu", [x, slope]);
+                return EmitPrelu(node.Name + "_prelu", x, alpha, channels, nchw);
             }
 
             default:
                 throw Error($"fused activation '{op}' is not supported");
         }
+    }
+
+    /// <summary>
+    /// PReLU with per-channel slopes. ORT's PRelu kernel is not part of its blocked NCHWc layout, so on an
+    /// NCHW value it costs a slow broadcast pass plus two layout reorders per layer (60% of facemesh's time).
+    /// Instead: Relu(y) + DepthwiseConv1x1[-alpha](Relu(DepthwiseConv1x1[-1](y))). Every step stays NCHWc,
+    /// and the result is bit-exact: for y &gt; 0 it is y + (-0); for y &lt; 0 it is 0 + (-alpha)(-y) = alpha·y
+    /// (sign flips are exact, and one multiply rounds exactly as TF's alpha·y).
+    /// </summary>
+    private string EmitPrelu(string hint, string x, ConstTensor alpha, int channels, bool nchw)
+    {
+        if (alpha.Count == 1)
+        {
+            return _b.Add("LeakyRelu", hint, [x], Attr("alpha", alpha.Floats![0]));
+        }
+
+        if (alpha.Count != channels || channels <= 0)
+        {
+            throw Error($"prelu alpha has {alpha.Count} values for {channels} channels");
+        }
+
+        if (!nchw)
+        {
+            return _b.Add("PRelu", hint, [x, _b.AddInitializer(hint + "_alpha", alpha.Reshape([channels]))]);
+        }
+
+        var minusOne = new float[channels];
+        Array.Fill(minusOne, -1f);
+        var negAlpha = Array.ConvertAll(alpha.Floats!, a => -a);
+        var depthwise = new[] { Attr("group", (long)channels), Attr("kernel_shape", 1L, 1L) };
+        var positive = _b.Add("Relu", hint + "_pos", [x]);
+        var flipped = _b.Add("Conv", hint + "_flip", [x, _b.AddInitializer(hint + "_minus1", ConstTensor.Float([channels, 1, 1, 1], minusOne))], depthwise);
+        var magnitude = _b.Add("Relu", hint + "_negmag", [flipped]);
+        var negative = _b.Add("Conv", hint + "_neg", [magnitude, _b.AddInitializer(hint + "_negalpha", ConstTensor.Float([channels, 1, 1, 1], negAlpha))], depthwise);
+        return _b.Add("Add", hint, [positive, negative]);
     }
 
     private void MapPool(TfNode node, string onnxOp)

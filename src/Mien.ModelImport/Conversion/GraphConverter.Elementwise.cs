@@ -46,7 +46,7 @@ internal sealed partial class GraphConverter
         Binary("Maximum", "Max");
         Binary("Minimum", "Min");
         Binary("Pow", "Pow");
-        Binary("Prelu", "PRelu");
+        _mappers["Prelu"] = MapPrelu;
         Binary("Equal", "Equal", TfDataType.Bool);
         Binary("Greater", "Greater", TfDataType.Bool);
         Binary("GreaterEqual", "GreaterOrEqual", TfDataType.Bool);
@@ -73,6 +73,28 @@ internal sealed partial class GraphConverter
             return b.Add("Cast", n.Name, [q], Attr("to", (long)In(n, 0).DType.OnnxElementType()));
         });
         _mappers["AddN"] = MapAddN;
+    }
+
+    private void MapPrelu(TfNode node)
+    {
+        var x = In(node, 0);
+        var alpha = In(node, 1);
+        if (alpha.Constant is null || x.Rank < 1 || x.Shape![^1] < 0)
+        {
+            BinaryWith(node, null, (b, xs, ys) => b.Add("PRelu", node.Name, [xs, ys]));
+            return;
+        }
+
+        var channels = x.Shape[^1];
+        if (alpha.Constant.Count != 1 && alpha.Constant.Count != channels)
+        {
+            BinaryWith(node, null, (b, xs, ys) => b.Add("PRelu", node.Name, [xs, ys]));
+            return;
+        }
+
+        var nchw = x.Layout == Layout.Nchw && x.Constant is null && x.Rank == 4;
+        var result = EmitPrelu(node.Name, nchw ? Nchw(x) : Native(x), alpha.Constant, channels, nchw);
+        Output(node, result, x.DType, x.Shape, nchw ? Layout.Nchw : Layout.Native);
     }
 
     private void Unary(string tfOp, string onnxOp) =>

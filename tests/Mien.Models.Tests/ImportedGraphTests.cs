@@ -1,5 +1,6 @@
 using Mien.ModelImport;
 using Mien.ModelImport.Onnx;
+using Mien.Testing;
 
 namespace Mien.Models.Tests;
 

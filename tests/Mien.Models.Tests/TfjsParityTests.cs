@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Mien.Testing;
 
 namespace Mien.Models.Tests;
 

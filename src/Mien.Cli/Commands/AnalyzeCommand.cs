@@ -6,6 +6,7 @@ using Mien.Expressions;
 using Mien.Faces;
 using Mien.Faces.Detection;
 using Mien.Media;
+using Mien.Media.Samples;
 using Mien.Models;
 using OpenCvSharp;
 
@@ -40,7 +41,7 @@ internal static class AnalyzeCommand
             var given = parse.GetValue(inputs) ?? [];
             if (parse.GetValue(sample) || given.Length == 0)
             {
-                files.AddRange(await Samples.PhotosAsync(store, ct));
+                files.AddRange(await SampleMedia.GroupPhotosAsync(store.Packages, cancellationToken: ct));
             }
 
             files.AddRange(ExpandInputs(given));

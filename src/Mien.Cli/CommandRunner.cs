@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Mien.Models;
 using Mien.Packages;
-using Spectre.Console;
 
 namespace Mien.Cli;
 
@@ -65,7 +64,6 @@ internal static class CommandRunner
 
     private static int Fail(string message, int code)
     {
-        AnsiConsole.Console.Profile.Out.Writer.Flush();
         Console.Error.WriteLine($"mien: {message}");
         return code;
     }

@@ -61,6 +61,11 @@ internal static class AnalyzeCommand
     {
         foreach (var input in inputs)
         {
+            if (input.StartsWith('-') && !File.Exists(input))
+            {
+                throw new ArgumentException($"Unknown option '{input}' (see `mien analyze --help`).");
+            }
+
             if (Directory.Exists(input))
             {
                 var images = Directory.EnumerateFiles(input).Where(f => StillImage.Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList();

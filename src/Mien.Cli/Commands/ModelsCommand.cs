@@ -62,7 +62,10 @@ internal static class ModelsCommand
                     Markup.Escape(m.Purpose));
             }
 
-            AnsiConsole.Write(table);
+            // A console per call: the process console may be redirected between calls (tests, pipes).
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            console.Profile.Width = Math.Max(console.Profile.Width, 160);
+            console.Write(table);
             return ExitCodes.Ok;
         });
         return command;

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Mien.Testing;
+
+namespace Mien.Cli.Tests;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class CliCollection : ICollectionFixture<RealModels>
+{
+    public const string Name = "cli (console is process-wide)";
+}
+
+/// <summary>The `mien` commands run in-process: exit codes, messages and files, with the real models and samples.</summary>
+[Collection(CliCollection.Name)]
+public sealed class CliTests(RealModels models) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mien-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<(int Code, string Out, string Err)> Mien(params string[] args)
+    {
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        using var outWriter = new StringWriter();
+        using var errWriter = new StringWriter();
+        Console.SetOut(outWriter);
+        Console.SetError(errWriter);
+        try
+        {
+            var code = await CommandRunner.InvokeAsync(Program.CreateRoot(), args);
+            return (code, outWriter.ToString(), errWriter.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+
+    [Fact]
+    public async Task Analyze_writes_faces_summary_and_annotated_images_for_real_photos()
+    {
+        var output = Path.Combine(_dir, "out");
+        var (code, stdout, _) = await Mien("analyze", models.GroupPhotos[0], models.GroupPhotos[4], "-o", output, "--offline");
+
+        Assert.Equal(0, code);
+        var lines = File.ReadAllLines(Path.Combine(output, "faces.jsonl"));
+        Assert.Equal(3 + 5, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        var probabilities = first.RootElement.GetProperty("face").GetProperty("probabilities");
+        Assert.Equal(7, probabilities.EnumerateObject().Count());
+        Assert.True(File.Exists(Path.Combine(output, "sample1.annotated.jpg")));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        Assert.Contains("not measurements of what anyone feels", summary.RootElement.GetProperty("note").GetString(), StringComparison.Ordinal);
+        Assert.Contains("sample5.jpg", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_file_among_good_ones_is_reported_and_the_others_still_written()
+    {
+        var empty = Path.Combine(_dir, "empty.jpg");
+        File.WriteAllBytes(empty, []);
+        var output = Path.Combine(_dir, "out");
+
+        var (code, _, stderr) = await Mien("analyze", empty, models.GroupPhotos[0], "-o", output, "--offline");
+
+        Assert.Equal(1, code);
+        Assert.Contains("empty.jpg: file is empty", stderr, StringComparison.Ordinal);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, "faces.jsonl")).Length);
+    }
+
+    [Fact]
+    public async Task Only_unreadable_input_exits_with_the_bad_input_code()
+    {
+        var text = Path.Combine(_dir, "notes.png");
+        File.WriteAllText(text, "not an image");
+
+        var (code, _, stderr) = await Mien("analyze", text, "-o", Path.Combine(_dir, "out"), "--offline");
+
+        Assert.Equal(3, code);
+        Assert.Contains("not a decodable image", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unsupported_file_type_is_named()
+    {
+        var video = Path.Combine(_dir, "clip.xyz");
+        File.WriteAllText(video, "data");
+
+        var (code, _, stderr) = await Mien("analyze", video, "--offline");
+
+        Assert.Equal(3, code);
+        Assert.Contains("clip.xyz", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_option_is_a_usage_error()
+    {
+        var (code, _, stderr) = await Mien("analyze", "--frobnicate");
+        Assert.Equal(2, code);
+        Assert.Contains("--frobnicate", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_detector_option_names_it()
+    {
+        var (code, _, stderr) = await Mien("analyze", models.GroupPhotos[0], "--min-score", "2", "--offline");
+        Assert.Equal(2, code);
+        Assert.Contains("MinScore", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Models_list_and_verify_cover_every_model()
+    {
+        var (listCode, list, _) = await Mien("models", "list");
+        var (verifyCode, verify, _) = await Mien("models", "verify");
+
+        Assert.Equal(0, listCode);
+        Assert.Equal(0, verifyCode);
+        foreach (var id in models.Store.Manifest.Models.Select(m => m.Id))
+        {
+            Assert.Contains(id, list, StringComparison.Ordinal);
+            Assert.Contains($"{id,-18} ok", verify, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Models_path_prints_the_cached_onnx_file()
+    {
+        var (code, stdout, _) = await Mien("models", "path", "emotion");
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(stdout.Trim()), stdout);
+    }
+
+    [Fact]
+    public async Task Unknown_model_id_lists_the_known_ones()
+    {
+        var (code, _, stderr) = await Mien("models", "verify", "emotions");
+        Assert.Equal(2, code);
+        Assert.Contains("Known models", stderr, StringComparison.Ordinal);
+    }
+}

@@ -49,9 +49,10 @@ internal sealed partial class GraphConverter
     }
 
     /// <summary>
-    /// ONNX pads [top, left, bottom, right] for TF padding modes. TF's SAME puts the odd pixel at the
-    /// end, which is ONNX's SAME_UPPER; explicit pads are emitted when sizes are static so the graph
-    /// does not depend on auto_pad handling.
+    /// ONNX pads [top, left, bottom, right] for TF padding modes (TF's SAME puts the odd pixel at the end).
+    /// Pads are static whenever they can be; otherwise the second item is "dynamic" and the caller pads at
+    /// run time (<see cref="PadSameAtRunTime"/>): ONNX's auto_pad SAME_UPPER is not TF's SAME (ORT does
+    /// not clamp a negative total to 0 for pools, and rejects it with dilation).
     /// </summary>
     private (long[]? Pads, string? AutoPad, int OutH, int OutW) Padding(TfNode node, int[]? inShape, long kh, long kw, long sh, long sw, long dh, long dw)
     {
@@ -68,16 +69,16 @@ internal sealed partial class GraphConverter
                     inW < 0 ? -1 : checked((int)(((inW - ekw) / sw) + 1)));
             case "SAME":
             {
-                if (inH < 0 || inW < 0)
+                // Per axis: exact pads when the size is known; when it is not, stride 1 (total k-1) and
+                // kernel 1 (total 0) still have size-independent pads. Only the rest is computed at run time.
+                var (padH, outH) = SamePad(inH, ekh, sh);
+                var (padW, outW) = SamePad(inW, ekw, sw);
+                if (padH >= 0 && padW >= 0)
                 {
-                    return (null, "SAME_UPPER", -1, -1);
+                    return ([padH / 2, padW / 2, padH - (padH / 2), padW - (padW / 2)], null, outH, outW);
                 }
 
-                var outH = (inH + sh - 1) / sh;
-                var outW = (inW + sw - 1) / sw;
-                var padH = Math.Max(((outH - 1) * sh) + ekh - inH, 0);
-                var padW = Math.Max(((outW - 1) * sw) + ekw - inW, 0);
-                return ([padH / 2, padW / 2, padH - (padH / 2), padW - (padW / 2)], null, (int)outH, (int)outW);
+                return (null, "dynamic", -1, -1);
             }
 
             case "EXPLICIT":
@@ -98,6 +99,39 @@ internal sealed partial class GraphConverter
                 throw Error($"padding mode '{mode}' is not supported");
         }
     }
+
+    /// <summary>TF SAME padding total and output size of one axis; (-1, -1) when they depend on an unknown size.</summary>
+    private static (long Total, int Out) SamePad(int size, long window, long stride)
+    {
+        if (size >= 0)
+        {
+            var outSize = (size + stride - 1) / stride;
+            return (Math.Max(((outSize - 1) * stride) + window - size, 0), (int)outSize);
+        }
+
+        return stride == 1 ? (window - 1, -1) : window == 1 ? (0, -1) : (-1, -1);
+    }
+
+    /// <summary>
+    /// Pads an NCHW value the way TF's SAME does, computing the pads from its run-time height and width:
+    /// out = ceil(in / s), total = max((out - 1)·s + k - in, 0), begin = total / 2, end = total - begin.
+    /// </summary>
+    private string PadSameAtRunTime(TfNode node, string x, long kh, long kw, long sh, long sw, float value)
+    {
+        var hw = _b.Add("Slice", node.Name + "_hw", [_b.Add("Shape", node.Name + "_in_shape", [x]), _b.Int64s("two", 2), _b.Int64s("four", 4)]);
+        var stride = _b.Int64s(node.Name + "_strides", sh, sw);
+        var outSize = _b.Add("Div", node.Name + "_out", [_b.Add("Add", node.Name + "_ceil", [hw, _b.Int64s(node.Name + "_sm1", sh - 1, sw - 1)]), stride]);
+        var span = _b.Add("Add", node.Name + "_span", [_b.Add("Mul", node.Name + "_steps", [_b.Add("Sub", node.Name + "_om1", [outSize, _b.Int64s("one_one", 1, 1)]), stride]), _b.Int64s(node.Name + "_k", kh, kw)]);
+        var total = _b.Add("Max", node.Name + "_total", [_b.Add("Sub", node.Name + "_need", [span, hw]), _b.Int64s("zero_zero", 0, 0)]);
+        var begin = _b.Add("Div", node.Name + "_begin", [total, _b.Int64s("two_two", 2, 2)]);
+        var end = _b.Add("Sub", node.Name + "_end", [total, begin]);
+        var zeros = _b.Int64s("zero_zero", 0, 0);
+        var pads = _b.Add("Concat", node.Name + "_pads", [zeros, begin, zeros, end], Attr("axis", 0L));
+        return _b.Add("Pad", node.Name + "_same", [x, pads, _b.FloatScalar(node.Name + "_pad_value", value)], Attr("mode", "constant"));
+    }
+
+    private static Onnx.TensorProto OneFloat() =>
+        new() { DataType = 1, Dims = { 1 }, FloatData = { 1f } };
 
     private void MapConv(TfNode node, bool depthwise, bool fused)
     {
@@ -135,8 +169,15 @@ internal sealed partial class GraphConverter
             group = 1;
         }
 
-        var (pads, autoPad, outH, outW) = Padding(node, x.Shape, kh, kw, sh, sw, dh, dw);
-        var inputs = new List<string> { Nchw(x), _b.AddInitializer(NodeName(node.Inputs[1]) + "_oihw", weight) };
+        var (pads, dynamicPad, outH, outW) = Padding(node, x.Shape, kh, kw, sh, sw, dh, dw);
+        var input = Nchw(x);
+        if (dynamicPad is not null)
+        {
+            input = PadSameAtRunTime(node, input, ((kh - 1) * dh) + 1, ((kw - 1) * dw) + 1, sh, sw, 0f);
+            pads = [0, 0, 0, 0];
+        }
+
+        var inputs = new List<string> { input, _b.AddInitializer(NodeName(node.Inputs[1]) + "_oihw", weight) };
         var fusedOps = fused ? node.GetStrings("fused_ops") : [];
         var opIndex = 0;
         if (opIndex < fusedOps.Length && fusedOps[opIndex] == "BiasAdd")
@@ -158,7 +199,7 @@ internal sealed partial class GraphConverter
             Attr("dilations", dh, dw),
             Attr("group", group),
         };
-        attrs.Add(pads is not null ? Attr("pads", pads) : Attr("auto_pad", autoPad!));
+        attrs.Add(Attr("pads", pads!));
         var conv = _b.Add("Conv", node.Name, inputs, [.. attrs]);
         int[] outShape = [x.Shape?[0] ?? -1, outH, outW, outC];
         var activated = ApplyFusedActivation(node, conv, fusedOps, opIndex, outC, argIndex: 3);
@@ -250,16 +291,35 @@ internal sealed partial class GraphConverter
         var x = In(node, 0);
         var (kh, kw) = Spatial(node, "ksize", 1);
         var (sh, sw) = Spatial(node, "strides", 1);
-        var (pads, autoPad, outH, outW) = Padding(node, x.Shape, kh, kw, sh, sw, 1, 1);
+        var (pads, dynamicPad, outH, outW) = Padding(node, x.Shape, kh, kw, sh, sw, 1, 1);
         var attrs = new List<Onnx.AttributeProto> { Attr("kernel_shape", kh, kw), Attr("strides", sh, sw) };
-        attrs.Add(pads is not null ? Attr("pads", pads) : Attr("auto_pad", autoPad!));
-        if (onnxOp == "AveragePool")
+        string pooled;
+        if (dynamicPad is null)
         {
-            // TF averages over the valid (unpadded) window.
-            attrs.Add(Attr("count_include_pad", 0L));
-        }
+            attrs.Add(Attr("pads", pads!));
+            if (onnxOp == "AveragePool")
+            {
+                // TF averages over the valid (unpadded) window.
+                attrs.Add(Attr("count_include_pad", 0L));
+            }
 
-        var pooled = _b.Add(onnxOp, node.Name, [Nchw(x)], [.. attrs]);
+            pooled = _b.Add(onnxOp, node.Name, [Nchw(x)], [.. attrs]);
+        }
+        else if (onnxOp == "MaxPool")
+        {
+            // Padding with -inf never wins a max, which is how TF treats SAME padding.
+            pooled = _b.Add(onnxOp, node.Name, [PadSameAtRunTime(node, Nchw(x), kh, kw, sh, sw, float.NegativeInfinity)], [.. attrs]);
+        }
+        else
+        {
+            // TF divides by the number of real pixels in each window: pool zero-padded data and a zero-padded
+            // mask of ones alike, and divide.
+            var data = _b.Add(onnxOp, node.Name + "_sum", [PadSameAtRunTime(node, Nchw(x), kh, kw, sh, sw, 0f)], [.. attrs]);
+            var ones = _b.Add("ConstantOfShape", node.Name + "_ones", [_b.Add("Shape", node.Name + "_shape", [Nchw(x)])],
+                new Onnx.AttributeProto { Name = "value", Type = Onnx.AttributeProto.Types.AttributeType.Tensor, T = OneFloat() });
+            var weight = _b.Add(onnxOp, node.Name + "_count", [PadSameAtRunTime(node, ones, kh, kw, sh, sw, 0f)], [.. attrs]);
+            pooled = _b.Add("Div", node.Name, [data, weight]);
+        }
         Output(node, pooled, x.DType, [x.Shape?[0] ?? -1, outH, outW, x.Shape?[3] ?? -1], Layout.Nchw);
     }
 

@@ -214,6 +214,12 @@ internal sealed partial class GraphConverter
             {
                 var s = (beginMask & bit) != 0 ? (stride > 0 ? 0 : long.MaxValue) : begin[i];
                 var e = (endMask & bit) != 0 ? (stride > 0 ? long.MaxValue : long.MinValue) : end[i];
+                if (stride < 0 && (beginMask & bit) == 0 && dim >= 0 && s < -dim)
+                {
+                    // TF clamps a backward slice's begin to -1 ("before the first element": empty); ONNX clamps
+                    // starts to 0 and would return one element. An explicit empty range keeps TF's meaning.
+                    (s, e) = (0, 0);
+                }
                 outDims.Add(dim < 0 ? -1 : SliceLength(dim, s, e, stride));
                 if (!(s == 0 && e == long.MaxValue && stride == 1))
                 {

@@ -51,7 +51,16 @@ internal sealed partial class GraphConverter
         {
             if (n.Op == "Placeholder")
             {
-                var type = TfDataTypes.Parse(n.GetTypeName("dtype") ?? "DT_FLOAT", $"placeholder {n.Name}");
+                TfDataType type;
+                try
+                {
+                    type = TfDataTypes.Parse(n.GetTypeName("dtype") ?? "DT_FLOAT", "the graph input");
+                }
+                catch (FormatException e)
+                {
+                    throw new ModelImportException(_model.Name, e.Message, n.Name, n.Op, e);
+                }
+
                 var shape = n.GetShape("shape");
                 _b.Reserve(n.Name);
                 _values[Key(n.Name)] = new TfValue(n.Name, type, shape, Layout.Native);

@@ -102,63 +102,75 @@ public sealed class TfjsGraphModel
 
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object ||
-                !root.TryGetProperty("modelTopology", out var topology) ||
-                !topology.TryGetProperty("node", out var nodeArray) || nodeArray.ValueKind != JsonValueKind.Array)
+            try
             {
-                throw new ModelImportException(name, "model.json has no modelTopology.node array: not a TF.js graph model (layers models are not supported)");
+                return FromDocument(name, doc.RootElement, readShard);
             }
-
-            if (root.TryGetProperty("format", out var format) && format.GetString() is { } f && f != "graph-model")
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
             {
-                throw new ModelImportException(name, $"model.json format is '{f}', expected 'graph-model'");
+                // A structurally wrong model.json (missing or mistyped fields) is a malformed model, not a crash.
+                throw new ModelImportException(name, $"model.json is malformed: {e.Message}", inner: e);
             }
-
-            var nodes = new List<TfNode>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var n in nodeArray.EnumerateArray())
-            {
-                var nodeName = n.TryGetProperty("name", out var nn) ? nn.GetString() : null;
-                var op = n.TryGetProperty("op", out var o) ? o.GetString() : null;
-                if (string.IsNullOrEmpty(nodeName) || string.IsNullOrEmpty(op))
-                {
-                    throw new ModelImportException(name, "a node has no name or op");
-                }
-
-                if (!seen.Add(nodeName))
-                {
-                    throw new ModelImportException(name, "duplicate node name", nodeName, op);
-                }
-
-                var inputs = new List<string>();
-                if (n.TryGetProperty("input", out var inArr))
-                {
-                    foreach (var i in inArr.EnumerateArray())
-                    {
-                        var s = i.GetString()!;
-                        if (!s.StartsWith('^'))
-                        {
-                            inputs.Add(s);
-                        }
-                    }
-                }
-
-                var attr = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                if (n.TryGetProperty("attr", out var attrObj))
-                {
-                    foreach (var p in attrObj.EnumerateObject())
-                    {
-                        attr[p.Name] = p.Value.Clone();
-                    }
-                }
-
-                nodes.Add(new TfNode(nodeName, op, [.. inputs], attr));
-            }
-
-            var weights = ReadWeights(name, root, readShard);
-            return new TfjsGraphModel(name, nodes, weights, ReadSignature(root, "inputs"), ReadSignature(root, "outputs"));
         }
+    }
+
+    private static TfjsGraphModel FromDocument(string name, JsonElement root, Func<string, byte[]> readShard)
+    {
+        if (root.ValueKind != JsonValueKind.Object ||
+            !root.TryGetProperty("modelTopology", out var topology) ||
+            !topology.TryGetProperty("node", out var nodeArray) || nodeArray.ValueKind != JsonValueKind.Array)
+        {
+            throw new ModelImportException(name, "model.json has no modelTopology.node array: not a TF.js graph model (layers models are not supported)");
+        }
+
+        if (root.TryGetProperty("format", out var format) && format.GetString() is { } f && f != "graph-model")
+        {
+            throw new ModelImportException(name, $"model.json format is '{f}', expected 'graph-model'");
+        }
+
+        var nodes = new List<TfNode>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in nodeArray.EnumerateArray())
+        {
+            var nodeName = n.TryGetProperty("name", out var nn) ? nn.GetString() : null;
+            var op = n.TryGetProperty("op", out var o) ? o.GetString() : null;
+            if (string.IsNullOrEmpty(nodeName) || string.IsNullOrEmpty(op))
+            {
+                throw new ModelImportException(name, "a node has no name or op");
+            }
+
+            if (!seen.Add(nodeName))
+            {
+                throw new ModelImportException(name, "duplicate node name", nodeName, op);
+            }
+
+            var inputs = new List<string>();
+            if (n.TryGetProperty("input", out var inArr))
+            {
+                foreach (var i in inArr.EnumerateArray())
+                {
+                    var s = i.GetString()!;
+                    if (!s.StartsWith('^'))
+                    {
+                        inputs.Add(s);
+                    }
+                }
+            }
+
+            var attr = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            if (n.TryGetProperty("attr", out var attrObj))
+            {
+                foreach (var p in attrObj.EnumerateObject())
+                {
+                    attr[p.Name] = p.Value.Clone();
+                }
+            }
+
+            nodes.Add(new TfNode(nodeName, op, [.. inputs], attr));
+        }
+
+        var weights = ReadWeights(name, root, readShard);
+        return new TfjsGraphModel(name, nodes, weights, ReadSignature(root, "inputs"), ReadSignature(root, "outputs"));
     }
 
     private static List<KeyValuePair<string, string>> ReadSignature(JsonElement root, string kind)

@@ -1,5 +1,5 @@
-using Mien.Faces;
 using Mien.Models;
+using Mien.Results;
 using OpenCvSharp;
 
 namespace Mien.Expressions;

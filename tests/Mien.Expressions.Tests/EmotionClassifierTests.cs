@@ -1,5 +1,6 @@
 using Mien.Faces.Detection;
 using Mien.Media;
+using Mien.Results;
 using Mien.Testing;
 using OpenCvSharp;
 
@@ -78,7 +79,7 @@ public sealed class EmotionClassifierTests(RealModels models)
         using var classifier = new EmotionClassifier(model);
         using var image = StillImage.Load(models.GroupPhotos[0]);
 
-        var estimate = classifier.Classify(image, new Faces.FaceBox(-50, -50, 120, 120));
+        var estimate = classifier.Classify(image, new FaceBox(-50, -50, 120, 120));
 
         Assert.Equal(1f, estimate.Probabilities.Sum(), 4);
     }

@@ -1,5 +1,6 @@
 using Mien.Faces.Detection;
 using Mien.Media;
+using Mien.Results;
 using Mien.Testing;
 using OpenCvSharp;
 

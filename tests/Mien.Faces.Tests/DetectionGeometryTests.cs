@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Mien.Faces.Detection;
+using Mien.Results;
 
 namespace Mien.Faces.Tests;
 

@@ -3,11 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Mien.Expressions;
-using Mien.Faces;
 using Mien.Faces.Detection;
 using Mien.Media;
 using Mien.Media.Samples;
 using Mien.Models;
+using Mien.Results;
 using OpenCvSharp;
 
 namespace Mien.Cli.Commands;

@@ -1,4 +1,5 @@
 using Mien.Models;
+using Mien.Results;
 using OpenCvSharp;
 
 namespace Mien.Faces.Detection;

@@ -1,3 +1,4 @@
+using Mien.Results;
 namespace Mien.Faces.Detection;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Mien.Results;
 namespace Mien.Faces.Detection;
 
 /// <summary>A raw detection before suppression, in model-input pixels.</summary>

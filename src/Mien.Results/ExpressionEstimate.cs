@@ -1,4 +1,4 @@
-namespace Mien.Expressions;
+namespace Mien.Results;
 
 /// <summary>
 /// Probabilities over seven facial-expression classes for one face in one frame. These are estimates of

@@ -1,4 +1,4 @@
-namespace Mien.Faces;
+namespace Mien.Results;
 
 /// <summary>An axis-aligned box in pixels of the source frame.</summary>
 public readonly record struct FaceBox(float X, float Y, float Width, float Height)
@@ -34,9 +34,3 @@ public readonly record struct FaceBox(float X, float Y, float Width, float Heigh
 
 /// <summary>A point in pixels of the source frame.</summary>
 public readonly record struct FacePoint(float X, float Y);
-
-/// <summary>
-/// One detected face: its box, the detector's confidence and BlazeFace's six keypoints (in order: right
-/// eye, left eye, nose tip, mouth centre, right ear tragion, left ear tragion, as seen from the subject).
-/// </summary>
-public sealed record FaceDetection(FaceBox Box, float Score, IReadOnlyList<FacePoint> Keypoints);

@@ -1,0 +1,76 @@
+namespace Mien.Results;
+
+/// <summary>A point of the face mesh in frame pixels; Z is relative depth in the same scale as X (smaller = nearer the camera).</summary>
+public readonly record struct Point3(float X, float Y, float Z);
+
+/// <summary>
+/// Head orientation in degrees, from the face mesh: <see cref="Yaw"/> positive when the face turns towards
+/// the image's right, <see cref="Pitch"/> positive when it tilts up, <see cref="Roll"/> positive when it
+/// rotates clockwise in the image. Zero is a face looking straight into the camera.
+/// </summary>
+public readonly record struct HeadPose(float Yaw, float Pitch, float Roll);
+
+/// <summary>
+/// Gaze direction in degrees relative to the camera axis (head pose plus the eyes' rotation in the head):
+/// <see cref="Yaw"/> positive towards the image's right, <see cref="Pitch"/> positive upwards.
+/// </summary>
+public readonly record struct Gaze(float Yaw, float Pitch);
+
+/// <summary>
+/// Eye state of one frame: eye aspect ratios (lid distance over eye width, about 0.25–0.35 open and below
+/// 0.1 closed), openness normalised to the person's own open-eye baseline (1 = as open as usual), and
+/// whether the frame is inside a blink.
+/// </summary>
+public readonly record struct EyeState(float LeftAspectRatio, float RightAspectRatio, float Openness, bool InBlink);
+
+/// <summary>
+/// One face in one frame: identity over time (<see cref="TrackId"/>), where it is, and what was measured.
+/// Measurements are null when they could not be made reliably (e.g. no mesh for a face seen side-on).
+/// </summary>
+/// <param name="TrackId">Stable id of the person within one analysis (1, 2, …).</param>
+/// <param name="Box">Face box in frame pixels.</param>
+/// <param name="DetectionScore">Detector or tracker confidence in [0, 1].</param>
+/// <param name="MeshConfidence">Face-mesh presence score in [0, 1] (null when no mesh was run).</param>
+/// <param name="Pose">Head pose in degrees.</param>
+/// <param name="Gaze">Gaze direction in degrees.</param>
+/// <param name="Eyes">Eye openness and blink state.</param>
+/// <param name="MouthOpening">Inner-lip gap over mouth width (0 closed, about 0.5 wide open).</param>
+/// <param name="Expression">Expression estimate (probabilities of seven expressions).</param>
+/// <param name="Landmarks">478 mesh points (468 face + 10 iris) when landmarks are kept, else null.</param>
+public sealed record FaceObservation(
+    int TrackId,
+    FaceBox Box,
+    float DetectionScore,
+    float? MeshConfidence,
+    HeadPose? Pose,
+    Gaze? Gaze,
+    EyeState? Eyes,
+    float? MouthOpening,
+    ExpressionEstimate? Expression,
+    IReadOnlyList<Point3>? Landmarks);
+
+/// <summary>Everything measured in one frame. Immutable: sinks may keep it.</summary>
+/// <param name="FrameIndex">0-based index of the frame in the source (counts dropped frames too).</param>
+/// <param name="Timestamp">Presentation time of the frame from the container (not frame count / fps).</param>
+/// <param name="Faces">Faces in the frame, by track id.</param>
+public sealed record FrameAnalysis(long FrameIndex, TimeSpan Timestamp, IReadOnlyList<FaceObservation> Faces);
+
+/// <summary>What happened to a track.</summary>
+public enum TrackEventKind
+{
+    /// <summary>A new person appeared (or one was not recognised again after a long absence).</summary>
+    Started,
+
+    /// <summary>The person has not been seen for longer than the tracker's patience: per-track state is released.</summary>
+    Ended,
+}
+
+/// <summary>A track starting or ending, at a frame time.</summary>
+public sealed record TrackEvent(TrackEventKind Kind, int TrackId, TimeSpan Timestamp);
+
+/// <summary>A moment worth a picture in the report (e.g. the peak of an expression), with a JPEG of the face.</summary>
+/// <param name="TrackId">Whose face.</param>
+/// <param name="Timestamp">When.</param>
+/// <param name="Label">Why it was chosen, e.g. "happiness peak 0.97".</param>
+/// <param name="Jpeg">JPEG-encoded face crop (already blurred when the analysis is anonymised).</param>
+public sealed record KeyMoment(int TrackId, TimeSpan Timestamp, string Label, byte[] Jpeg);

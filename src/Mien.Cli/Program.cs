@@ -15,6 +15,7 @@ internal static class Program
         root.Subcommands.Add(AnalyzeCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 }

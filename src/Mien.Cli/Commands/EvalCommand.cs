@@ -1,0 +1,318 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Mien.Evaluation;
+using Mien.Expressions;
+using Mien.Faces.Detection;
+using Mien.Media;
+using Mien.Models;
+using Mien.Results;
+using OpenCvSharp;
+
+namespace Mien.Cli.Commands;
+
+/// <summary>
+/// `mien eval &lt;folder&gt;`: expression accuracy on a labelled image folder (<c>&lt;folder&gt;/&lt;label&gt;/&lt;image&gt;</c>),
+/// either through the whole pipeline (BlazeFace, then the expression CNN on the face crop) or, with --crops,
+/// on images that already are tight face crops. Prints the figures and writes them as JSON.
+/// </summary>
+internal static class EvalCommand
+{
+    private const string NoFace = "no face";
+
+    private const string VoteRule =
+        "majority vote of the sequence's frames; ties go to the larger summed probability; frames without a face do not vote; a sequence with no face in any frame counts as wrong";
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+
+    public static Command Create()
+    {
+        var folder = new Argument<string>("folder") { Description = "Labelled images laid out as <folder>/<label>/<image> (labels: anger, disgust, fear, happiness, sadness, surprise, neutral; others are skipped)." };
+        var crops = new Option<bool>("--crops") { Description = "The images are tight face crops (FER2013, CK+48): classify the whole image, no detection." };
+        var flip = new Option<bool>("--flip") { Description = "Average the estimates of each face and its mirror image." };
+        var limit = new Option<int?>("--limit") { Description = "At most N images per class (the first N by file name), for quick runs." };
+        var pad = new Option<float>("--pad") { Description = "Detect mode: pad each image with a grey (128) border to F times its larger side before detection (e.g. 2 for 48x48 crops); 1 = no padding.", DefaultValueFactory = _ => 1f };
+        var cropScale = new Option<float?>("--crop-scale") { Description = $"Detect mode: side of the face crop as a multiple of the detector box (default {new EmotionClassifierOptions().CropScale.ToString(CultureInfo.InvariantCulture)})." };
+        var detector = new Option<BlazeFaceVariant>("--detector") { Description = "Detect mode: back = full-range model, front = short-range model.", DefaultValueFactory = _ => BlazeFaceVariant.Back };
+        var minScore = new Option<float>("--min-score") { Description = "Detect mode: minimum face detection score.", DefaultValueFactory = _ => new BlazeFaceOptions().MinScore };
+        var output = new Option<string?>("--output", "-o") { Description = "JSON report path (default out/eval/<folder-name>.json)." };
+        var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var command = new Command("eval", "Expression accuracy on a labelled image folder: accuracy, macro-F1, balanced accuracy, per-class scores and confusion matrix (stdout and JSON).")
+        {
+            folder, crops, flip, limit, pad, cropScale, detector, minScore, output, offline,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = new Settings(
+                parse.GetValue(crops) ? "crops" : "detect",
+                parse.GetValue(flip),
+                parse.GetValue(limit),
+                parse.GetValue(pad),
+                parse.GetValue(cropScale),
+                parse.GetValue(detector),
+                parse.GetValue(minScore));
+            settings.Validate(parse.GetResult(pad) is { Implicit: false }, parse.GetResult(detector) is { Implicit: false } || parse.GetResult(minScore) is { Implicit: false });
+
+            var root = parse.GetValue(folder)!;
+            LabelledImageSet set;
+            try
+            {
+                set = LabelledImageSet.Scan(root, LabelMap.Expressions, StillImage.Extensions, settings.LimitPerClass);
+            }
+            catch (EvaluationInputException e)
+            {
+                throw new InputException(e.Message);
+            }
+
+            foreach (var note in set.Notes)
+            {
+                Console.Error.WriteLine($"note: {note}");
+            }
+
+            var reportPath = parse.GetValue(output) ?? Path.Combine("out", "eval", Path.GetFileName(Path.TrimEndingDirectorySeparator(set.Root)) + ".json");
+            using var store = CliStore.Open(parse.GetValue(offline));
+            var detectorOptions = new BlazeFaceOptions { Variant = settings.Detector, MinScore = settings.MinScore, MaxFaces = 1 };
+            var classifierOptions = new EmotionClassifierOptions { FlipAugmentation = settings.Flip };
+            if (settings.CropScale is { } s)
+            {
+                classifierOptions = classifierOptions with { CropScale = s };
+            }
+
+            string[] ids = settings.Crops ? [EmotionClassifier.ModelId] : [EmotionClassifier.ModelId, BlazeFaceDetector.ModelId(settings.Detector)];
+            var artifacts = await store.EnsureModelsAsync(ids, ct);
+            using var emotionModel = OnnxModel.Load(artifacts[0]);
+            using var classifier = new EmotionClassifier(emotionModel, classifierOptions);
+            using var detectorModel = settings.Crops ? null : OnnxModel.Load(artifacts[1]);
+            using var faceDetector = detectorModel is null ? null : new BlazeFaceDetector(detectorModel, detectorOptions);
+            using var detectPredictor = faceDetector is null ? null : new DetectPredictor(faceDetector, classifier, settings.Pad);
+            IImagePredictor predictor = detectPredictor is null ? new CropPredictor(classifier) : detectPredictor;
+
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"eval: {set.Images.Count} image(s) in {set.Root}, {settings.Describe(classifierOptions.CropScale)}"));
+            var result = Evaluator.Run(set, predictor, new StderrProgress(), ct);
+
+            var models = artifacts.Select(a =>
+            {
+                var package = store.Models.Manifest.Packages[a.Model.Package];
+                return new ModelRecord(a.Model.Id, $"{package.Name}@{package.Version}", a.OnnxSha256);
+            }).ToArray();
+            return Report(result, settings with { CropScale = settings.Crops ? null : classifierOptions.CropScale }, models, reportPath);
+        });
+        return command;
+    }
+
+    private static int Report(EvaluationResult result, Settings settings, IReadOnlyList<ModelRecord> models, string reportPath)
+    {
+        var set = result.Set;
+        var noFaceColumn = settings.Crops ? null : NoFace;
+        var images = MetricsReport.From(result.Images, noFaceColumn);
+        var sequences = result.Sequences is null ? null : MetricsReport.From(result.Sequences, noFaceColumn);
+
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(c, $"{set.Root}  ({settings.Describe(settings.CropScale)})"));
+        Console.WriteLine();
+        MetricsText.Write(Console.Out, images, string.Create(c, $"per image: {images.Total} scored{(settings.Crops ? "" : $", {images.Unpredicted} without a detected face (counted wrong)")}"));
+        if (sequences is not null)
+        {
+            MetricsText.Write(Console.Out, sequences, string.Create(c, $"per sequence ({sequences.Total} sequences; {VoteRule})"));
+        }
+
+        if (result.Unreadable.Count > 0)
+        {
+            Console.Error.WriteLine($"mien: {result.Unreadable.Count} image(s) could not be read and were not scored:");
+            foreach (var u in result.Unreadable)
+            {
+                Console.Error.WriteLine($"  {u.Path}: {u.Reason}");
+            }
+        }
+
+        var seconds = result.Elapsed.TotalSeconds;
+        var processed = result.Images.Total + result.Unreadable.Count;
+        var report = new
+        {
+            note = "Accuracy of expression estimates (what faces show, from a classifier trained on FER2013) against the folder labels; not a measure of what anyone feels.",
+            folder = set.Root,
+            settings = new
+            {
+                mode = settings.Mode,
+                flip = settings.Flip,
+                pad = settings.Crops ? (float?)null : settings.Pad,
+                cropScale = settings.CropScale,
+                detector = settings.Crops ? null : BlazeFaceDetector.ModelId(settings.Detector),
+                minScore = settings.Crops ? (float?)null : settings.MinScore,
+                limitPerClass = settings.LimitPerClass,
+                labels = set.Classes,
+                models,
+            },
+            counts = new
+            {
+                images = set.Images.Count,
+                scored = result.Images.Total,
+                noFace = settings.Crops ? (int?)null : result.Images.Unpredicted,
+                unreadable = result.Unreadable.Count,
+                skippedLabels = set.SkippedLabels,
+                ignoredFiles = set.IgnoredFiles,
+            },
+            notes = set.Notes,
+            elapsedSeconds = Math.Round(seconds, 2),
+            msPerImage = processed == 0 ? 0 : Math.Round(seconds * 1000 / processed, 2),
+            images,
+            sequences = sequences is null ? null : new { rule = VoteRule, metrics = sequences, verdicts = result.Verdicts },
+            unreadable = result.Unreadable,
+        };
+        var directory = Path.GetDirectoryName(Path.GetFullPath(reportPath));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        File.WriteAllText(reportPath, JsonSerializer.Serialize(report, Json));
+        Console.WriteLine(string.Create(c, $"wrote {reportPath} ({seconds:F1} s, {(processed == 0 ? 0 : seconds * 1000 / processed):F2} ms per image)"));
+        if (result.Unreadable.Count == 0)
+        {
+            return ExitCodes.Ok;
+        }
+
+        return result.Images.Total == 0 ? ExitCodes.BadInput : ExitCodes.ProblemsFound;
+    }
+
+    private static ImagePrediction Predicted(ExpressionEstimate estimate)
+    {
+        var best = 0;
+        for (var i = 1; i < estimate.Probabilities.Count; i++)
+        {
+            if (estimate.Probabilities[i] > estimate.Probabilities[best])
+            {
+                best = i;
+            }
+        }
+
+        return ImagePrediction.Of(best, estimate.Probabilities[best]);
+    }
+
+    private sealed record ModelRecord(string Id, string Package, string OnnxSha256);
+
+    private sealed record Settings(string Mode, bool Flip, int? LimitPerClass, float Pad, float? CropScale, BlazeFaceVariant Detector, float MinScore)
+    {
+        public bool Crops => Mode == "crops";
+
+        public void Validate(bool padGiven, bool detectorGiven)
+        {
+            if (LimitPerClass is < 1)
+            {
+                throw new ArgumentException($"--limit = {LimitPerClass}: must be at least 1.");
+            }
+
+            if (Pad is < 1 or > 8 || float.IsNaN(Pad))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--pad = {Pad}: must be within [1, 8] (1 = no padding)."));
+            }
+
+            if (Crops && (padGiven || CropScale is not null || detectorGiven))
+            {
+                throw new ArgumentException("--pad, --crop-scale, --detector and --min-score apply to detect mode; --crops classifies whole images without detection.");
+            }
+
+            if (!Crops)
+            {
+                new BlazeFaceOptions { Variant = Detector, MinScore = MinScore }.Validate();
+            }
+        }
+
+        public string Describe(float? cropScale) => Crops
+            ? $"crops mode, flip {(Flip ? "on" : "off")}{Limit}"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"detect mode ({BlazeFaceDetector.ModelId(Detector)}, min score {MinScore}, pad {Pad}, crop scale {cropScale}), flip {(Flip ? "on" : "off")}{Limit}");
+
+        private string Limit => LimitPerClass is { } n ? $", at most {n} per class" : "";
+    }
+
+    /// <summary>Classifies whole images: they already are tight face crops.</summary>
+    private sealed class CropPredictor(EmotionClassifier classifier) : IImagePredictor
+    {
+        public ImagePrediction Predict(string path)
+        {
+            Mat image;
+            try
+            {
+                image = StillImage.Load(path);
+            }
+            catch (MediaException e)
+            {
+                return ImagePrediction.Unreadable(e.Problem);
+            }
+
+            using (image)
+            {
+                return Predicted(classifier.ClassifyCrop(image));
+            }
+        }
+    }
+
+    /// <summary>The pipeline: (optionally padded) image → best BlazeFace detection → expression of its crop.</summary>
+    private sealed class DetectPredictor(BlazeFaceDetector detector, EmotionClassifier classifier, float pad) : IImagePredictor, IDisposable
+    {
+        private readonly Mat _padded = new();
+
+        public ImagePrediction Predict(string path)
+        {
+            Mat image;
+            try
+            {
+                image = StillImage.Load(path);
+            }
+            catch (MediaException e)
+            {
+                return ImagePrediction.Unreadable(e.Problem);
+            }
+
+            using (image)
+            {
+                var frame = image;
+                if (pad > 1)
+                {
+                    // Centred on a grey square of pad × the larger side, as the Human peer's --pad does.
+                    var side = (int)MathF.Round(pad * Math.Max(image.Width, image.Height));
+                    var top = Math.Max(0, (side - image.Height) / 2);
+                    var left = Math.Max(0, (side - image.Width) / 2);
+                    Cv2.CopyMakeBorder(image, _padded, top, Math.Max(0, side - image.Height - top), left, Math.Max(0, side - image.Width - left),
+                        BorderTypes.Constant, Scalar.All(128));
+                    frame = _padded;
+                }
+
+                var faces = detector.Detect(frame);
+                return faces.Count == 0 ? ImagePrediction.NoFace : Predicted(classifier.Classify(frame, faces[0].Box));
+            }
+        }
+
+        public void Dispose() => _padded.Dispose();
+    }
+
+    /// <summary>Progress on stderr: a self-overwriting line on a terminal, a line per 10 % otherwise. Synchronous (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
+    private sealed class StderrProgress : IProgress<EvaluationProgress>
+    {
+        private readonly bool _terminal = !Console.IsErrorRedirected;
+        private TimeSpan _last = TimeSpan.MinValue;
+        private int _lastDecile = -1;
+
+        public void Report(EvaluationProgress value)
+        {
+            var done = value.Done == value.Total;
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"eval: {value.Done}/{value.Total} ({100.0 * value.Done / value.Total:F0}%)  {value.Elapsed.TotalMilliseconds / value.Done:F2} ms/image");
+            if (_terminal)
+            {
+                if (done || value.Elapsed - _last >= TimeSpan.FromMilliseconds(250))
+                {
+                    _last = value.Elapsed;
+                    Console.Error.Write("\r" + line + (done ? Environment.NewLine : ""));
+                }
+            }
+            else if (10 * value.Done / value.Total is var decile && decile > _lastDecile)
+            {
+                _lastDecile = decile;
+                Console.Error.WriteLine(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using Mien.Results;
+
+namespace Mien.Reports;
+
+/// <summary>
+/// Writes one CSV row per face per frame with the fields of <see cref="JsonlWriter"/> flattened (landmarks
+/// omitted): a fixed header (<see cref="Header"/>), invariant culture (dot decimals), LF line ends, and an
+/// empty cell for every measurement that could not be made. The header is written on construction and each
+/// frame is flushed, so a crash or Ctrl+C never loses a frame that was already analysed. Not thread-safe.
+/// </summary>
+/// <remarks>Every cell is a number, <c>true</c>/<c>false</c> or empty, so no cell ever needs quoting.</remarks>
+public sealed class CsvWriter : IDisposable
+{
+    private readonly TextWriter writer;
+    private readonly bool leaveOpen;
+    private bool disposed;
+
+    /// <summary>Creates a writer over <paramref name="writer"/> and writes the header.</summary>
+    /// <param name="writer">Where rows go; flushed per frame.</param>
+    /// <param name="leaveOpen">Whether <see cref="Dispose"/> leaves the writer open.</param>
+    public CsvWriter(TextWriter writer, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        this.writer = writer;
+        this.leaveOpen = leaveOpen;
+        writer.Write(string.Join(',', Header));
+        writer.Write('\n');
+        writer.Flush();
+    }
+
+    /// <summary>
+    /// Column names in order: frame index, time (s), track, box (px), detection score, mesh confidence,
+    /// head pose (°), gaze (°), eye aspect ratios, openness, inBlink, mouth opening, then the seven
+    /// expression probabilities in <see cref="ExpressionEstimate.Labels"/> order.
+    /// </summary>
+    public static IReadOnlyList<string> Header { get; } =
+    [
+        "frame", "time", "track", "x", "y", "w", "h", "detectionScore", "meshConfidence",
+        "yaw", "pitch", "roll", "gazeYaw", "gazePitch",
+        "leftAspectRatio", "rightAspectRatio", "openness", "inBlink", "mouthOpening",
+        .. ExpressionEstimate.Labels,
+    ];
+
+    /// <summary>Creates (or truncates) the UTF-8 file at <paramref name="path"/>; others may read it while it grows.</summary>
+    public static CsvWriter Create(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        return new CsvWriter(new StreamWriter(stream, new System.Text.UTF8Encoding(false)));
+    }
+
+    /// <summary>Writes one row per face of <paramref name="frame"/> and flushes (nothing for a frame without faces).</summary>
+    public void WriteFrame(FrameAnalysis frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (frame.Faces.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var face in frame.Faces)
+        {
+            WriteRow(frame, face);
+        }
+
+        writer.Flush();
+    }
+
+    /// <summary>Flushes and closes the writer (unless it was to be left open).</summary>
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        if (leaveOpen)
+        {
+            writer.Flush();
+        }
+        else
+        {
+            writer.Dispose();
+        }
+    }
+
+    private void WriteRow(FrameAnalysis frame, FaceObservation face)
+    {
+        Integer(frame.FrameIndex, first: true);
+        Cell(Precision.Seconds(frame.Timestamp));
+        Integer(face.TrackId);
+        Cell(Precision.Pixels(face.Box.X));
+        Cell(Precision.Pixels(face.Box.Y));
+        Cell(Precision.Pixels(face.Box.Width));
+        Cell(Precision.Pixels(face.Box.Height));
+        Cell(Precision.Ratio(face.DetectionScore));
+        Cell(face.MeshConfidence is { } mesh ? Precision.Ratio(mesh) : null);
+
+        var pose = face.Pose;
+        Cell(pose is { } p1 ? Precision.Degrees(p1.Yaw) : null);
+        Cell(pose is { } p2 ? Precision.Degrees(p2.Pitch) : null);
+        Cell(pose is { } p3 ? Precision.Degrees(p3.Roll) : null);
+
+        var gaze = face.Gaze;
+        Cell(gaze is { } g1 ? Precision.Degrees(g1.Yaw) : null);
+        Cell(gaze is { } g2 ? Precision.Degrees(g2.Pitch) : null);
+
+        var eyes = face.Eyes;
+        Cell(eyes is { } e1 ? Precision.Ratio(e1.LeftAspectRatio) : null);
+        Cell(eyes is { } e2 ? Precision.Ratio(e2.RightAspectRatio) : null);
+        Cell(eyes is { } e3 ? Precision.Ratio(e3.Openness) : null);
+        writer.Write(',');
+        if (eyes is { } e4)
+        {
+            writer.Write(e4.InBlink ? "true" : "false");
+        }
+
+        Cell(face.MouthOpening is { } mouth ? Precision.Ratio(mouth) : null);
+
+        for (var i = 0; i < ExpressionEstimate.Labels.Count; i++)
+        {
+            Cell(face.Expression is { } expression ? Precision.Ratio(expression.Probabilities[i]) : null);
+        }
+
+        writer.Write('\n');
+    }
+
+    private void Integer(long value, bool first = false)
+    {
+        if (!first)
+        {
+            writer.Write(',');
+        }
+
+        Span<char> text = stackalloc char[24];
+        value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+        writer.Write(text[..written]);
+    }
+
+    private void Cell(double? value)
+    {
+        writer.Write(',');
+        if (value is { } v && double.IsFinite(v))
+        {
+            Span<char> text = stackalloc char[32];
+            v.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+            writer.Write(text[..written]);
+        }
+    }
+}

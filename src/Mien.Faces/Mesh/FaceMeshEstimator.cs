@@ -38,6 +38,13 @@ public sealed class FaceMeshEstimator : IDisposable
     /// <summary>Eye crop side as a multiple of the corner-to-corner eye width (Human/MediaPipe use 2.3).</summary>
     private const float EyeCropScale = 2.3f;
 
+    /// <summary>Mesh indices of each eye's lower lid (outer to inner corner) then upper lid, in the iris model's contour order.</summary>
+    private static readonly int[][] EyeLids =
+    [
+        [33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173],
+        [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398],
+    ];
+
     private readonly ModelRunner _mesh;
     private readonly ModelRunner? _iris;
     private readonly FaceMeshOptions _options;
@@ -110,6 +117,17 @@ public sealed class FaceMeshEstimator : IDisposable
             var m = rois[e].CropToFrame(IrisSize);
             var zScale = rois[e].Size / IrisSize;
             var baseIndex = e * PointsPerEye * 3;
+            // The iris model also refines the eyelids (its points 0–8 are the lower lid from outer to inner
+            // corner, 9–15 the upper lid): the face mesh alone never quite closes the eyes, which hides blinks.
+            var lids = EyeLids[e];
+            for (var k = 0; k < lids.Length; k++)
+            {
+                var p = baseIndex + (k * 3);
+                var u = eyes[e].Flip ? IrisSize - 1 - output[p] : output[p];
+                var v = output[p + 1];
+                points[lids[k]] = points[lids[k]] with { X = (m[0] * u) + (m[1] * v) + m[2], Y = (m[3] * u) + (m[4] * v) + m[5] };
+            }
+
             for (var k = 0; k < 5; k++)
             {
                 // Points 71–75 of the iris model are the iris centre and four ring points.

@@ -60,15 +60,18 @@ public enum FaceRegion
 /// hair often reaches down. A fringe still covers it; skin measures should check the pixels.</item>
 /// <item><see cref="FaceRegion.Nose"/>: from the bridge between the eyes (168) down the nose's side walls to the
 /// alar creases and round under the nostrils (2).</item>
-/// <item><see cref="FaceRegion.RightCheek"/>/<see cref="FaceRegion.LeftCheek"/>: below the second ring under the
-/// lower lid (117…120), beside the nose wall (100, 142), above the nasolabial area (36, 206, 216) and inside the
-/// jaw-side row (207, 187, 147, 123, 116); they touch neither eye, nose nor mouth.</item>
+/// <item><see cref="FaceRegion.RightCheek"/>/<see cref="FaceRegion.LeftCheek"/>: the cheek's apple, below the
+/// second ring under the lower lid (117…120), beside the nose wall (100, 142), above the nasolabial area (36, 206,
+/// 216) and closed laterally through 207 and 50. They touch neither eye, nose nor mouth. The outer row
+/// (116, 123, 147, 187) is left out on purpose: on a face turned by 15° it already lies on the far side's
+/// silhouette, and a cheek polygon reaching it took in background.</item>
 /// <item><see cref="FaceRegion.Chin"/>: from the fold below the lower lip (83, 18, 313) down to the bottom of the
 /// oval (148, 152, 377).</item>
 /// </list>
 /// <para>Left-side rings are the exact mirrors of the right-side ones in MediaPipe's canonical face model,
-/// reversed to keep the winding. On a turned face the far side's regions are foreshortened and partly hidden
-/// behind the nose or cheek (the mesh covers occluded skin too).</para>
+/// reversed to keep the winding. On a turned face the far side's regions are foreshortened and may be partly
+/// hidden (the mesh covers occluded skin too), and the oval stops being the outline: its side points lie at the
+/// ears and, in the image, rotate inside the far cheek, brow and eye (on the group photos from about 15° of yaw).</para>
 /// </remarks>
 public static class FaceRegions
 {

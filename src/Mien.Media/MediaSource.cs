@@ -282,7 +282,8 @@ public sealed class MediaSource : IAsyncDisposable
                     throw new MediaException(Info.Name, "no frame could be decoded: unsupported codec or corrupt data");
                 }
 
-                if (!IsLive && DeclaredFrames is { } declared && index < declared * 0.98)
+                // Declared counts and durations are estimates: only a clear shortfall in both is reported.
+                if (!IsLive && DeclaredFrames is { } declared && index < declared * 0.9 && (Info.Duration is not { } duration || last < duration * 0.9))
                 {
                     StopReason = $"decoding stopped after {index} of {declared} declared frames (t = {last.TotalSeconds:F2} s): the file may be truncated or corrupt";
                 }

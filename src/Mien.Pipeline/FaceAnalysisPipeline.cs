@@ -22,9 +22,14 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private readonly BlazeFaceDetector _detector;
     private readonly FaceMeshEstimator _mesh;
     private readonly EmotionClassifier? _expression;
-    private readonly FaceTracker _tracker;
+    private FaceTracker _tracker;
     private readonly Dictionary<int, TrackState> _states = [];
     private readonly List<TrackEvent> _events = [];
+
+    // People are numbered when confirmed, so a rejected false start never consumes an id; the mapping
+    // outlives a track so a person the tracker revives keeps their number.
+    private readonly Dictionary<int, int> _publicIds = [];
+    private int _nextPublicId = 1;
     private readonly StageClock _clock = new();
 
     private FaceAnalysisPipeline(PipelineOptions options, IReadOnlyDictionary<string, ModelArtifact> artifacts)
@@ -59,6 +64,11 @@ public sealed class FaceAnalysisPipeline : IDisposable
         options.Detector.Validate();
         options.Tracker.Validate();
         options.Inference.Validate();
+        if (options.ConfirmFrames is < 1 or > 100 || options.MinStartPresence is <= 0 or > 1)
+        {
+            throw new ArgumentException($"{nameof(PipelineOptions.ConfirmFrames)} = {options.ConfirmFrames} must be within 1..100 and {nameof(PipelineOptions.MinStartPresence)} = {options.MinStartPresence} within (0, 1].");
+        }
+
         if (options.ExpressionCropScale is <= 0 or > 4)
         {
             throw new ArgumentException($"{nameof(PipelineOptions.ExpressionCropScale)} = {options.ExpressionCropScale}: must be within (0, 4].");
@@ -80,8 +90,13 @@ public sealed class FaceAnalysisPipeline : IDisposable
     public FrameAnalysis Analyze(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        var image = frame.Image;
-        var now = frame.Timestamp;
+        return Analyze(frame.Image, frame.Index, frame.Timestamp);
+    }
+
+    /// <summary>Analyses one BGR image as frame <paramref name="index"/> at <paramref name="now"/> (timestamps must increase).</summary>
+    public FrameAnalysis Analyze(OpenCvSharp.Mat image, long index, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(image);
         var total = _clock.Start();
 
         // 1. Follow tracked faces with the mesh, from the region the previous mesh gave.
@@ -94,15 +109,17 @@ public sealed class FaceAnalysisPipeline : IDisposable
             if (mesh is null)
             {
                 FaceTracker.Miss(track);
+                state.Confirmations = 0;
                 continue;
             }
 
             _tracker.Observe(track, BoundsOf(mesh.Points), now);
             state.Accept(mesh, now);
+            Confirm(state, mesh.Presence);
         }
 
         // 2. Detect when due (periodically, or a face was lost, or nobody is tracked).
-        if (_tracker.ShouldDetect(frame.Index))
+        if (_tracker.ShouldDetect(index))
         {
             var t = _clock.Start();
             var detections = _detector.Detect(image);
@@ -113,7 +130,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 var tm = _clock.Start();
                 var mesh = _mesh.Estimate(image, FaceRoi.FromDetection(byBox[box]));
                 _clock.Stop("mesh+iris", tm);
-                if (mesh is null)
+                if (mesh is null || (existing is null && mesh.Presence < _options.MinStartPresence))
                 {
                     continue;
                 }
@@ -136,23 +153,20 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 }
 
                 state.Accept(mesh, now);
+                Confirm(state, mesh.Presence);
             }
         }
 
         foreach (var e in _tracker.EndFrame(now))
         {
-            _events.Add(e);
-            if (e.Kind == TrackEventKind.Ended)
-            {
-                _states.Remove(e.TrackId);
-            }
+            Route(e);
         }
 
         // 3. Measure every face confirmed in this frame.
         var faces = new List<FaceObservation>(_tracker.Active.Count);
         foreach (var track in _tracker.Active)
         {
-            if (track.LastSeen != now || !_states.TryGetValue(track.Id, out var state) || state.Mesh is null)
+            if (track.LastSeen != now || !_states.TryGetValue(track.Id, out var state) || state.Mesh is null || !state.Confirmed)
             {
                 continue;
             }
@@ -169,14 +183,75 @@ public sealed class FaceAnalysisPipeline : IDisposable
             }
 
             faces.Add(new FaceObservation(
-                track.Id, track.Box, state.Mesh.Presence, state.Mesh.Presence,
+                PublicId(track.Id), track.Box, state.Mesh.Presence, state.Mesh.Presence,
                 m.Pose, m.Gaze, m.Eyes, m.Mouth, expression,
                 _options.KeepLandmarks ? state.SmoothedPoints() : null));
         }
 
         _clock.Stop("frame", total);
-        return new FrameAnalysis(frame.Index, now, faces);
+        return new FrameAnalysis(index, now, faces);
     }
+
+    /// <summary>
+    /// Counts confident sightings of a new track; once it has <see cref="PipelineOptions.ConfirmFrames"/> in a
+    /// row it is a person, and its held-back start event is released. A miss or a weak mesh starts over.
+    /// </summary>
+    private void Confirm(TrackState state, float presence)
+    {
+        if (state.Confirmed)
+        {
+            return;
+        }
+
+        state.Confirmations = presence >= _options.MinStartPresence ? state.Confirmations + 1 : 0;
+        if (state.Confirmations >= _options.ConfirmFrames)
+        {
+            state.Confirmed = true;
+            if (state.PendingStart is { } start)
+            {
+                _events.Add(Public(start));
+                state.PendingStart = null;
+            }
+        }
+    }
+
+    /// <summary>Passes tracker events on, except for tracks never confirmed (their start was never reported).</summary>
+    private void Route(TrackEvent e)
+    {
+        if (e.Kind == TrackEventKind.Started)
+        {
+            if (_states.TryGetValue(e.TrackId, out var state) && !state.Confirmed)
+            {
+                state.PendingStart = e;
+            }
+            else
+            {
+                _events.Add(Public(e));
+            }
+
+            return;
+        }
+
+        var confirmed = _states.TryGetValue(e.TrackId, out var ended) && ended.Confirmed;
+        _states.Remove(e.TrackId);
+        if (confirmed)
+        {
+            _events.Add(Public(e));
+        }
+    }
+
+    private int PublicId(int trackerId)
+    {
+        if (!_publicIds.TryGetValue(trackerId, out var id))
+        {
+            id = _nextPublicId++;
+            _publicIds[trackerId] = id;
+        }
+
+        return id;
+    }
+
+    private TrackEvent Public(TrackEvent e) => e with { TrackId = PublicId(e.TrackId) };
 
     /// <summary>Track start/end events since the last call, in order.</summary>
     public IReadOnlyList<TrackEvent> DrainEvents()
@@ -189,8 +264,22 @@ public sealed class FaceAnalysisPipeline : IDisposable
     /// <summary>Ends every track (end of stream); the events are then available from <see cref="DrainEvents"/>.</summary>
     public void Complete(TimeSpan now)
     {
-        _events.AddRange(_tracker.EndAll(now));
+        foreach (var e in _tracker.EndAll(now))
+        {
+            Route(e);
+        }
+
         _states.Clear();
+    }
+
+    /// <summary>Forgets every face (e.g. between unrelated still images), keeping models and timings.</summary>
+    public void Reset()
+    {
+        Complete(TimeSpan.Zero);
+        _events.Clear();
+        _publicIds.Clear();
+        _nextPublicId = 1;
+        _tracker = new FaceTracker(_options.Tracker);
     }
 
     private static FaceBox BoundsOf(Point3[] points)

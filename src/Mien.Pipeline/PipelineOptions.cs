@@ -21,6 +21,19 @@ public sealed record PipelineOptions
     /// <summary>Expression classifier options (mirror averaging).</summary>
     public EmotionClassifierOptions Expression { get; init; } = new();
 
+    /// <summary>
+    /// Face-mesh presence a new face needs before a track starts (default 0.8). Following an existing track
+    /// only needs the mesh's own threshold; starting one needs more, because a false start (a cartoon letter,
+    /// a pattern on a shirt) becomes a whole spurious person in the results.
+    /// </summary>
+    public float MinStartPresence { get; init; } = 0.8f;
+
+    /// <summary>
+    /// Consecutive frames a new face must be confirmed in, each with <see cref="MinStartPresence"/>, before it
+    /// is reported as a person (default 3, about 0.1 s of video). Set 1 for unrelated still images.
+    /// </summary>
+    public int ConfirmFrames { get; init; } = 3;
+
     /// <summary>Estimate expressions (default true).</summary>
     public bool Expressions { get; init; } = true;
 

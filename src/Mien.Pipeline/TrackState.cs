@@ -11,6 +11,15 @@ internal sealed class TrackState
     private LandmarkSmoother? _smoother;
     private Point3[] _smoothed = [];
 
+    /// <summary>Consecutive confident sightings while the track is not yet confirmed.</summary>
+    public int Confirmations { get; set; }
+
+    /// <summary>Whether the track has been confirmed as a person (reported in results and events).</summary>
+    public bool Confirmed { get; set; }
+
+    /// <summary>The start event, held back until the track is confirmed.</summary>
+    public TrackEvent? PendingStart { get; set; }
+
     /// <summary>The latest raw mesh (its region seeds the next frame).</summary>
     public FaceMesh? Mesh { get; private set; }
 

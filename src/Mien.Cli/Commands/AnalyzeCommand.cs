@@ -98,7 +98,9 @@ internal static class AnalyzeCommand
         {
             var folder = Path.Combine(settings.Output, SafeName(spec));
             Directory.CreateDirectory(folder);
-            using var pipeline = await FaceAnalysisPipeline.CreateAsync(store.Models, options, cancellationToken: ct);
+            // A single still has no next frame to confirm a face in.
+            var runOptions = source.Info.Kind == "image" ? options with { ConfirmFrames = 1 } : options;
+            using var pipeline = await FaceAnalysisPipeline.CreateAsync(store.Models, runOptions, cancellationToken: ct);
             using var jsonl = JsonlWriter.Create(Path.Combine(folder, "faces.jsonl"));
             using var csv = CsvWriter.Create(Path.Combine(folder, "faces.csv"));
             var series = new ReportSeriesBuilder();

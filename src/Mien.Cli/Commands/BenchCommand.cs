@@ -82,6 +82,7 @@ internal static class BenchCommand
             return ExitCodes.Ok;
         });
         command.Subcommands.Add(models);
+        command.Subcommands.Add(PipelineBench.Create());
         return command;
     }
 

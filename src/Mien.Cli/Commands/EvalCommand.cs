@@ -33,13 +33,14 @@ internal static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = "At most N images per class (the first N by file name), for quick runs." };
         var pad = new Option<float>("--pad") { Description = "Detect mode: pad each image with a grey (128) border to F times its larger side before detection (e.g. 2 for 48x48 crops); 1 = no padding.", DefaultValueFactory = _ => 1f };
         var cropScale = new Option<float?>("--crop-scale") { Description = $"Detect mode: side of the face crop as a multiple of the detector box (default {new EmotionClassifierOptions().CropScale.ToString(CultureInfo.InvariantCulture)})." };
+        var cropShift = new Option<float>("--crop-shift") { Description = "Detect mode: move the face crop up by this fraction of the detector box height (0 = centred on the box; an evaluation experiment, not a product option).", DefaultValueFactory = _ => 0f };
         var detector = new Option<BlazeFaceVariant>("--detector") { Description = "Detect mode: back = full-range model, front = short-range model.", DefaultValueFactory = _ => BlazeFaceVariant.Back };
         var minScore = new Option<float>("--min-score") { Description = "Detect mode: minimum face detection score.", DefaultValueFactory = _ => new BlazeFaceOptions().MinScore };
         var output = new Option<string?>("--output", "-o") { Description = "JSON report path (default out/eval/<folder-name>.json)." };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("eval", "Expression accuracy on a labelled image folder: accuracy, macro-F1, balanced accuracy, per-class scores and confusion matrix (stdout and JSON).")
         {
-            folder, crops, flip, limit, pad, cropScale, detector, minScore, output, offline,
+            folder, crops, flip, limit, pad, cropScale, cropShift, detector, minScore, output, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -49,6 +50,7 @@ internal static class EvalCommand
                 parse.GetValue(limit),
                 parse.GetValue(pad),
                 parse.GetValue(cropScale),
+                parse.GetValue(cropShift),
                 parse.GetValue(detector),
                 parse.GetValue(minScore));
             settings.Validate(parse.GetResult(pad) is { Implicit: false }, parse.GetResult(detector) is { Implicit: false } || parse.GetResult(minScore) is { Implicit: false });
@@ -84,7 +86,7 @@ internal static class EvalCommand
             using var classifier = new EmotionClassifier(emotionModel, classifierOptions);
             using var detectorModel = settings.Crops ? null : OnnxModel.Load(artifacts[1]);
             using var faceDetector = detectorModel is null ? null : new BlazeFaceDetector(detectorModel, detectorOptions);
-            using var detectPredictor = faceDetector is null ? null : new DetectPredictor(faceDetector, classifier, settings.Pad);
+            using var detectPredictor = faceDetector is null ? null : new DetectPredictor(faceDetector, classifier, settings.Pad, settings.CropShift);
             IImagePredictor predictor = detectPredictor is null ? new CropPredictor(classifier) : detectPredictor;
 
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -138,6 +140,7 @@ internal static class EvalCommand
                 flip = settings.Flip,
                 pad = settings.Crops ? (float?)null : settings.Pad,
                 cropScale = settings.CropScale,
+                cropShift = settings.Crops ? (float?)null : settings.CropShift,
                 detector = settings.Crops ? null : BlazeFaceDetector.ModelId(settings.Detector),
                 minScore = settings.Crops ? (float?)null : settings.MinScore,
                 limitPerClass = settings.LimitPerClass,
@@ -192,7 +195,7 @@ internal static class EvalCommand
 
     private sealed record ModelRecord(string Id, string Package, string OnnxSha256);
 
-    private sealed record Settings(string Mode, bool Flip, int? LimitPerClass, float Pad, float? CropScale, BlazeFaceVariant Detector, float MinScore)
+    private sealed record Settings(string Mode, bool Flip, int? LimitPerClass, float Pad, float? CropScale, float CropShift, BlazeFaceVariant Detector, float MinScore)
     {
         public bool Crops => Mode == "crops";
 
@@ -208,9 +211,14 @@ internal static class EvalCommand
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--pad = {Pad}: must be within [1, 8] (1 = no padding)."));
             }
 
-            if (Crops && (padGiven || CropScale is not null || detectorGiven))
+            if (CropShift is < -0.5f or > 0.5f || float.IsNaN(CropShift))
             {
-                throw new ArgumentException("--pad, --crop-scale, --detector and --min-score apply to detect mode; --crops classifies whole images without detection.");
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--crop-shift = {CropShift}: must be within [-0.5, 0.5]."));
+            }
+
+            if (Crops && (padGiven || CropScale is not null || CropShift != 0 || detectorGiven))
+            {
+                throw new ArgumentException("--pad, --crop-scale, --crop-shift, --detector and --min-score apply to detect mode; --crops classifies whole images without detection.");
             }
 
             if (!Crops)
@@ -222,7 +230,7 @@ internal static class EvalCommand
         public string Describe(float? cropScale) => Crops
             ? $"crops mode, flip {(Flip ? "on" : "off")}{Limit}"
             : string.Create(CultureInfo.InvariantCulture,
-                $"detect mode ({BlazeFaceDetector.ModelId(Detector)}, min score {MinScore}, pad {Pad}, crop scale {cropScale}), flip {(Flip ? "on" : "off")}{Limit}");
+                $"detect mode ({BlazeFaceDetector.ModelId(Detector)}, min score {MinScore}, pad {Pad}, crop scale {cropScale}{(CropShift != 0 ? $", crop shift {CropShift}" : "")}), flip {(Flip ? "on" : "off")}{Limit}");
 
         private string Limit => LimitPerClass is { } n ? $", at most {n} per class" : "";
     }
@@ -250,7 +258,7 @@ internal static class EvalCommand
     }
 
     /// <summary>The pipeline: (optionally padded) image → best BlazeFace detection → expression of its crop.</summary>
-    private sealed class DetectPredictor(BlazeFaceDetector detector, EmotionClassifier classifier, float pad) : IImagePredictor, IDisposable
+    private sealed class DetectPredictor(BlazeFaceDetector detector, EmotionClassifier classifier, float pad, float shift) : IImagePredictor, IDisposable
     {
         private readonly Mat _padded = new();
 
@@ -281,7 +289,13 @@ internal static class EvalCommand
                 }
 
                 var faces = detector.Detect(frame);
-                return faces.Count == 0 ? ImagePrediction.NoFace : Predicted(classifier.Classify(frame, faces[0].Box));
+                if (faces.Count == 0)
+                {
+                    return ImagePrediction.NoFace;
+                }
+
+                var box = faces[0].Box;
+                return Predicted(classifier.Classify(frame, box with { Y = box.Y - (shift * box.Height) }));
             }
         }
 

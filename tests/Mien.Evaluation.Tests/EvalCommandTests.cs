@@ -164,15 +164,20 @@ public sealed class EvalCommandTests(RealModels models) : IDisposable
         Assert.Contains("(calm) is a class of the model", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Detection_options_with_crops_are_a_usage_error()
+    [Theory]
+    [InlineData("--pad", "2", "--crops")]
+    [InlineData("--crop-scale", "1.1", "--crops")]
+    [InlineData("--pad", "0.5", "--flip")]
+    [InlineData("--crop-shift", "0.9", "--flip")]
+    [InlineData("--limit", "0", "--crops")]
+    public async Task Invalid_or_misplaced_options_are_usage_errors_naming_the_option(string option, string value, string other)
     {
         SmileCrop("set/happiness/smile.png");
 
-        var (code, _, stderr) = await Mien("eval", Path.Combine(_dir, "set"), "--crops", "--pad", "2", "--offline");
+        var (code, _, stderr) = await Mien("eval", Path.Combine(_dir, "set"), option, value, other, "--offline");
 
         Assert.Equal(2, code);
-        Assert.Contains("--pad", stderr, StringComparison.Ordinal);
+        Assert.Contains(option, stderr, StringComparison.Ordinal);
     }
 
     [Fact]

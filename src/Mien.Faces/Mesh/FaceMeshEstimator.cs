@@ -38,6 +38,9 @@ public sealed class FaceMeshEstimator : IDisposable
     /// <summary>Eye crop side as a multiple of the corner-to-corner eye width (Human/MediaPipe use 2.3).</summary>
     private const float EyeCropScale = 2.3f;
 
+    /// <summary>Per eye: outer and inner corner, whether the crop is mirrored (the model expects a right eye), first iris index.</summary>
+    private static readonly (int Outer, int Inner, bool Flip, int Target)[] Eyes = [(33, 133, false, 468), (263, 362, true, 473)];
+
     /// <summary>Mesh indices of each eye's lower lid (outer to inner corner) then upper lid, in the iris model's contour order.</summary>
     private static readonly int[][] EyeLids =
     [
@@ -98,7 +101,7 @@ public sealed class FaceMeshEstimator : IDisposable
     /// <summary>Runs the iris model on both eyes as a batch of two (the left eye mirrored, as the model expects a right eye).</summary>
     private void RefineIris(Mat bgr, float angle, Point3[] points)
     {
-        var eyes = new (int Outer, int Inner, bool Flip, int Target)[] { (33, 133, false, 468), (263, 362, true, 473) };
+        var eyes = Eyes;
         var rois = new FaceRoi[2];
         for (var e = 0; e < 2; e++)
         {

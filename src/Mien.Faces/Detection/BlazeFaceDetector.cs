@@ -80,6 +80,8 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
     private readonly int _scores512, _boxes512, _scores384, _boxes384;
     private readonly Mat _resized = new();
     private readonly Mat _canvas = new();
+    private readonly Mat _rgb = new();
+    private readonly Mat _scaled = new();
 
     /// <summary>Creates a detector over a loaded BlazeFace model (blazeface-back or blazeface-front).</summary>
     public BlazeFaceDetector(OnnxModel model, BlazeFaceOptions? options = null)
@@ -144,26 +146,15 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
         var top = (int)box.PadY;
         Cv2.CopyMakeBorder(_resized, _canvas, top, _size - box.ResizedHeight - top, left, _size - box.ResizedWidth - left, BorderTypes.Constant, Scalar.Black);
 
-        // NHWC RGB in [-1, 1], as the model was trained.
-        var input = _runner.Input;
-        var rowBytes = _size * 3;
-        for (var y = 0; y < _size; y++)
-        {
-            ReadOnlySpan<byte> row;
-            unsafe
-            {
-                row = new ReadOnlySpan<byte>((byte*)_canvas.Ptr(y), rowBytes);
-            }
-
-            var dst = input.Slice(y * rowBytes, rowBytes);
-            for (var x = 0; x < rowBytes; x += 3)
-            {
-                dst[x] = (row[x + 2] / 127.5f) - 1f;
-                dst[x + 1] = (row[x + 1] / 127.5f) - 1f;
-                dst[x + 2] = (row[x] / 127.5f) - 1f;
-            }
-        }
+        // NHWC RGB in [-1, 1], as the model was trained: OpenCV's vectorised colour swap and scaling, then
+        // one contiguous copy into the pre-bound input tensor.
+        Cv2.CvtColor(_canvas, _rgb, ColorConversionCodes.BGR2RGB);
+        _rgb.ConvertTo(_scaled, MatType.CV_32FC3, 1 / 127.5, -1);
+        CopyTo(_scaled, _runner.Input);
     }
+
+    internal static unsafe void CopyTo(Mat continuous, Span<float> destination) =>
+        new ReadOnlySpan<float>((void*)continuous.Data, destination.Length).CopyTo(destination);
 
     private void Decode(ReadOnlySpan<float> scores, ReadOnlySpan<float> boxes, int anchorOffset, List<Candidate> candidates)
     {
@@ -206,5 +197,7 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
         _runner.Dispose();
         _resized.Dispose();
         _canvas.Dispose();
+        _rgb.Dispose();
+        _scaled.Dispose();
     }
 }

@@ -53,6 +53,8 @@ public sealed class FaceMeshEstimator : IDisposable
     private readonly FaceMeshOptions _options;
     private readonly Mat _crop = new();
     private readonly Mat _eye = new();
+    private readonly Mat _rgb = new();
+    private readonly Mat _scaled = new();
     private readonly float[] _affine = new float[6];
 
     /// <summary>Creates the estimator over loaded facemesh and (optionally) iris models.</summary>
@@ -156,25 +158,12 @@ public sealed class FaceMeshEstimator : IDisposable
         Cv2.WarpAffine(bgr, dst, matrix, new Size(size, size), InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap, BorderTypes.Replicate);
     }
 
-    private static void WriteRgb01(Mat bgr, Span<float> input, int size)
+    private void WriteRgb01(Mat bgr, Span<float> input, int size)
     {
-        var rowBytes = size * 3;
-        for (var y = 0; y < size; y++)
-        {
-            ReadOnlySpan<byte> row;
-            unsafe
-            {
-                row = new ReadOnlySpan<byte>((byte*)bgr.Ptr(y), rowBytes);
-            }
-
-            var dst = input.Slice(y * rowBytes, rowBytes);
-            for (var x = 0; x < rowBytes; x += 3)
-            {
-                dst[x] = row[x + 2] / 255f;
-                dst[x + 1] = row[x + 1] / 255f;
-                dst[x + 2] = row[x] / 255f;
-            }
-        }
+        // Vectorised in OpenCV: BGR→RGB, then bytes → [0, 1] floats, then one copy into the input tensor.
+        Cv2.CvtColor(bgr, _rgb, ColorConversionCodes.BGR2RGB);
+        _rgb.ConvertTo(_scaled, MatType.CV_32FC3, 1 / 255.0);
+        Detection.BlazeFaceDetector.CopyTo(_scaled, input[..(size * size * 3)]);
     }
 
     /// <inheritdoc />
@@ -184,5 +173,7 @@ public sealed class FaceMeshEstimator : IDisposable
         _iris?.Dispose();
         _crop.Dispose();
         _eye.Dispose();
+        _rgb.Dispose();
+        _scaled.Dispose();
     }
 }

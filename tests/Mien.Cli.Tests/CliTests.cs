@@ -17,24 +17,7 @@ public sealed class CliTests(RealModels models) : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Code, string Out, string Err)> Mien(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var outWriter = new StringWriter();
-        using var errWriter = new StringWriter();
-        Console.SetOut(outWriter);
-        Console.SetError(errWriter);
-        try
-        {
-            var code = await CommandRunner.InvokeAsync(Program.CreateRoot(), args);
-            return (code, outWriter.ToString(), errWriter.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private static Task<(int Code, string Out, string Err)> Mien(params string[] args) => InProcessMien.RunAsync(args);
 
     [Fact]
     public async Task Analyze_writes_faces_summary_report_and_annotated_images_for_real_photos()

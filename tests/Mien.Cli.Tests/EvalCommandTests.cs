@@ -1,45 +1,18 @@
-using System.Reflection;
 using System.Text.Json;
 using Mien.Testing;
 using OpenCvSharp;
 
-namespace Mien.Evaluation.Tests;
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class EvalCliCollection : ICollectionFixture<RealModels>
-{
-    public const string Name = "mien eval (console and working folder are process-wide)";
-}
+namespace Mien.Cli.Tests;
 
 /// <summary>`mien eval` run in-process through the CLI's entry point, on real faces with the real models.</summary>
-[Collection(EvalCliCollection.Name)]
+[Collection(CliCollection.Name)]
 public sealed class EvalCommandTests(RealModels models) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mien-eval-cli-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Runs `mien args…` via Program.Main (internal to the executable, so reached by reflection, as the runtime does).</summary>
-    private static async Task<(int Code, string Out, string Err)> Mien(params string[] args)
-    {
-        var program = Assembly.Load("Mien.Cli").EntryPoint!.DeclaringType!;
-        var main = program.GetMethod("Main", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, [typeof(string[])])!;
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var outWriter = new StringWriter();
-        using var errWriter = new StringWriter();
-        Console.SetOut(outWriter);
-        Console.SetError(errWriter);
-        try
-        {
-            var code = await (Task<int>)main.Invoke(null, [args])!;
-            return (code, outWriter.ToString(), errWriter.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private static Task<(int Code, string Out, string Err)> Mien(params string[] args) => InProcessMien.RunAsync(args);
 
     /// <summary>The golden face crop (tests/golden/inputs, a broad smile from face-api's sample3.jpg) as a PNG.</summary>
     private string SmileCrop(string relative)

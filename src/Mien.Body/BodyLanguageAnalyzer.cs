@@ -154,6 +154,10 @@ public sealed class BodyLanguageAnalyzer
         {
             reason = $"shoulders foreshortened ({shoulderWidth / faceH:0.00} face heights wide): side view or a bad pose";
         }
+        else if (ImplausibleShoulders(ls, rs, face) is { } why)
+        {
+            reason = why;
+        }
 
         if (reason is not null)
         {
@@ -216,6 +220,31 @@ public sealed class BodyLanguageAnalyzer
         _raiseBaselineSeconds = 0;
         _energy = null;
         _fidget = null;
+    }
+
+    /// <summary>
+    /// In crowded frames MoveNet can put a neighbour's shoulders under this head. Shoulders are accepted when
+    /// their midpoint lies within 1.5 face widths of the face centre horizontally and at most 2.5 face heights
+    /// below the face box, and neither shoulder is above the lowest quarter of the face box (a shrug lifts the
+    /// shoulders towards the ears, not above the chin in a frontal view). Guessed shoulders on a face-only image
+    /// sit beside the jaw and fail this.
+    /// </summary>
+    internal static string? ImplausibleShoulders(Keypoint ls, Keypoint rs, FaceBox face)
+    {
+        var midX = (ls.X + rs.X) / 2;
+        var midY = (ls.Y + rs.Y) / 2;
+        var offset = Math.Abs(midX - face.CenterX) / Math.Max(face.Width, 1e-3f);
+        if (offset > 1.5f)
+        {
+            return $"shoulders not under this face (midpoint {offset:0.0} face widths to the side): probably another person's";
+        }
+
+        if (Math.Min(ls.Y, rs.Y) < face.Y + (0.75f * face.Height) || midY > face.Y + (3.5f * face.Height))
+        {
+            return "shoulders not below this face: probably another person's, or a lying pose";
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -79,6 +79,7 @@ public sealed class MoveNetPoseEstimator : IDisposable
     /// <summary>
     /// Estimates the body belonging to <paramref name="face"/> in a BGR frame. Returns null only for an empty
     /// face box; a pose whose keypoints are not there comes back with low scores and association confidence.
+    /// Keypoints placed well outside the frame (in the crop's padding) get score 0.
     /// </summary>
     public BodyPose? Estimate(Mat bgrFrame, FaceBox face, int? trackId = null)
     {
@@ -107,6 +108,7 @@ public sealed class MoveNetPoseEstimator : IDisposable
         WriteRgbInt32(_crop, _runner.InputInt32);
         _runner.Run();
         var keypoints = Decode(_runner.Output(0), crop);
+        DiscountOutsideFrame(keypoints, bgrFrame.Width, bgrFrame.Height, OutsideMargin * crop.Width);
         return new BodyPose(keypoints, face, trackId, BodyPose.Associate(keypoints, face), crop);
     }
 
@@ -128,6 +130,25 @@ public sealed class MoveNetPoseEstimator : IDisposable
                 dst[i] = src[i + 2];
                 dst[i + 1] = src[i + 1];
                 dst[i + 2] = src[i];
+            }
+        }
+    }
+
+    /// <summary>
+    /// How far (fraction of the crop side, 0.05 ≈ 0.3 face heights) a keypoint may lie beyond the frame border
+    /// and keep its score: further out it sits in the black padding, where MoveNet guesses limbs it cannot see.
+    /// </summary>
+    internal const float OutsideMargin = 0.05f;
+
+    /// <summary>Sets the score of keypoints more than <paramref name="margin"/> pixels outside the frame to 0.</summary>
+    internal static void DiscountOutsideFrame(Keypoint[] keypoints, int width, int height, float margin)
+    {
+        for (var k = 0; k < keypoints.Length; k++)
+        {
+            var p = keypoints[k];
+            if (p.X < -margin || p.Y < -margin || p.X > width + margin || p.Y > height + margin)
+            {
+                keypoints[k] = p with { Score = 0 };
             }
         }
     }

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 namespace Mien.Body.Tests;
 
 /// <summary>MoveNet's pre- and post-processing on real people: keypoints must land on the right body parts, in frame pixels.</summary>
-public sealed class MoveNetPoseEstimatorTests(RealBodies bodies, ITestOutputHelper output) : IClassFixture<RealBodies>
+[Collection(RealBodiesCollection.Name)]
+public sealed class MoveNetPoseEstimatorTests(RealBodies bodies, ITestOutputHelper output)
 {
     private static bool Inside(Keypoint p, FaceBox box, float grow)
     {

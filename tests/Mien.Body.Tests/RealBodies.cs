@@ -6,6 +6,13 @@ using OpenCvSharp;
 
 namespace Mien.Body.Tests;
 
+/// <summary>One <see cref="RealBodies"/> for all test classes (the models and the video's poses are made once).</summary>
+[CollectionDefinition(Name)]
+public sealed class RealBodiesCollection : ICollectionFixture<RealBodies>
+{
+    public const string Name = "real bodies";
+}
+
 /// <summary>A real face found by the face pipeline in a real image, and the image.</summary>
 public sealed record PhotoFace(string Image, FaceBox Box, int TrackId);
 

@@ -211,4 +211,22 @@ public sealed class MoveNetPoseEstimatorTests(RealBodies bodies, ITestOutputHelp
 
         Assert.Equal(8, checkedFaces);
     }
+
+    [Fact]
+    public void Overlay_draws_the_skeleton_on_visible_keypoints_only()
+    {
+        var face = bodies.Faces.First(f => f.Image == "sample3.jpg");
+        var image = bodies.Image(face.Image);
+        var pose = bodies.Estimator.Estimate(image, face.Box)!;
+        using var drawn = image.Clone();
+        BodyOverlay.Draw(drawn, pose);
+        var nose = pose[BodyParts.Nose];
+        Assert.NotEqual(image.At<Vec3b>((int)nose.Y, (int)nose.X), drawn.At<Vec3b>((int)nose.Y, (int)nose.X));
+
+        using var hidden = image.Clone();
+        BodyOverlay.Draw(hidden, pose with { Keypoints = [.. pose.Keypoints.Select(k => k with { Score = 0.1f })] });
+        using var diff = new Mat();
+        Cv2.Absdiff(image, hidden, diff);
+        Assert.Equal(0, Cv2.CountNonZero(diff.Reshape(1)));
+    }
 }

@@ -1,0 +1,86 @@
+using Mien.Media;
+using Mien.Media.Samples;
+using Mien.Testing;
+using Xunit.Abstractions;
+
+namespace Mien.Skin.Tests;
+
+/// <summary>Validation (c): per-face ITA° over a steady clip, and the per-track aggregate.</summary>
+[Collection(SkinCollection.Name)]
+public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output)
+{
+    /// <summary>Skin of the first face on every 3rd frame of the first <paramref name="seconds"/> of a video.</summary>
+    private async Task<(SkinSummary Summary, double MsPerFace)> RunAsync(string video, double seconds)
+    {
+        using var pipeline = await faces.PipelineAsync(still: false);
+        using var analyzer = new SkinAnalyzer();
+        var aggregator = new SkinAggregator();
+        await using var source = MediaSource.Open(video);
+        var clock = new System.Diagnostics.Stopwatch();
+        var n = 0;
+        await foreach (var frame in source.ReadAsync())
+        {
+            using (frame)
+            {
+                if (frame.Timestamp.TotalSeconds > seconds)
+                {
+                    break;
+                }
+
+                var analysis = pipeline.Analyze(frame);
+                if (frame.Index % 3 != 0 || analysis.Faces.Count == 0)
+                {
+                    continue;
+                }
+
+                var face = analysis.Faces[0];
+                clock.Start();
+                aggregator.Add(frame.Timestamp, analyzer.Analyze(frame.Image, face.Landmarks, face.Pose));
+                clock.Stop();
+                n++;
+            }
+        }
+
+        return (aggregator.Summarise(), clock.Elapsed.TotalMilliseconds / Math.Max(1, n));
+    }
+
+    private void Report(string name, SkinSummary s, double ms)
+    {
+        var ita = s.Get(SkinMetric.Ita);
+        output.WriteLine($"{name}: {s.FramesUsed}/{s.FramesAdded} frames used, ITA {ita?.Value:F1}° SD {ita?.Sd:F2}°, MST {s.Get(SkinMetric.Monk)?.Value}, rejections {string.Join(", ", s.Rejections.Select(r => $"{r.Key} {r.Value}"))}, {ms:F2} ms/face");
+    }
+
+    [Fact]
+    public async Task Ita_of_a_steady_talking_head_varies_at_most_2_degrees_over_frames()
+    {
+        var franck = (await SampleMedia.FaceVideosAsync(faces.Models.Packages))[0];
+
+        var (summary, ms) = await RunAsync(franck, 10);
+        Report("franck.mp4 0–10 s", summary, ms);
+
+        Assert.True(summary.FramesUsed >= 0.8 * summary.FramesAdded, $"{summary.FramesUsed} of {summary.FramesAdded} frames usable");
+        var ita = summary.Get(SkinMetric.Ita)!;
+        Assert.True(ita.Sd <= 2f, $"ITA SD {ita.Sd:F2}° over {ita.Frames} frames");
+        Assert.Equal(summary.FramesUsed, summary.Series.Count);
+        Assert.Equal(ita.Frames, summary.FramesUsed);
+    }
+
+    [Theory]
+    [InlineData("videos/single_face.mp4")]
+    [InlineData("videos/WolfgangLanger_Pexels.mp4")]
+    public async Task Ita_over_the_shared_face_videos_stays_within_2_degrees(string relative)
+    {
+        var video = SharedData.Find(relative);
+        if (video is null)
+        {
+            return;
+        }
+
+        var (summary, ms) = await RunAsync(video, 8);
+        Report(relative, summary, ms);
+
+        var ita = summary.Get(SkinMetric.Ita);
+        Assert.NotNull(ita);
+        Assert.True(ita.Sd <= 2f, $"ITA SD {ita.Sd:F2}° over {ita.Frames} frames");
+    }
+}

@@ -2,36 +2,6 @@ using Mien.Results;
 
 namespace Mien.Affect;
 
-/// <summary>How much one action unit drove a segment.</summary>
-/// <param name="Code">FACS code, e.g. "AU12".</param>
-/// <param name="MeanIntensity">Mean intensity (0–5) in the segment.</param>
-/// <param name="AboveBaseline">Mean intensity minus the track's mean in neutral frames (at least 0).</param>
-/// <param name="Share">This AU's share of all AUs' <paramref name="AboveBaseline"/> in the segment (0–1).</param>
-public sealed record AuContribution(string Code, float MeanIntensity, float AboveBaseline, float Share);
-
-/// <summary>One expression episode of a track.</summary>
-/// <param name="Expression">The dominant expression of the segment.</param>
-/// <param name="Onset">First frame where the expression was dominant.</param>
-/// <param name="Apex">Frame of its highest probability.</param>
-/// <param name="Offset">Last frame of the segment.</param>
-/// <param name="PeakIntensity">Highest filtered probability of the expression in the segment.</param>
-/// <param name="MeanValence">Mean valence over the segment's frames.</param>
-/// <param name="MeanArousal">Mean arousal over the segment's frames.</param>
-/// <param name="TopUnits">Action units that drove it, strongest first (empty when no AUs were measured).</param>
-public sealed record ExpressionSegment(
-    string Expression,
-    TimeSpan Onset,
-    TimeSpan Apex,
-    TimeSpan Offset,
-    float PeakIntensity,
-    float MeanValence,
-    float MeanArousal,
-    IReadOnlyList<AuContribution> TopUnits)
-{
-    /// <summary>Offset − onset.</summary>
-    public TimeSpan Duration => Offset - Onset;
-}
-
 /// <summary>Settings of <see cref="ExpressionSegmenter"/>.</summary>
 public sealed record SegmenterOptions
 {

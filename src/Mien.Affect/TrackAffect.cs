@@ -32,13 +32,6 @@ public sealed record AffectOptions
     }
 }
 
-/// <summary>What <see cref="TrackAffect"/> estimated for one frame.</summary>
-/// <param name="Units">Action units (null without landmarks).</param>
-/// <param name="Expression">The temporal model's expression estimate (null without a per-frame expression).</param>
-/// <param name="Affect">Valence/arousal (null without an expression).</param>
-/// <param name="Reliability">The frame's reliability in [0, 1] (see <see cref="FaceReliability"/>).</param>
-public sealed record AffectFrame(ActionUnits? Units, FilteredExpression? Expression, ValenceArousal? Affect, float Reliability);
-
 /// <summary>
 /// Everything affective about one track, updated frame by frame: reliability, action units, the temporal
 /// expression model, valence/arousal and expression segments. One instance per track, frames in time order.

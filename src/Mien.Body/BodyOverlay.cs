@@ -1,5 +1,7 @@
 using OpenCvSharp;
 
+using Mien.Results;
+
 namespace Mien.Body;
 
 /// <summary>Draws a body pose on a BGR frame for the annotated video: skeleton lines and keypoint dots.</summary>

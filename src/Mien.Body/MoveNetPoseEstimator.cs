@@ -109,7 +109,7 @@ public sealed class MoveNetPoseEstimator : IDisposable
         _runner.Run();
         var keypoints = Decode(_runner.Output(0), crop);
         DiscountOutsideFrame(keypoints, bgrFrame.Width, bgrFrame.Height, OutsideMargin * crop.Width);
-        return new BodyPose(keypoints, face, trackId, BodyPose.Associate(keypoints, face), crop);
+        return new BodyPose(keypoints, face, trackId, BodyParts.Associate(keypoints, face), crop);
     }
 
     /// <summary>Copies a 192×192 BGR crop into the int32 RGB NHWC input (0–255), swapping channels.</summary>

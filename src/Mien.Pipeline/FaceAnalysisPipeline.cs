@@ -1,3 +1,5 @@
+using Mien.Affect;
+using Mien.Body;
 using Mien.Expressions;
 using Mien.Faces.Detection;
 using Mien.Faces.Mesh;
@@ -5,6 +7,7 @@ using Mien.Faces.Tracking;
 using Mien.Media;
 using Mien.Models;
 using Mien.Results;
+using Mien.Skin;
 
 namespace Mien.Pipeline;
 
@@ -12,7 +15,8 @@ namespace Mien.Pipeline;
 /// Turns frames into <see cref="FrameAnalysis"/> results: tracked faces are followed by their previous
 /// mesh (MediaPipe-style: the mesh gives the next frame's region), the detector runs only every few
 /// frames or when a face is lost, and each confirmed face gets iris, head pose, gaze, eye state, mouth
-/// opening and an expression estimate. Per-track state lives here, keyed by track id, and is released when
+/// opening and an expression estimate; optionally action units, the temporal expression model with valence and
+/// arousal and expression segments, a body pose with body-language cues, and skin measurements. Per-track state lives here, keyed by track id, and is released when
 /// the tracker ends the track. Synchronous and single-threaded: one pipeline per stream.
 /// </summary>
 public sealed class FaceAnalysisPipeline : IDisposable
@@ -22,6 +26,10 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private readonly BlazeFaceDetector _detector;
     private readonly FaceMeshEstimator _mesh;
     private readonly EmotionClassifier? _expression;
+    private readonly MoveNetPoseEstimator? _body;
+    private readonly SkinAnalyzer? _skin;
+    private readonly Dictionary<int, PersonState> _people = [];
+    private readonly List<TrackSegment> _segments = [];
     private FaceTracker _tracker;
     private readonly Dictionary<int, TrackState> _states = [];
     private readonly List<TrackEvent> _events = [];
@@ -47,6 +55,8 @@ public sealed class FaceAnalysisPipeline : IDisposable
             _detector = new BlazeFaceDetector(Load(BlazeFaceDetector.ModelId(options.Detector.Variant)), options.Detector);
             _mesh = new FaceMeshEstimator(Load(FaceMeshEstimator.MeshModelId), options.Mesh.Iris ? Load(FaceMeshEstimator.IrisModelId) : null, options.Mesh);
             _expression = options.Expressions ? new EmotionClassifier(Load(EmotionClassifier.ModelId), options.Expression) : null;
+            _body = options.Body ? new MoveNetPoseEstimator(Load(MoveNetPoseEstimator.ModelId), options.BodyPose) : null;
+            _skin = options.Skin ? new SkinAnalyzer(options.SkinAnalysis) : null;
             _tracker = new FaceTracker(options.Tracker);
         }
         catch
@@ -61,18 +71,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(store);
         options ??= new PipelineOptions();
-        options.Detector.Validate();
-        options.Tracker.Validate();
-        options.Inference.Validate();
-        if (options.ConfirmFrames is < 1 or > 100 || options.MinStartPresence is <= 0 or > 1)
-        {
-            throw new ArgumentException($"{nameof(PipelineOptions.ConfirmFrames)} = {options.ConfirmFrames} must be within 1..100 and {nameof(PipelineOptions.MinStartPresence)} = {options.MinStartPresence} within (0, 1].");
-        }
-
-        if (options.ExpressionCropScale is <= 0 or > 4)
-        {
-            throw new ArgumentException($"{nameof(PipelineOptions.ExpressionCropScale)} = {options.ExpressionCropScale}: must be within (0, 4].");
-        }
+        options.Validate();
 
         var artifacts = new Dictionary<string, ModelArtifact>(StringComparer.Ordinal);
         foreach (var id in options.ModelIds)
@@ -182,10 +181,63 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 _clock.Stop("expression", te);
             }
 
+            var id = PublicId(track.Id);
+            var person = Person(id);
+            AffectFrame? affect = null;
+            if (person.Affect is { } trackAffect)
+            {
+                var ta = _clock.Start();
+                affect = trackAffect.Update(now, state.Smoothed, m.Pose, m.Eyes?.Openness, m.Mouth, expression, state.Mesh.Presence, state.Mesh.Presence);
+                foreach (var segment in trackAffect.DrainSegments())
+                {
+                    _segments.Add(new TrackSegment(id, segment));
+                }
+
+                _clock.Stop("affect", ta);
+            }
+
+            BodyPose? bodyPose = null;
+            BodyCues? bodyCues = null;
+            if (_body is not null && person.BodySchedule!.ShouldEstimate(track.Box))
+            {
+                var tb = _clock.Start();
+                bodyPose = _body.Estimate(image, track.Box, id);
+                if (bodyPose is not null)
+                {
+                    // Cues from fresh poses only: a held pose would make the body look as still as the gap is long.
+                    person.BodySchedule.Record(bodyPose);
+                    bodyCues = person.Body!.Update(now, bodyPose, track.Box);
+                }
+
+                _clock.Stop("body", tb);
+            }
+            else if (_body is not null)
+            {
+                // Advances the schedule's frame count; the held pose itself is not reported (it is not a measurement).
+                _ = person.BodySchedule!.Hold(track.Box);
+            }
+
+            SkinFrame? skin = null;
+            if (_skin is not null && PersonState.Due(person.LastSkin, now, _options.SkinInterval))
+            {
+                var ts = _clock.Start();
+                person.LastSkin = now;
+                // The smoothed mesh, like the reported landmarks, so overlays drawn from them show exactly the measured regions.
+                skin = _skin.Analyze(image, state.Smoothed, m.Pose);
+                person.Skin!.Add(now, skin);
+                _clock.Stop("skin", ts);
+            }
+
             faces.Add(new FaceObservation(
-                PublicId(track.Id), track.Box, state.Mesh.Presence, state.Mesh.Presence,
+                id, track.Box, state.Mesh.Presence, state.Mesh.Presence,
                 m.Pose, m.Gaze, m.Eyes, m.Mouth, expression,
-                _options.KeepLandmarks ? state.SmoothedPoints() : null));
+                _options.KeepLandmarks ? state.SmoothedPoints() : null)
+            {
+                Affect = affect,
+                BodyPose = bodyPose,
+                Body = bodyCues,
+                Skin = skin,
+            });
         }
 
         _clock.Stop("frame", total);
@@ -236,8 +288,61 @@ public sealed class FaceAnalysisPipeline : IDisposable
         _states.Remove(e.TrackId);
         if (confirmed)
         {
-            _events.Add(Public(e));
+            var end = Public(e);
+            _events.Add(end);
+            Close(end.TrackId, end.Timestamp);
         }
+    }
+
+    private PersonState Person(int publicId)
+    {
+        if (!_people.TryGetValue(publicId, out var person))
+        {
+            person = new PersonState(
+                _options.Affect is { } affect ? new TrackAffect(affect) : null,
+                _body is not null ? new BodyLanguageAnalyzer(_options.BodyLanguage) : null,
+                _body is not null ? new BodyPoseSchedule(_options.BodyEveryFrames) : null,
+                _skin is not null ? new SkinAggregator() : null);
+            _people[publicId] = person;
+        }
+
+        return person;
+    }
+
+    /// <summary>Closes the open expression segment of a person whose track ended.</summary>
+    private void Close(int publicId, TimeSpan at)
+    {
+        if (_people.TryGetValue(publicId, out var person) && person.Affect is { } affect)
+        {
+            affect.Complete(at);
+            foreach (var segment in affect.DrainSegments())
+            {
+                _segments.Add(new TrackSegment(publicId, segment));
+            }
+        }
+    }
+
+    /// <summary>Expression segments closed since the last call (a segment closes when the expression changes or the track ends).</summary>
+    public IReadOnlyList<TrackSegment> DrainSegments()
+    {
+        var segments = _segments.ToArray();
+        _segments.Clear();
+        return segments;
+    }
+
+    /// <summary>Each person's skin over the stream so far (empty when skin analysis is off).</summary>
+    public IReadOnlyDictionary<int, SkinSummary> SkinSummaries()
+    {
+        var result = new SortedDictionary<int, SkinSummary>();
+        foreach (var (id, person) in _people)
+        {
+            if (person.Skin is { } skin)
+            {
+                result[id] = skin.Summarise();
+            }
+        }
+
+        return result;
     }
 
     private int PublicId(int trackerId)
@@ -277,6 +382,8 @@ public sealed class FaceAnalysisPipeline : IDisposable
     {
         Complete(TimeSpan.Zero);
         _events.Clear();
+        _segments.Clear();
+        _people.Clear();
         _publicIds.Clear();
         _nextPublicId = 1;
         _tracker = new FaceTracker(_options.Tracker);
@@ -302,6 +409,8 @@ public sealed class FaceAnalysisPipeline : IDisposable
         _detector?.Dispose();
         _mesh?.Dispose();
         _expression?.Dispose();
+        _body?.Dispose();
+        _skin?.Dispose();
         foreach (var m in _models)
         {
             m.Dispose();

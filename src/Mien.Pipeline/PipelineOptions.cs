@@ -1,4 +1,7 @@
+using Mien.Affect;
+using Mien.Body;
 using Mien.Expressions;
+using Mien.Skin;
 using Mien.Faces.Detection;
 using Mien.Faces.Mesh;
 using Mien.Faces.Tracking;
@@ -43,10 +46,77 @@ public sealed record PipelineOptions
     /// <summary>Side of the expression crop relative to the mesh's extent in the eye-aligned frame (default 1.1).</summary>
     public float ExpressionCropScale { get; init; } = 1.1f;
 
+    /// <summary>
+    /// Action units, the temporal expression model (HMM by default), valence/arousal and expression segments per
+    /// track (default on; null turns them off). Pure arithmetic on the mesh and the classifier's output: cheap.
+    /// </summary>
+    public AffectOptions? Affect { get; init; } = new();
+
+    /// <summary>Body pose (MoveNet on a crop below each face) and body-language cues (default off: one more model).</summary>
+    public bool Body { get; init; }
+
+    /// <summary>MoveNet options (crop size relative to the face).</summary>
+    public MoveNetOptions BodyPose { get; init; } = new();
+
+    /// <summary>Body-language cue options (baselines, smoothing, thresholds).</summary>
+    public BodyLanguageOptions BodyLanguage { get; init; } = new();
+
+    /// <summary>
+    /// Run MoveNet for a person on one frame in this many (default 3), and sooner when the face moves fast (see
+    /// <see cref="BodyPoseSchedule"/>). MoveNet costs about as much as the whole face pipeline per frame; cues are
+    /// smoothed over hundreds of milliseconds, so a pose every third frame loses little and keeps analysis at
+    /// twice real time on two cores.
+    /// </summary>
+    public int BodyEveryFrames { get; init; } = 3;
+
+    /// <summary>Skin measurements (tone, texture, redness, spots, shine) on mesh regions (default off).</summary>
+    public bool Skin { get; init; }
+
+    /// <summary>Skin analyser options (illumination normalisation, quality gates).</summary>
+    public SkinAnalyzerOptions SkinAnalysis { get; init; } = new();
+
+    /// <summary>
+    /// Least time between two skin measurements of the same person (default 250 ms). Skin does not change within
+    /// a second; more frames only add correlated samples, and each costs several milliseconds.
+    /// </summary>
+    public TimeSpan SkinInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>ONNX Runtime session options shared by all models.</summary>
     public InferenceOptions Inference { get; init; } = new();
 
     /// <summary>Model ids the pipeline needs.</summary>
     public IReadOnlyList<string> ModelIds =>
-        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions ? [EmotionClassifier.ModelId] : Array.Empty<string>()];
+        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>()];
+
+    /// <summary>Checks every part's options; the message names the option, its value and the constraint.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public void Validate()
+    {
+        Detector.Validate();
+        Tracker.Validate();
+        Inference.Validate();
+        Affect?.Validate();
+        BodyPose.Validate();
+        BodyLanguage.Validate();
+        SkinAnalysis.Validate();
+        if (ConfirmFrames is < 1 or > 100 || MinStartPresence is <= 0 or > 1)
+        {
+            throw new ArgumentException($"{nameof(ConfirmFrames)} = {ConfirmFrames} must be within 1..100 and {nameof(MinStartPresence)} = {MinStartPresence} within (0, 1].");
+        }
+
+        if (ExpressionCropScale is <= 0 or > 4)
+        {
+            throw new ArgumentException($"{nameof(ExpressionCropScale)} = {ExpressionCropScale}: must be within (0, 4].");
+        }
+
+        if (BodyEveryFrames is < 1 or > 1000)
+        {
+            throw new ArgumentException($"{nameof(BodyEveryFrames)} = {BodyEveryFrames}: must be within 1..1000.");
+        }
+
+        if (SkinInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(SkinInterval)} = {SkinInterval}: must not be negative.");
+        }
+    }
 }

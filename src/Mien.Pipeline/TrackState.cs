@@ -43,6 +43,9 @@ internal sealed class TrackState
 
     public Point3[] SmoothedPoints() => (Point3[])_smoothed.Clone();
 
+    /// <summary>The current smoothed landmarks, without a copy (valid until the next <see cref="Accept"/>).</summary>
+    public IReadOnlyList<Point3> Smoothed => _smoothed;
+
     public (HeadPose? Pose, Gaze? Gaze, EyeState? Eyes, float? Mouth) Measure(TimeSpan now)
     {
         var points = _smoothed;

@@ -32,7 +32,11 @@ public sealed class CsvWriter : IDisposable
     /// <summary>
     /// Column names in order: frame index, time (s), track, box (px), detection score, mesh confidence,
     /// head pose (°), gaze (°), eye aspect ratios, openness, inBlink, mouth opening, then the seven
-    /// expression probabilities in <see cref="ExpressionEstimate.Labels"/> order.
+    /// expression probabilities in <see cref="ExpressionEstimate.Labels"/> order; then the temporal model's
+    /// smoothed dominant expression and its probability, valence, arousal, frame reliability, the action unit
+    /// intensities in <see cref="ActionUnits.Codes"/> order; body cues (lean, head tilt, shoulder tilt, shoulders
+    /// raised, movement energy, fidgeting, hand-to-face, arms crossed) on frames with a body pose; and face-level
+    /// skin values (usable, ITA°, Monk, erythema index, roughness, shine) on frames where skin was measured.
     /// </summary>
     public static IReadOnlyList<string> Header { get; } =
     [
@@ -40,6 +44,10 @@ public sealed class CsvWriter : IDisposable
         "yaw", "pitch", "roll", "gazeYaw", "gazePitch",
         "leftAspectRatio", "rightAspectRatio", "openness", "inBlink", "mouthOpening",
         .. ExpressionEstimate.Labels,
+        "smoothedExpression", "smoothedConfidence", "valence", "arousal", "reliability",
+        .. ActionUnits.Codes,
+        "lean", "headTilt", "shoulderTilt", "shouldersRaised", "movementEnergy", "fidgeting", "handToFace", "armsCrossed",
+        "skinUsable", "ita", "monk", "erythemaIndex", "roughness", "shine",
     ];
 
     /// <summary>Creates (or truncates) the UTF-8 file at <paramref name="path"/>; others may read it while it grows.</summary>
@@ -125,7 +133,48 @@ public sealed class CsvWriter : IDisposable
             Cell(face.Expression is { } expression ? Precision.Ratio(expression.Probabilities[i]) : null);
         }
 
+        var affect = face.Affect;
+        Text(affect?.Expression?.Dominant);
+        Cell(affect?.Expression is { } smoothed ? Precision.Ratio(smoothed.Confidence) : null);
+        Cell(affect?.Affect is { } va1 ? Precision.Ratio(va1.Valence) : null);
+        Cell(affect?.Affect is { } va2 ? Precision.Ratio(va2.Arousal) : null);
+        Cell(affect is not null ? Precision.Ratio(affect.Reliability) : null);
+        for (var i = 0; i < ActionUnits.Codes.Count; i++)
+        {
+            Cell(affect?.Units is { } units ? Precision.Ratio(units.Intensities[i]) : null);
+        }
+
+        var body = face.Body;
+        Cell(Cue(body?.Lean));
+        Cell(body?.HeadTilt is { } tilt ? Precision.Degrees(tilt.Value) : null);
+        Cell(body?.ShoulderTilt is { } shoulders ? Precision.Degrees(shoulders.Value) : null);
+        Cell(Cue(body?.ShouldersRaised));
+        Cell(Cue(body?.MovementEnergy));
+        Cell(Cue(body?.Fidgeting));
+        Text(body?.HandToFace is { } hand ? (hand.Present ? hand.Hands.ToString().ToLowerInvariant() : "none") : null);
+        Text(body?.ArmsCrossed is { } arms ? (arms.Present ? "true" : "false") : null);
+
+        var skin = face.Skin;
+        Text(skin is null ? null : skin.Quality.IsUsable ? "true" : "false");
+        Cell(skin?.Face is { } f1 ? Precision.Degrees(f1.Tone.Ita) : null);
+        Cell(skin?.Face is { } f2 ? f2.Tone.Monk : null);
+        Cell(skin?.Face is { } f3 ? Precision.Ratio(f3.ErythemaIndex) : null);
+        Cell(skin?.Face is { } f4 ? Precision.Ratio(f4.Roughness) : null);
+        Cell(skin?.Face is { } f5 ? Precision.Ratio(f5.ShineFraction) : null);
+
         writer.Write('\n');
+    }
+
+    private static double? Cue(BodyCue? cue) => cue is { } c ? Precision.Ratio(c.Value) : null;
+
+    /// <summary>A cell of plain text (labels and flags only: never commas or quotes).</summary>
+    private void Text(string? value)
+    {
+        writer.Write(',');
+        if (value is not null)
+        {
+            writer.Write(value);
+        }
     }
 
     private void Integer(long value, bool first = false)

@@ -37,7 +37,7 @@ public sealed record HtmlReportOptions
 /// top-expression ribbon, head pose, eye openness with blinks, mouth opening and key-moment pictures; then
 /// stage timings and problems. Every text from data is escaped.
 /// </remarks>
-public static class HtmlReport
+public static partial class HtmlReport
 {
     /// <summary>Writes the report to <paramref name="writer"/>.</summary>
     /// <param name="writer">Destination (the page is UTF-8 when the writer encodes so).</param>
@@ -45,7 +45,8 @@ public static class HtmlReport
     /// <param name="series">Per-track series from <see cref="ReportSeriesBuilder"/> (may be <see cref="ReportSeries.Empty"/>).</param>
     /// <param name="keyMoments">Pictures to show per track (may be empty).</param>
     /// <param name="options">Options, or null for the defaults.</param>
-    public static void Write(TextWriter writer, AnalysisSummary summary, ReportSeries series, IReadOnlyList<KeyMoment> keyMoments, HtmlReportOptions? options = null)
+    /// <param name="attachments">Expression segments, voice, fused estimates and skin per track, when analysed.</param>
+    public static void Write(TextWriter writer, AnalysisSummary summary, ReportSeries series, IReadOnlyList<KeyMoment> keyMoments, HtmlReportOptions? options = null, ReportAttachments? attachments = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(summary);
@@ -53,7 +54,7 @@ public static class HtmlReport
         ArgumentNullException.ThrowIfNull(keyMoments);
         options ??= new HtmlReportOptions();
         options.Validate();
-        new Page(writer, summary, series, keyMoments, options).Render();
+        new Page(writer, summary, series, keyMoments, options, attachments ?? ReportAttachments.None).Render();
         writer.Flush();
     }
 
@@ -61,7 +62,7 @@ public static class HtmlReport
     /// Writes the report to the file at <paramref name="path"/> (UTF-8). It is written next to it first and then
     /// moved into place, so a reader never sees half a report.
     /// </summary>
-    public static void WriteFile(string path, AnalysisSummary summary, ReportSeries series, IReadOnlyList<KeyMoment> keyMoments, HtmlReportOptions? options = null)
+    public static void WriteFile(string path, AnalysisSummary summary, ReportSeries series, IReadOnlyList<KeyMoment> keyMoments, HtmlReportOptions? options = null, ReportAttachments? attachments = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var temporary = path + ".partial";
@@ -69,7 +70,7 @@ public static class HtmlReport
         {
             using (var writer = new StreamWriter(temporary, append: false, new UTF8Encoding(false)))
             {
-                Write(writer, summary, series, keyMoments, options);
+                Write(writer, summary, series, keyMoments, options, attachments);
             }
 
             File.Move(temporary, path, overwrite: true);
@@ -81,7 +82,7 @@ public static class HtmlReport
         }
     }
 
-    private sealed class Page
+    private sealed partial class Page
     {
         private static readonly int LabelCount = ExpressionEstimate.Labels.Count;
         private readonly TextWriter w;
@@ -92,9 +93,10 @@ public static class HtmlReport
         private readonly double t0, t1;
         private readonly double sampleWidth;
 
-        public Page(TextWriter writer, AnalysisSummary summary, ReportSeries series, IReadOnlyList<KeyMoment> moments, HtmlReportOptions options)
+        public Page(TextWriter writer, AnalysisSummary summary, ReportSeries series, IReadOnlyList<KeyMoment> moments, HtmlReportOptions options, ReportAttachments attachments)
         {
             w = writer;
+            this.attachments = attachments;
             this.summary = summary;
             this.series = series;
             this.moments = moments;
@@ -181,6 +183,7 @@ public static class HtmlReport
         {
             w.Write("<style>\n");
             w.Write(Css);
+            w.Write(ModalityCss);
             for (var i = 0; i < LabelCount; i++)
             {
                 var key = ExpressionPalette.Key(i);
@@ -381,6 +384,7 @@ public static class HtmlReport
 
             var trackMoments = MomentsOf(id);
             ExpressionChart(s, trackMoments);
+            AffectSections(s);
             if (s.HasPose || s.HasEyes || s.HasMouth)
             {
                 PoseChart(s);
@@ -392,6 +396,8 @@ public static class HtmlReport
                 w.Write("<p class=\"note mesh-note\">Head pose, eyes and mouth were not measured for this track (no face mesh), so only expression estimates are shown.</p>\n");
             }
 
+            BodySection(s);
+            SkinSection(id, s);
             Moments(trackMoments);
             w.Write("</section>\n");
         }

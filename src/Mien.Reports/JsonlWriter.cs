@@ -200,6 +200,21 @@ public sealed class JsonlWriter : IDisposable
             w.WriteNull("expression");
         }
 
+        if (face.Affect is { } affect)
+        {
+            WriteAffect(w, affect);
+        }
+
+        if (face.Body is { } body)
+        {
+            WriteBody(w, body, face.BodyPose);
+        }
+
+        if (face.Skin is { } skin)
+        {
+            WriteSkin(w, skin);
+        }
+
         if (face.Landmarks is { } landmarks)
         {
             w.WriteStartArray("landmarks");
@@ -216,6 +231,224 @@ public sealed class JsonlWriter : IDisposable
         }
 
         w.WriteEndObject();
+    }
+
+    private static void WriteAffect(Utf8JsonWriter w, AffectFrame affect)
+    {
+        w.WriteStartObject("affect");
+        w.WriteNumberOrNull("reliability", Precision.Ratio(affect.Reliability));
+        if (affect.Expression is { } smoothed)
+        {
+            w.WriteString("dominant", smoothed.Dominant);
+            w.WriteStartObject("smoothed");
+            for (var i = 0; i < ExpressionEstimate.Labels.Count; i++)
+            {
+                w.WriteNumberOrNull(ExpressionEstimate.Labels[i], Precision.Ratio(smoothed.Probabilities[i]));
+            }
+
+            w.WriteEndObject();
+        }
+
+        if (affect.Affect is { } va)
+        {
+            w.WriteNumberOrNull("valence", Precision.Ratio(va.Valence));
+            w.WriteNumberOrNull("arousal", Precision.Ratio(va.Arousal));
+            w.WriteNumberOrNull("confidence", Precision.Ratio(va.Confidence));
+        }
+
+        if (affect.Units is { } units)
+        {
+            w.WriteStartObject("actionUnits");
+            for (var i = 0; i < ActionUnits.Codes.Count; i++)
+            {
+                w.WriteNumberOrNull(ActionUnits.Codes[i], Precision.Ratio(units.Intensities[i]));
+            }
+
+            w.WriteBoolean("baselineReady", units.BaselineReady);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteBody(Utf8JsonWriter w, BodyCues body, BodyPose? pose)
+    {
+        w.WriteStartObject("body");
+        w.WriteBoolean("upperBodyVisible", body.UpperBodyVisible);
+        if (body.Reason is { } reason)
+        {
+            w.WriteString("reason", reason);
+        }
+
+        Cue(w, "lean", body.Lean);
+        Cue(w, "headTilt", body.HeadTilt);
+        Cue(w, "shoulderTilt", body.ShoulderTilt);
+        Cue(w, "shouldersRaised", body.ShouldersRaised);
+        Cue(w, "movementEnergy", body.MovementEnergy);
+        Cue(w, "fidgeting", body.Fidgeting);
+        if (body.HandToFace is { } hand)
+        {
+            w.WriteStartObject("handToFace");
+            w.WriteBoolean("present", hand.Present);
+            w.WriteString("hands", hand.Hands.ToString().ToLowerInvariant());
+            w.WriteNumberOrNull("confidence", Precision.Ratio(hand.Confidence));
+            w.WriteEndObject();
+        }
+
+        if (body.ArmsCrossed is { } arms)
+        {
+            w.WriteStartObject("armsCrossed");
+            w.WriteBoolean("present", arms.Present);
+            w.WriteNumberOrNull("confidence", Precision.Ratio(arms.Confidence));
+            w.WriteEndObject();
+        }
+
+        if (body.Affect is { } bodyAffect)
+        {
+            w.WriteNumberOrNull("arousal", Precision.Ratio(bodyAffect.Arousal));
+            w.WriteNumberOrNull("arousalConfidence", Precision.Ratio(bodyAffect.Confidence));
+        }
+
+        if (pose is not null)
+        {
+            w.WriteStartObject("keypoints");
+            foreach (var k in pose.Keypoints)
+            {
+                w.WriteStartArray(k.Name);
+                w.WriteNumberValueOrNull(Precision.Pixels(k.X));
+                w.WriteNumberValueOrNull(Precision.Pixels(k.Y));
+                w.WriteNumberValueOrNull(Precision.Ratio(k.Score));
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void Cue(Utf8JsonWriter w, string name, BodyCue? cue)
+    {
+        if (cue is { } c)
+        {
+            w.WriteStartObject(name);
+            w.WriteNumberOrNull("value", Precision.Ratio(c.Value));
+            w.WriteNumberOrNull("confidence", Precision.Ratio(c.Confidence));
+            w.WriteEndObject();
+        }
+    }
+
+    private static void WriteSkin(Utf8JsonWriter w, SkinFrame skin)
+    {
+        w.WriteStartObject("skin");
+        w.WriteBoolean("usable", skin.Quality.IsUsable);
+        w.WriteNumberOrNull("qualityWeight", Precision.Ratio(skin.Quality.Weight));
+        if (skin.Quality.Reasons.Count > 0)
+        {
+            w.WriteStartArray("reasons");
+            foreach (var r in skin.Quality.Reasons)
+            {
+                w.WriteStartObject();
+                w.WriteString("code", r.Code);
+                w.WriteString("message", r.Message);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        if (skin.Face is { } face)
+        {
+            Tone(w, face.Tone);
+            w.WriteNumberOrNull("roughness", Precision.Ratio(face.Roughness));
+            w.WriteNumberOrNull("foreheadLineDensity", face.ForeheadLineDensity is { } fl ? Precision.Ratio(fl) : null);
+            w.WriteNumberOrNull("underEyeLineDensity", face.UnderEyeLineDensity is { } ul ? Precision.Ratio(ul) : null);
+            w.WriteNumberOrNull("erythemaIndex", Precision.Ratio(face.ErythemaIndex));
+            w.WriteNumber("spotCount", face.SpotCount);
+            w.WriteNumberOrNull("spotAreaPercent", Precision.Ratio(face.SpotAreaPercent));
+            w.WriteNumberOrNull("shinePercent", Precision.Ratio(face.ShineFraction));
+            w.WriteNumberOrNull("underEyeDarkness", face.UnderEyeDarkness is { } d ? Precision.Ratio(d) : null);
+        }
+
+        w.WriteStartObject("regions");
+        foreach (var r in skin.Regions)
+        {
+            w.WriteStartObject(JsonNamingPolicy.CamelCase.ConvertName(r.Region.ToString()));
+            w.WriteNumber("usablePixels", r.UsablePixels);
+            if (r.Issue is { } issue)
+            {
+                w.WriteString("issue", issue.Code);
+            }
+
+            if (r.Tone is { } tone)
+            {
+                Tone(w, tone);
+            }
+
+            w.WriteNumberOrNull("roughness", r.Roughness is { } ro ? Precision.Ratio(ro) : null);
+            w.WriteNumberOrNull("lineDensity", r.LineDensity is { } li ? Precision.Ratio(li) : null);
+            w.WriteNumberOrNull("erythemaIndex", r.ErythemaIndex is { } er ? Precision.Ratio(er) : null);
+            w.WriteNumberOrNull("spotCount", r.SpotCount);
+            w.WriteNumberOrNull("shinePercent", r.ShineFraction is { } sh ? Precision.Ratio(sh) : null);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void Tone(Utf8JsonWriter w, SkinTone tone)
+    {
+        w.WriteNumberOrNull("L", Precision.Ratio(tone.Median.L));
+        w.WriteNumberOrNull("a", Precision.Ratio(tone.Median.A));
+        w.WriteNumberOrNull("b", Precision.Ratio(tone.Median.B));
+        w.WriteNumberOrNull("ita", Precision.Degrees(tone.Ita));
+        w.WriteString("itaCategory", JsonNamingPolicy.KebabCaseLower.ConvertName(tone.Category.ToString()));
+        w.WriteNumber("monk", tone.Monk);
+        w.WriteNumberOrNull("monkConfidence", Precision.Ratio(tone.MonkConfidence));
+    }
+
+    /// <summary>Writes a closed expression segment as an event line.</summary>
+    public void WriteSegment(TrackSegment segment)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        try
+        {
+            var s = segment.Segment;
+            var w = json;
+            w.WriteStartObject();
+            w.WriteString("event", "expression-segment");
+            w.WriteNumber("track", segment.TrackId);
+            w.WriteString("expression", s.Expression);
+            w.WriteNumber("onset", Precision.Seconds(s.Onset));
+            w.WriteNumber("apex", Precision.Seconds(s.Apex));
+            w.WriteNumber("offset", Precision.Seconds(s.Offset));
+            w.WriteNumber("duration", Precision.Seconds(s.Duration));
+            w.WriteNumberOrNull("peakIntensity", Precision.Ratio(s.PeakIntensity));
+            w.WriteNumberOrNull("meanValence", Precision.Ratio(s.MeanValence));
+            w.WriteNumberOrNull("meanArousal", Precision.Ratio(s.MeanArousal));
+            w.WriteStartArray("actionUnits");
+            foreach (var u in s.TopUnits)
+            {
+                w.WriteStartObject();
+                w.WriteString("code", u.Code);
+                w.WriteNumberOrNull("meanIntensity", Precision.Ratio(u.MeanIntensity));
+                w.WriteNumberOrNull("aboveBaseline", Precision.Ratio(u.AboveBaseline));
+                w.WriteNumberOrNull("share", Precision.Ratio(u.Share));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+            EndLine();
+            Commit();
+        }
+        finally
+        {
+            json.Reset();
+            buffer.ResetWrittenCount();
+        }
     }
 
     // One JSON value per line: commit the object to the buffer, add the newline, and reset the writer so

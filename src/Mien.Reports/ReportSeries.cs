@@ -79,6 +79,9 @@ public sealed class TrackSeries
     /// <summary>Whether any sample has a mouth opening.</summary>
     public bool HasMouth { get; }
 
+    /// <summary>Temporal-model, action-unit, body and skin series, sample for sample with <see cref="Times"/>.</summary>
+    public TrackModalitySeries Modalities { get; internal init; } = TrackModalitySeries.None;
+
     /// <summary>Probability of the expression at <paramref name="labelIndex"/> in <see cref="ExpressionEstimate.Labels"/> (NaN where unknown).</summary>
     public ReadOnlySpan<float> Expression(int labelIndex)
     {
@@ -99,6 +102,79 @@ public sealed class TrackSeries
 
         return false;
     }
+}
+
+/// <summary>
+/// The per-sample series of a track beyond the face core: the temporal model's smoothed expression, valence and
+/// arousal, action unit intensities, body cues and skin tone. NaN (or false) where not measured in that sample
+/// (body and skin are measured only every few frames).
+/// </summary>
+public sealed class TrackModalitySeries
+{
+    private readonly float[][] smoothed;
+    private readonly float[][] units;
+    private readonly float[] valence, arousal, energy, lean, ita;
+    private readonly bool[] handToFace, armsCrossed;
+
+    internal TrackModalitySeries(float[][] smoothed, float[] valence, float[] arousal, float[][] units, float[] energy, float[] lean, bool[] handToFace, bool[] armsCrossed, float[] ita)
+    {
+        this.smoothed = smoothed;
+        this.valence = valence;
+        this.arousal = arousal;
+        this.units = units;
+        this.energy = energy;
+        this.lean = lean;
+        this.handToFace = handToFace;
+        this.armsCrossed = armsCrossed;
+        this.ita = ita;
+        HasAffect = smoothed.Length > 0 && AnyFinite(valence);
+        HasUnits = units.Length > 0 && Array.Exists(units, AnyFinite);
+        HasBody = AnyFinite(energy) || AnyFinite(lean);
+        HasSkin = AnyFinite(ita);
+    }
+
+    internal static TrackModalitySeries None { get; } = new([], [], [], [], [], [], [], [], []);
+
+    /// <summary>Whether any sample has the temporal model's output and valence/arousal.</summary>
+    public bool HasAffect { get; }
+
+    /// <summary>Whether any sample has action units.</summary>
+    public bool HasUnits { get; }
+
+    /// <summary>Whether any sample has body cues.</summary>
+    public bool HasBody { get; }
+
+    /// <summary>Whether any sample has a usable skin measurement.</summary>
+    public bool HasSkin { get; }
+
+    /// <summary>Smoothed probability of the expression at <paramref name="labelIndex"/>.</summary>
+    public ReadOnlySpan<float> Smoothed(int labelIndex) => smoothed[labelIndex];
+
+    /// <summary>Valence in [−1, 1].</summary>
+    public ReadOnlySpan<float> Valence => valence;
+
+    /// <summary>Arousal in [−1, 1].</summary>
+    public ReadOnlySpan<float> Arousal => arousal;
+
+    /// <summary>Intensity (0–5) of the action unit at <paramref name="unitIndex"/> in <c>ActionUnits.Codes</c>.</summary>
+    public ReadOnlySpan<float> Unit(int unitIndex) => units[unitIndex];
+
+    /// <summary>Body movement energy (shoulder widths per second).</summary>
+    public ReadOnlySpan<float> Energy => energy;
+
+    /// <summary>Lean (−1 away … +1 towards the camera).</summary>
+    public ReadOnlySpan<float> Lean => lean;
+
+    /// <summary>Whether a hand was at the face (false where not measured).</summary>
+    public ReadOnlySpan<bool> HandToFace => handToFace;
+
+    /// <summary>Whether the arms were crossed (false where not measured).</summary>
+    public ReadOnlySpan<bool> ArmsCrossed => armsCrossed;
+
+    /// <summary>Face ITA° of usable skin measurements.</summary>
+    public ReadOnlySpan<float> Ita => ita;
+
+    private static bool AnyFinite(float[] values) => Array.Exists(values, float.IsFinite);
 }
 
 /// <summary>Everything the HTML report plots, built by <see cref="ReportSeriesBuilder"/>.</summary>

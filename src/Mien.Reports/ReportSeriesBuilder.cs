@@ -110,6 +110,10 @@ public sealed class ReportSeriesBuilder
         private readonly List<float> yaw = [], pitch = [], roll = [], openness = [], mouth = [];
         private readonly List<bool> inBlink = [];
         private readonly List<int> segmentStarts = [];
+        private readonly List<float>[] smoothed = CreateColumns(LabelCount);
+        private readonly List<float>[] units = CreateColumns(ActionUnits.Codes.Count);
+        private readonly List<float> valence = [], arousal = [], energy = [], lean = [], ita = [];
+        private readonly List<bool> handToFace = [], armsCrossed = [];
 
         public long LastSequence { get; private set; } = -2;
 
@@ -133,18 +137,48 @@ public sealed class ReportSeriesBuilder
             openness.Add(face.Eyes?.Openness ?? float.NaN);
             inBlink.Add(face.Eyes?.InBlink ?? false);
             mouth.Add(face.MouthOpening ?? float.NaN);
+
+            var affect = face.Affect;
+            for (var i = 0; i < LabelCount; i++)
+            {
+                smoothed[i].Add(affect?.Expression is { } f ? f.Probabilities[i] : float.NaN);
+            }
+
+            valence.Add(affect?.Affect?.Valence ?? float.NaN);
+            arousal.Add(affect?.Affect?.Arousal ?? float.NaN);
+            for (var i = 0; i < units.Length; i++)
+            {
+                units[i].Add(affect?.Units is { } u ? u.Intensities[i] : float.NaN);
+            }
+
+            energy.Add(face.Body?.MovementEnergy?.Value ?? float.NaN);
+            lean.Add(face.Body?.Lean?.Value ?? float.NaN);
+            handToFace.Add(face.Body?.HandToFace?.Present ?? false);
+            armsCrossed.Add(face.Body?.ArmsCrossed?.Present ?? false);
+            ita.Add(face.Skin?.Face?.Tone.Ita ?? float.NaN);
         }
 
         public TrackSeries ToSeries()
         {
-            var columns = new float[LabelCount][];
-            for (var i = 0; i < LabelCount; i++)
-            {
-                columns[i] = [.. CollectionsMarshal.AsSpan(expression[i])];
-            }
+            var columns = ToArrays(expression);
 
             return new TrackSeries(
-                trackId, [.. times], columns, [.. yaw], [.. pitch], [.. roll], [.. openness], [.. inBlink], [.. mouth], [.. segmentStarts]);
+                trackId, [.. times], columns, [.. yaw], [.. pitch], [.. roll], [.. openness], [.. inBlink], [.. mouth], [.. segmentStarts])
+            {
+                Modalities = new TrackModalitySeries(
+                    ToArrays(smoothed), [.. valence], [.. arousal], ToArrays(units), [.. energy], [.. lean], [.. handToFace], [.. armsCrossed], [.. ita]),
+            };
+        }
+
+        private static float[][] ToArrays(List<float>[] columns)
+        {
+            var arrays = new float[columns.Length][];
+            for (var i = 0; i < columns.Length; i++)
+            {
+                arrays[i] = [.. CollectionsMarshal.AsSpan(columns[i])];
+            }
+
+            return arrays;
         }
 
         private static List<float>[] CreateColumns(int count)

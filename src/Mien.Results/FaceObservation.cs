@@ -47,7 +47,20 @@ public sealed record FaceObservation(
     EyeState? Eyes,
     float? MouthOpening,
     ExpressionEstimate? Expression,
-    IReadOnlyList<Point3>? Landmarks);
+    IReadOnlyList<Point3>? Landmarks)
+{
+    /// <summary>Action units, the temporal model's smoothed expression and valence/arousal (null when that stage is off).</summary>
+    public AffectFrame? Affect { get; init; }
+
+    /// <summary>The body pose estimated below this face, on frames where it was estimated (every few frames).</summary>
+    public BodyPose? BodyPose { get; init; }
+
+    /// <summary>Body-language cues from that pose, on the same frames.</summary>
+    public BodyCues? Body { get; init; }
+
+    /// <summary>Skin measurements, on frames where skin was measured (a few per second).</summary>
+    public SkinFrame? Skin { get; init; }
+}
 
 /// <summary>Everything measured in one frame. Immutable: sinks may keep it.</summary>
 /// <param name="FrameIndex">0-based index of the frame in the source (counts dropped frames too).</param>

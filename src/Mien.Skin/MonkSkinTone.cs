@@ -1,3 +1,5 @@
+using Mien.Results;
+
 namespace Mien.Skin;
 
 /// <summary>

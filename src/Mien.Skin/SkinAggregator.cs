@@ -1,3 +1,5 @@
+using Mien.Results;
+
 namespace Mien.Skin;
 
 /// <summary>One metric over the frames of a track: quality-weighted median, dispersion and frame count.</summary>

@@ -1,3 +1,5 @@
+using Mien.Results;
+
 namespace Mien.Skin;
 
 /// <summary>A scalar skin measurement that is aggregated, trended and used by recommendations.</summary>

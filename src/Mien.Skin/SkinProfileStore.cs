@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
+
 namespace Mien.Skin;
 
 /// <summary>One recording's face-level skin values for a subject.</summary>

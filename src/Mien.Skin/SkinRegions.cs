@@ -1,5 +1,7 @@
 using Mien.Faces.Geometry;
 
+using Mien.Results;
+
 namespace Mien.Skin;
 
 /// <summary>Mesh polygons of the skin regions and of the features cut out of them.</summary>

@@ -49,7 +49,7 @@ public sealed class BodyPoseScheduleTests
     {
         var face = new FaceBox(50, 60, 40, 50);
         var k = BodyParts.Names.Select((n, i) => new Keypoint(n, (float)x.Get + i, (float)y.Get - i, Math.Clamp(MathF.Abs((float)s.Get), 0, 1))).ToArray();
-        var a = BodyPose.Associate(k, face);
+        var a = BodyParts.Associate(k, face);
         Assert.InRange(a, 0, 1);
     }
 
@@ -72,7 +72,7 @@ public sealed class BodyPoseScheduleTests
         for (var f = 0; f < 10; f++)
         {
             var k = BodyParts.Names.Select(n => new Keypoint(n, 100 + (random.NextSingle() * 300), 50 + (random.NextSingle() * 400), random.NextSingle())).ToArray();
-            var pose = new BodyPose(k, face, null, BodyPose.Associate(k, face), face.SquareScaled(6));
+            var pose = new BodyPose(k, face, null, BodyParts.Associate(k, face), face.SquareScaled(6));
             var c = analyzer.Update(TimeSpan.FromMilliseconds(40 * f), pose, face);
             Assert.Equal(c.UpperBodyVisible, c.Reason is null);
             foreach (var cue in new[] { c.Lean, c.HeadTilt, c.ShoulderTilt, c.ShouldersRaised, c.MovementEnergy, c.Fidgeting })

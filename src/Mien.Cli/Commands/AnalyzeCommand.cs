@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Mien.Affect;
+using Mien.Body;
 using Mien.Faces.Detection;
 using Mien.Faces.Tracking;
 using Mien.Media;
@@ -9,6 +11,7 @@ using Mien.Media.Samples;
 using Mien.Pipeline;
 using Mien.Reports;
 using Mien.Results;
+using Mien.Skin;
 using OpenCvSharp;
 
 namespace Mien.Cli.Commands;
@@ -33,11 +36,19 @@ internal static class AnalyzeCommand
         var noVideo = new Option<bool>("--no-video") { Description = "Do not write the annotated video." };
         var landmarks = new Option<bool>("--landmarks") { Description = "Include the 478 landmarks per face in faces.jsonl." };
         var noExpressions = new Option<bool>("--no-expressions") { Description = "Skip expression estimates." };
+        var noAffect = new Option<bool>("--no-affect") { Description = "Skip action units, the temporal expression model, valence/arousal and expression segments." };
+        var temporalModel = new Option<string?>("--temporal-model") { Description = "A GRU weights file from `mien train temporal` to use instead of the default HMM filter." };
+        var noBody = new Option<bool>("--no-body") { Description = "Skip body pose and body-language cues (MoveNet)." };
+        var noSkin = new Option<bool>("--no-skin") { Description = "Skip skin measurements (tone, texture, redness, spots, shine)." };
+        var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: store this recording's skin measurements in the subject's profile and show trends (one person per input)." };
+        var profiles = new Option<string>("--profiles") { Description = "Folder of skin profiles (with --subject).", DefaultValueFactory = _ => Path.Combine("out", "profiles") };
+        var noVoice = new Option<bool>("--no-voice") { Description = "Skip the audio track (voice activity, prosody, voice arousal, speaker attribution)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model.", DefaultValueFactory = _ => 1 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
-            inputs, sample, output, detector, minScore, maxFaces, detectEvery, flip, anonymize, noVideo, landmarks, noExpressions, threads, offline,
+            inputs, sample, output, detector, minScore, maxFaces, detectEvery, flip, anonymize, noVideo, landmarks, noExpressions,
+            noAffect, temporalModel, noBody, noSkin, subject, profiles, noVoice, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -59,14 +70,23 @@ internal static class AnalyzeCommand
                 Tracker = new TrackerOptions { DetectEveryFrames = parse.GetValue(detectEvery) },
                 Expression = new Expressions.EmotionClassifierOptions { FlipAugmentation = parse.GetValue(flip) },
                 Expressions = !parse.GetValue(noExpressions),
-                KeepLandmarks = parse.GetValue(landmarks) || !parse.GetValue(noVideo),
+                KeepLandmarks = parse.GetValue(landmarks) || !parse.GetValue(noVideo) || !parse.GetValue(noSkin),
+                Affect = parse.GetValue(noAffect) ? null : new AffectOptions { ModelFactory = TemporalModelFactory(parse.GetValue(temporalModel)) },
+                Body = !parse.GetValue(noBody),
+                Skin = !parse.GetValue(noSkin),
                 Inference = new Models.InferenceOptions { IntraOpThreads = parse.GetValue(threads) },
             };
-            options.Detector.Validate();
-            options.Tracker.Validate();
+            options.Validate();
             await store.EnsureModelsAsync(options.ModelIds, ct);
 
-            var settings = new RunSettings(parse.GetValue(output)!, parse.GetValue(anonymize), !parse.GetValue(noVideo), parse.GetValue(landmarks));
+            var subjectId = parse.GetValue(subject);
+            if (subjectId is not null && !SkinProfileStore.IsValidId(subjectId))
+            {
+                throw new ArgumentException($"--subject '{subjectId}': use 1–64 letters, digits, '-' or '_' (a pseudonymous id, not a name).");
+            }
+
+            var profileStore = subjectId is null ? null : new SkinProfileStore(parse.GetValue(profiles)!);
+            var settings = new RunSettings(parse.GetValue(output)!, parse.GetValue(anonymize), !parse.GetValue(noVideo), parse.GetValue(landmarks), !parse.GetValue(noVoice), subjectId, profileStore);
             var worst = ExitCodes.Ok;
             foreach (var source in sources)
             {
@@ -79,7 +99,18 @@ internal static class AnalyzeCommand
         return command;
     }
 
-    private sealed record RunSettings(string Output, bool Anonymize, bool Video, bool Landmarks);
+    private sealed record RunSettings(string Output, bool Anonymize, bool Video, bool Landmarks, bool Voice, string? Subject, SkinProfileStore? Profiles);
+
+    /// <summary>The GRU from a weights file (loaded once, to fail early on a bad file), or null for the default HMM.</summary>
+    private static Func<IExpressionSequenceModel>? TemporalModelFactory(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        throw new ArgumentException("GRU_PENDING " + path);
+    }
 
     private static async Task<int> AnalyzeOneAsync(string spec, CliStore store, PipelineOptions options, RunSettings settings, CancellationToken ct)
     {
@@ -106,6 +137,9 @@ internal static class AnalyzeCommand
             var series = new ReportSeriesBuilder();
             var summaries = new TrackSummaryBuilder();
             var moments = new KeyMomentCollector(settings.Anonymize);
+            var segments = new List<TrackSegment>();
+            var overlays = new SkinOverlays(settings.Anonymize);
+            var bodies = new Dictionary<int, BodyPose>();
             var still = source.Info.Kind is "image";
             AnnotatedVideoWriter? video = null;
             var problems = new List<string>();
@@ -140,12 +174,20 @@ internal static class AnalyzeCommand
                             jsonl.WriteEvent(e);
                         }
 
+                        foreach (var segment in pipeline.DrainSegments())
+                        {
+                            jsonl.WriteSegment(segment);
+                            segments.Add(segment);
+                        }
+
                         var output = settings.Landmarks ? analysis : analysis with { Faces = [.. analysis.Faces.Select(f => f with { Landmarks = null })] };
                         jsonl.WriteFrame(output);
                         csv.WriteFrame(output);
                         series.Add(analysis);
                         summaries.Add(analysis);
                         moments.Observe(frame.Image, analysis);
+                        overlays.Observe(frame.Image, analysis);
+                        DrawBodies(frame.Image, analysis, bodies);
                         if (video is not null)
                         {
                             video.Write(frame.Image, analysis);
@@ -189,9 +231,18 @@ internal static class AnalyzeCommand
                 jsonl.WriteEvent(e);
             }
 
+            foreach (var segment in pipeline.DrainSegments())
+            {
+                jsonl.WriteSegment(segment);
+                segments.Add(segment);
+            }
+
+            var skin = SkinReports(pipeline.SkinSummaries(), overlays, settings, spec);
+
             var summary = new AnalysisSummary(source.Info, read, analysed, source.Dropped, clock.Elapsed, summaries.Build(), pipeline.Timings, settings.Anonymize, problems);
             SummaryJsonWriter.WriteFile(Path.Combine(folder, "summary.json"), summary);
-            HtmlReport.WriteFile(Path.Combine(folder, "report.html"), summary, series.Build(), moments.Moments);
+            var attachments = new ReportAttachments { Segments = segments, Skin = skin };
+            HtmlReport.WriteFile(Path.Combine(folder, "report.html"), summary, series.Build(), moments.Moments, attachments: attachments);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{spec}: {analysed} frames, {summary.Tracks.Count} track(s), {summary.FramesPerSecond:F1} fps → {Path.Combine(folder, "report.html")}"));
             foreach (var t in summary.Tracks)
@@ -201,6 +252,43 @@ internal static class AnalyzeCommand
             }
 
             return status;
+        }
+    }
+
+    /// <summary>Skin per person for the report; appends the session to the subject's profile when asked.</summary>
+    private static Dictionary<int, SkinReport> SkinReports(IReadOnlyDictionary<int, SkinSummary> summaries, SkinOverlays overlays, RunSettings settings, string spec)
+    {
+        var reports = new Dictionary<int, SkinReport>();
+        // The subject is the person with the most usable skin frames (one person per input is expected).
+        var subjectTrack = summaries.Where(s => s.Value.FramesUsed > 0).OrderByDescending(s => s.Value.FramesUsed).Select(s => (int?)s.Key).FirstOrDefault();
+        foreach (var (id, summary) in summaries)
+        {
+            SkinProfile? profile = null;
+            if (settings.Profiles is { } store && settings.Subject is { } subject && id == subjectTrack)
+            {
+                profile = store.Append(subject, SkinSession.From(DateTimeOffset.UtcNow, Path.GetFileName(spec), summary));
+            }
+
+            reports[id] = new SkinReport(summary, overlays.Jpeg(id), SkinRecommendations.For(summary), profile);
+        }
+
+        return reports;
+    }
+
+    /// <summary>Draws each person's latest body pose (held for a few frames between MoveNet runs) on the frame.</summary>
+    private static void DrawBodies(Mat image, FrameAnalysis analysis, Dictionary<int, BodyPose> bodies)
+    {
+        foreach (var face in analysis.Faces)
+        {
+            if (face.BodyPose is { } fresh)
+            {
+                bodies[face.TrackId] = fresh;
+            }
+
+            if (bodies.TryGetValue(face.TrackId, out var pose) && pose.AssociationConfidence >= 0.3f)
+            {
+                BodyOverlay.Draw(image, pose);
+            }
         }
     }
 

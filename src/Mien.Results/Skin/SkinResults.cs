@@ -1,4 +1,4 @@
-namespace Mien.Skin;
+namespace Mien.Results;
 
 /// <summary>Skin areas measured on the face. Right and left are the subject's sides.</summary>
 public enum SkinRegion
@@ -59,7 +59,7 @@ public sealed record SkinQuality(
 /// <param name="Ita">ITA° of the median colour (degrees).</param>
 /// <param name="Category">Chardon category of <paramref name="Ita"/>.</param>
 /// <param name="Monk">Nearest Monk Skin Tone (1–10) of the median colour.</param>
-/// <param name="MonkConfidence">Kernel share of that swatch in (0, 1] (see <see cref="MonkSkinTone"/>).</param>
+/// <param name="MonkConfidence">Kernel share of that swatch in (0, 1] (see Mien.Skin.MonkSkinTone).</param>
 public sealed record SkinTone(LabColor Median, LabColor Mean, float Ita, ItaCategory Category, int Monk, float MonkConfidence);
 
 /// <summary>

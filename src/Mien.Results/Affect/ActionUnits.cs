@@ -1,4 +1,4 @@
-namespace Mien.Affect;
+namespace Mien.Results;
 
 /// <summary>
 /// Facial action unit intensities of one face in one frame, estimated from mesh geometry (not from a trained AU

@@ -1,4 +1,4 @@
-namespace Mien.Body;
+namespace Mien.Results;
 
 /// <summary>A measured body cue: a value in the cue's own unit and a confidence in [0, 1].</summary>
 /// <param name="Value">The measurement (unit documented on the <see cref="BodyCues"/> property).</param>
@@ -37,8 +37,8 @@ public readonly record struct HandToFace(bool Present, Hands Hands, float Confid
 /// A body-derived arousal proxy for the lead's fusion: movement energy mapped to [−1, 1] (still … very
 /// active). The body says little about valence, so none is given.
 /// </summary>
-/// <param name="Arousal">−1 perfectly still, 0 at <see cref="BodyLanguageOptions.ArousalHalfEnergy"/>, towards +1 for vigorous movement.</param>
-/// <param name="Confidence">Movement energy's confidence times <see cref="BodyLanguageOptions.AffectWeight"/>: moving is as much about activity (talking with the hands, adjusting a chair) as about arousal.</param>
+/// <param name="Arousal">−1 perfectly still, 0 at the body-language options' half-arousal energy, towards +1 for vigorous movement.</param>
+/// <param name="Confidence">Movement energy's confidence times the body-language options' affect weight: moving is as much about activity (talking with the hands, adjusting a chair) as about arousal.</param>
 public readonly record struct BodyAffect(float Arousal, float Confidence);
 
 /// <summary>

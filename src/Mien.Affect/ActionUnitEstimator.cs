@@ -79,11 +79,13 @@ public sealed record ActionUnitOptions
 /// jitter, and "scale" is the deviation read as maximum intensity (E). AU1 = +ΔM1/0.10; AU2 = +ΔM2/0.10;
 /// AU4 = −ΔM3/0.06 + −ΔM4/0.06; AU5 = +ΔM5/0.04; AU6 = +ΔM6/0.06 + ½·(−ΔM7/0.03); AU7 = −ΔM7/0.03;
 /// AU9 = −ΔM8/0.05; AU10 = −ΔM9/0.06; AU12 = −ΔM10/0.08 + ½·(+ΔM11/0.15); AU15 = +ΔM10/0.06;
-/// AU17 = −ΔM12/0.06; AU20 = (ΔM11 − 1.5·max(0, −ΔM10))/0.15 (widening not explained by a lift);
-/// AU23 = −ΔM13/0.06; AU25 = +ΔM14/0.20; AU26 = +ΔM15/0.30; AU45 = (closure − 0.15)/0.55 (reported in the AU45 slot,
+/// AU17 = −ΔM12/0.06 × clamp(1 − ΔM14/0.06, 0, 1) (a parted mouth stretches the lower lip towards the chin,
+/// which would otherwise read as a chin raise); AU20 = (ΔM11 − 1.5·max(0, −ΔM10))/0.15 (widening not explained by a lift);
+/// AU23 = −ΔM13/0.06; AU25 = +ΔM14/0.20; AU26 = +ΔM15/0.20; AU45 = (closure − 0.15)/0.55 (reported in the AU45 slot,
 /// covering AU43 eyes closed too). The scales are anatomical guesses (an IOD is about 9 cm, a full brow raise about
-/// 1 cm), checked against real smiling/neutral photos and a blinking talker, not fitted to AU ground truth, which
-/// is not available here.</para>
+/// 1 cm), checked against FER2013 PublicTest faces of each class and a blinking talker (docs/temporal.md), not fitted
+/// to AU ground truth, which is not available here; after the first check the AU17 gate was added and the AU26
+/// scale lowered from 0.30 to 0.20.</para>
 /// <para><b>Baseline.</b> Each measure's neutral value is the median of a ring of recent accepted frames: frames
 /// turned less than <see cref="ActionUnitOptions.BaselineMaxAngle"/> and, when the caller gives a neutral
 /// probability, at least <see cref="ActionUnitOptions.BaselineMinNeutral"/> neutral. Until the first frame is
@@ -244,11 +246,11 @@ public sealed class ActionUnitEstimator
         au[7] = Intensity(Pos(-d[8]) / 0.06f);                             // AU10
         au[8] = Intensity((lift / 0.08f) + (0.5f * Pos(d[10]) / 0.15f));   // AU12
         au[9] = Intensity(Pos(d[9]) / 0.06f);                              // AU15
-        au[10] = Intensity(Pos(-d[11]) / 0.06f);                           // AU17
+        au[10] = Intensity(Pos(-d[11]) / 0.06f * Math.Clamp(1 - (Pos(d[13]) / 0.06f), 0f, 1f)); // AU17, only with lips together
         au[11] = Intensity(Pos(d[10] - (1.5f * lift)) / 0.15f);            // AU20
         au[12] = Intensity(Pos(-d[12]) / 0.06f);                           // AU23
         au[13] = Intensity(Pos(d[13]) / 0.20f);                            // AU25
-        au[14] = Intensity(Pos(d[14]) / 0.30f);                            // AU26
+        au[14] = Intensity(Pos(d[14]) / 0.20f);                            // AU26
         var closure = b[15] > 0 ? 1 - (m[15] / b[15]) : 0;
         au[15] = Intensity((closure - 0.15f) / 0.55f);                     // AU45
     }

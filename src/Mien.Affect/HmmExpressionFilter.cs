@@ -26,14 +26,23 @@ public sealed record HmmOptions
     public float PriorCorrection { get; init; } = 0.5f;
 
     /// <summary>
-    /// Evidence weight γ per frame at reliability 1 (likelihood raised to γ·reliability). Below 1 discounts the
-    /// strong correlation between consecutive frames, which a first-order HMM would otherwise count as independent
-    /// evidence. Default 0.5.
+    /// Evidence rate ρ per second at reliability 1: a frame's likelihood is raised to γ·reliability with
+    /// γ = min(1, ρ·Δt), Δt the time since the previous frame (1/30 s for the first). Counting evidence per second
+    /// rather than per frame keeps the filter's behaviour independent of the frame rate, and ρ below the frame
+    /// rate discounts the strong correlation between consecutive frames, which a first-order HMM would otherwise
+    /// count as independent evidence. Default 15 per second (chosen on development clips, docs/temporal.md).
     /// </summary>
-    public float EvidenceWeight { get; init; } = 0.5f;
+    public float EvidenceRate { get; init; } = 15f;
 
     /// <summary>Output calibration temperature T (output ∝ posterior^(1/T)). Default 1 (see docs/temporal.md for the fit).</summary>
     public float OutputTemperature { get; init; } = 1f;
+
+    /// <summary>
+    /// Hysteresis of the reported <see cref="FilteredExpression.Dominant"/> class: it changes only when another class's
+    /// probability exceeds the held class's by more than this margin (0 = plain argmax). The probabilities themselves
+    /// are not affected. Default 0.1.
+    /// </summary>
+    public float SwitchMargin { get; init; } = 0.1f;
 
     /// <summary>Where the chain goes when it jumps (stationary distribution), label order; null = uniform.</summary>
     public IReadOnlyList<float>? JumpDistribution { get; init; }
@@ -57,9 +66,14 @@ public sealed record HmmOptions
             throw new ArgumentOutOfRangeException(nameof(PriorCorrection), PriorCorrection, $"{nameof(HmmOptions)}.{nameof(PriorCorrection)} must be within [0, 1]");
         }
 
-        if (!(EvidenceWeight is > 0 and <= 10))
+        if (!(EvidenceRate is > 0 and <= 1000))
         {
-            throw new ArgumentOutOfRangeException(nameof(EvidenceWeight), EvidenceWeight, $"{nameof(HmmOptions)}.{nameof(EvidenceWeight)} must be within (0, 10]");
+            throw new ArgumentOutOfRangeException(nameof(EvidenceRate), EvidenceRate, $"{nameof(HmmOptions)}.{nameof(EvidenceRate)} must be within (0, 1000] per second");
+        }
+
+        if (!(SwitchMargin is >= 0 and < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SwitchMargin), SwitchMargin, $"{nameof(HmmOptions)}.{nameof(SwitchMargin)} must be within [0, 1)");
         }
 
         if (!(OutputTemperature is > 0.05f and <= 20))
@@ -96,9 +110,11 @@ public sealed record HmmOptions
 /// Δt equal one of 2Δt), so dropped frames and variable rates need no special case, and the prediction costs O(K).</para>
 /// <para><b>Emission</b>: the CNN's probabilities p are posteriors under its training prior q, so p/q is
 /// proportional to the likelihood. The filter uses e<sub>c</sub> = (p<sub>c</sub> / q<sub>c</sub><sup>β</sup>)<sup>γ·r</sup>,
-/// with β = <see cref="HmmOptions.PriorCorrection"/>, γ = <see cref="HmmOptions.EvidenceWeight"/> and r the frame's
+/// with β = <see cref="HmmOptions.PriorCorrection"/>, γ = min(1, <see cref="HmmOptions.EvidenceRate"/>·Δt) and r the frame's
 /// reliability: r = 0 makes e constant, i.e. a pure prediction step.</para>
-/// <para><b>Output</b>: the forward posterior α, tempered by <see cref="HmmOptions.OutputTemperature"/> and renormalised.</para>
+/// <para><b>Output</b>: the forward posterior α, tempered by <see cref="HmmOptions.OutputTemperature"/> and renormalised.
+/// The reported dominant class has hysteresis (<see cref="HmmOptions.SwitchMargin"/>): it is the most probable class
+/// unless the previously reported one is within the margin of it.</para>
 /// <para>Probabilities are floored at 1e-6 before the logarithm so one overconfident frame cannot zero a class forever.</para>
 /// </remarks>
 public sealed class HmmExpressionFilter : IExpressionSequenceModel
@@ -111,6 +127,7 @@ public sealed class HmmExpressionFilter : IExpressionSequenceModel
     private readonly double[] _alpha = new double[K];
     private readonly double _tauSeconds;
     private TimeSpan? _last;
+    private int _held = -1;
 
     /// <summary>Creates a filter starting from the jump distribution.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is invalid (the message names it).</exception>
@@ -162,7 +179,8 @@ public sealed class HmmExpressionFilter : IExpressionSequenceModel
         }
 
         // Correction, in log space relative to the best class so the exponent cannot overflow.
-        var weight = _options.EvidenceWeight * (float.IsFinite(input.Reliability) ? Math.Clamp(input.Reliability, 0f, 1f) : 0f);
+        var perFrame = Math.Min(1.0, _options.EvidenceRate * (double.IsFinite(dt) ? dt : 1.0 / 30));
+        var weight = perFrame * (float.IsFinite(input.Reliability) ? Math.Clamp(input.Reliability, 0f, 1f) : 0f);
         if (weight > 0)
         {
             Span<double> log = stackalloc double[K];
@@ -182,13 +200,29 @@ public sealed class HmmExpressionFilter : IExpressionSequenceModel
         }
 
         Normalise(_alpha);
-        return FilteredExpression.From(Output());
+        var output = Output();
+        var best = 0;
+        for (var c = 1; c < K; c++)
+        {
+            if (output[c] > output[best])
+            {
+                best = c;
+            }
+        }
+
+        if (_held < 0 || output[best] > output[_held] + _options.SwitchMargin)
+        {
+            _held = best;
+        }
+
+        return new FilteredExpression(output, ExpressionEstimate.Labels[_held], output[_held]);
     }
 
     /// <inheritdoc />
     public void Reset()
     {
         _last = null;
+        _held = -1;
         for (var c = 0; c < K; c++)
         {
             _alpha[c] = _jump[c];

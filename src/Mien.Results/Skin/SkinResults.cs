@@ -39,7 +39,7 @@ public sealed record SkinIssue(string Code, string Message)
 /// <param name="Reasons">Why not (empty when usable).</param>
 /// <param name="Weight">Weight in [0, 1] for aggregation over frames (0 when unusable): sharpness × pose × usable-skin share.</param>
 /// <param name="FaceWidthPx">Face width in frame pixels (mesh points 234–454).</param>
-/// <param name="Sharpness">RMS of the Laplacian of L* on face skin at the canonical scale (L* units); below 0.35 counts as blurred.</param>
+/// <param name="Sharpness">RMS of the Laplacian of L* on face skin at the canonical scale (L* units); below 0.2 counts as blurred.</param>
 /// <param name="MedianLightness">Median L* of face skin before illumination normalisation.</param>
 /// <param name="ClippedFraction">Share of face-skin pixels with a channel at 250 or more (or 5 or less) before normalisation.</param>
 /// <param name="UsableSkinFraction">Share of the regions' polygon pixels kept by the skin-colour model.</param>

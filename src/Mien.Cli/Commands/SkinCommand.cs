@@ -1,0 +1,251 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Mien.Media;
+using Mien.Pipeline;
+using Mien.Results;
+using Mien.Skin;
+using OpenCvSharp;
+using Spectre.Console;
+
+namespace Mien.Cli.Commands;
+
+/// <summary>
+/// `mien skin &lt;image-or-video&gt;`: skin tone, texture, redness, spots and shine per face (per track over a video),
+/// with quality gates; writes skin.json and one overlay PNG per face, optionally appends to a subject's profile.
+/// Exit codes: 0 at least one face measured; 1 no face had usable quality (the reasons are printed); 2 bad
+/// options; 3 unreadable input.
+/// </summary>
+internal static class SkinCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "An image or video file." };
+        var output = new Option<string>("--out") { Description = "Output folder for skin.json and overlay PNGs.", DefaultValueFactory = _ => Path.Combine("out", "skin") };
+        var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: append this recording to the subject's skin profile (needs --profiles; one face only)." };
+        var profiles = new Option<string?>("--profiles") { Description = "Folder of per-subject skin profiles." };
+        var json = new Option<bool>("--json") { Description = "Print skin.json to standard output instead of the table." };
+        var every = new Option<int>("--every") { Description = "Measure skin on every Nth video frame (faces are tracked on all frames).", DefaultValueFactory = _ => 3 };
+        var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var command = new Command("skin", "Skin tone (CIELAB, ITA°, Monk), texture, redness, spots, shine and under-eye darkness per face, with quality gates; writes skin.json and overlays.")
+        {
+            input, output, subject, profiles, json, every, offline,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = parse.GetValue(input)!;
+            var subjectId = parse.GetValue(subject);
+            var profileDir = parse.GetValue(profiles);
+            var n = parse.GetValue(every);
+            if (n < 1)
+            {
+                throw new ArgumentException($"--every {n} must be ≥ 1.");
+            }
+
+            if ((subjectId is null) != (profileDir is null))
+            {
+                throw new ArgumentException("--subject and --profiles go together.");
+            }
+
+            if (subjectId is not null && !SkinProfileStore.IsValidId(subjectId))
+            {
+                throw new ArgumentException($"--subject '{subjectId}' is not a safe pseudonym: use 1–64 letters, digits, '-', '_' or '.'.");
+            }
+
+            if (!File.Exists(spec))
+            {
+                throw new InputException($"{spec}: no such file");
+            }
+
+            using var store = CliStore.Open(parse.GetValue(offline));
+            var source = MediaSource.Open(spec);
+            await using (source)
+            {
+                var still = source.Info.Kind == "image";
+                var options = new PipelineOptions { KeepLandmarks = true, Expressions = false, ConfirmFrames = still ? 1 : 3 };
+                await store.EnsureModelsAsync(options.ModelIds, ct);
+                using var pipeline = await FaceAnalysisPipeline.CreateAsync(store.Models, options, cancellationToken: ct);
+                using var analyzer = new SkinAnalyzer();
+                var tracks = new SortedDictionary<int, TrackSkin>();
+                var frames = 0;
+                await foreach (var frame in source.ReadAsync(ct))
+                {
+                    using (frame)
+                    {
+                        var analysis = pipeline.Analyze(frame);
+                        frames++;
+                        if (!still && frame.Index % n != 0)
+                        {
+                            continue;
+                        }
+
+                        foreach (var face in analysis.Faces)
+                        {
+                            var skin = analyzer.Analyze(frame.Image, face.Landmarks, face.Pose);
+                            if (!tracks.TryGetValue(face.TrackId, out var track))
+                            {
+                                tracks[face.TrackId] = track = new TrackSkin();
+                            }
+
+                            track.Aggregator.Add(frame.Timestamp, skin);
+                            track.Keep(frame.Image, face, skin);
+                        }
+                    }
+                }
+
+                var folder = parse.GetValue(output)!;
+                Directory.CreateDirectory(folder);
+                var results = new List<TrackResult>();
+                foreach (var (id, track) in tracks)
+                {
+                    var summary = track.Aggregator.Summarise();
+                    string? overlay = null;
+                    if (track.Best is { } best)
+                    {
+                        overlay = Path.Combine(folder, $"skin-face{id}.png");
+                        using var image = best.Image;
+                        SkinOverlay.Draw(image, best.Face.Landmarks!, best.Skin);
+                        Cv2.ImWrite(overlay, image);
+                    }
+
+                    results.Add(new TrackResult(id, summary, SkinRecommendations.For(summary), track.LastRejection?.Quality.Reasons ?? [], overlay));
+                }
+
+                IReadOnlyList<SkinTrend>? trends = null;
+                if (subjectId is not null && profileDir is not null)
+                {
+                    var measured = results.Where(r => r.Summary.FramesUsed > 0).ToList();
+                    if (measured.Count == 1)
+                    {
+                        var profileStore = new SkinProfileStore(profileDir);
+                        trends = profileStore.Append(subjectId, SkinSession.From(DateTimeOffset.UtcNow, Path.GetFileName(spec), measured[0].Summary)).Trends();
+                    }
+                    else
+                    {
+                        Console.Error.WriteLine($"mien: profile not updated: {measured.Count} measured faces, needs exactly one");
+                    }
+                }
+
+                var report = new SkinReport(Path.GetFileName(spec), frames, results, trends, SkinRecommendations.Disclaimer);
+                var text = JsonSerializer.Serialize(report, Json);
+                await File.WriteAllTextAsync(Path.Combine(folder, "skin.json"), text, ct);
+                if (parse.GetValue(json))
+                {
+                    Console.WriteLine(text);
+                }
+                else
+                {
+                    Print(spec, results, trends, folder);
+                }
+
+                return results.Any(r => r.Summary.FramesUsed > 0) ? ExitCodes.Ok : ExitCodes.ProblemsFound;
+            }
+        });
+        return command;
+    }
+
+    private static void Print(string spec, List<TrackResult> results, IReadOnlyList<SkinTrend>? trends, string folder)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        if (results.Count == 0)
+        {
+            console.WriteLine($"{spec}: insufficient quality: no-face: no face was found");
+            return;
+        }
+
+        var table = new Table().AddColumns("face", "frames", "ITA°", "category", "MST", "L*", "a*", "EI", "rough", "lines %", "spots", "shine %", "under-eye ΔL*");
+        foreach (var r in results)
+        {
+            var s = r.Summary;
+            string V(SkinMetric m, string format) => s.Get(m) is { } a ? a.Value.ToString(format, CultureInfo.InvariantCulture) : "–";
+            if (s.FramesUsed == 0)
+            {
+                table.AddRow($"#{r.TrackId}", $"0/{s.FramesAdded}", "insufficient quality", string.Join("; ", r.Reasons.Select(x => x.ToString())).EscapeMarkup(), "", "", "", "", "", "", "", "", "");
+                continue;
+            }
+
+            var ita = s.Get(SkinMetric.Ita)!;
+            table.AddRow(
+                $"#{r.TrackId}",
+                $"{s.FramesUsed}/{s.FramesAdded}",
+                string.Create(CultureInfo.InvariantCulture, $"{ita.Value:F1} ± {ita.Sd:F1}"),
+                s.Category?.ToString() ?? "–",
+                V(SkinMetric.Monk, "0"),
+                V(SkinMetric.Lightness, "F1"),
+                V(SkinMetric.Redness, "F1"),
+                V(SkinMetric.ErythemaIndex, "F1"),
+                V(SkinMetric.Roughness, "F2"),
+                V(SkinMetric.ForeheadLines, "F1"),
+                V(SkinMetric.Spots, "0"),
+                V(SkinMetric.Shine, "F1"),
+                V(SkinMetric.UnderEyeDarkness, "F1"));
+        }
+
+        console.Write(table);
+        foreach (var r in results.Where(r => r.Summary.FramesUsed == 0))
+        {
+            console.WriteLine($"face #{r.TrackId}: insufficient quality: {string.Join("; ", r.Reasons)}");
+        }
+
+        foreach (var r in results.Where(r => r.Suggestions.Count > 0))
+        {
+            foreach (var s in r.Suggestions)
+            {
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"face #{r.TrackId}: {s.Text} ({s.Rule}; measured {s.Value:0.##})"));
+            }
+        }
+
+        if (trends is not null)
+        {
+            foreach (var t in trends.Where(t => t.Flag is ChangeFlag.Increase or ChangeFlag.Decrease))
+            {
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"profile: {SkinMetrics.Name(t.Metric)} {t.Flag.ToString().ToLowerInvariant()}d by {t.Difference:0.##} (95 % {t.DifferenceLow:0.##}…{t.DifferenceHigh:0.##}) over {t.Sessions} sessions"));
+            }
+        }
+
+        console.WriteLine(SkinRecommendations.Disclaimer);
+        console.WriteLine($"→ {Path.Combine(folder, "skin.json")}");
+    }
+
+    private sealed record TrackResult(int TrackId, SkinSummary Summary, IReadOnlyList<SkinSuggestion> Suggestions, IReadOnlyList<SkinIssue> Reasons, string? Overlay);
+
+    private sealed record SkinReport(string Input, int Frames, IReadOnlyList<TrackResult> Faces, IReadOnlyList<SkinTrend>? Trends, string Disclaimer);
+
+    /// <summary>Per track: the aggregator, the best-quality frame (for the overlay) and the last rejection.</summary>
+    private sealed class TrackSkin
+    {
+        public SkinAggregator Aggregator { get; } = new();
+
+        public (Mat Image, FaceObservation Face, SkinFrame Skin)? Best { get; private set; }
+
+        public SkinFrame? LastRejection { get; private set; }
+
+        private float _bestWeight = -1;
+
+        public void Keep(Mat image, FaceObservation face, SkinFrame skin)
+        {
+            if (!skin.Quality.IsUsable)
+            {
+                LastRejection = skin;
+            }
+
+            // The overlay shows the best frame; an unusable face still gets one so its reasons are visible.
+            var weight = skin.Quality.IsUsable ? skin.Quality.Weight : 0;
+            if (weight > _bestWeight && face.Landmarks is not null)
+            {
+                Best?.Image.Dispose();
+                Best = (image.Clone(), face, skin);
+                _bestWeight = weight;
+            }
+        }
+    }
+}

@@ -60,7 +60,7 @@ public static class SkinOverlay
             }
 
             var label = m.Tone is { } tone
-                ? string.Create(CultureInfo.InvariantCulture, $"{tone.Ita:F0}° M{tone.Monk}")
+                ? string.Create(CultureInfo.InvariantCulture, $"{tone.Ita:F0}d M{tone.Monk}")
                 : "x " + m.Issue?.Code;
             var centre = new Point((int)points.Average(p => p.X) - 12, (int)points.Average(p => p.Y));
             Cv2.PutText(bgr, label, centre, HersheyFonts.HersheySimplex, 0.35 * scale, Scalar.Black, 2, LineTypes.AntiAlias);
@@ -69,7 +69,7 @@ public static class SkinOverlay
 
         var top = new Point((int)landmarks.Min(p => p.X), (int)Math.Max(12, landmarks.Min(p => p.Y) - 6));
         var headline = frame.Quality.IsUsable && frame.Face is { } face
-            ? string.Create(CultureInfo.InvariantCulture, $"ITA {face.Tone.Ita:F0}° {face.Tone.Category} MST {face.Tone.Monk} ({face.Tone.MonkConfidence:P0})")
+            ? string.Create(CultureInfo.InvariantCulture, $"ITA {face.Tone.Ita:F0} deg {face.Tone.Category} MST {face.Tone.Monk} ({face.Tone.MonkConfidence:P0})")
             : "insufficient quality: " + string.Join("; ", frame.Quality.Reasons.Select(r => r.Code));
         Cv2.PutText(bgr, headline, top, HersheyFonts.HersheySimplex, 0.45 * scale, Scalar.Black, 3, LineTypes.AntiAlias);
         Cv2.PutText(bgr, headline, top, HersheyFonts.HersheySimplex, 0.45 * scale, Scalar.White, 1, LineTypes.AntiAlias);

@@ -3,6 +3,7 @@ using System.Text;
 using Mien.Media;
 using Mien.Media.Samples;
 using Mien.Pipeline;
+using Mien.Results;
 using Mien.Testing;
 using OpenCvSharp;
 using Xunit.Abstractions;
@@ -119,5 +120,61 @@ public sealed class ActionUnitTests(RealModels models, ITestOutputHelper output)
         Assert.True(inBlink.Count >= 5, $"only {inBlink.Count} blink frames in 30 s");
         Assert.True(inBlink.Average() >= 2, $"AU45 during blinks {inBlink.Average():F2}");
         Assert.True(open.Average() <= 0.5, $"AU45 outside blinks {open.Average():F2}");
+    }
+
+    [Fact]
+    public async Task Measures_ignore_where_the_face_is_its_size_and_its_rotation()
+    {
+        var franck = (await SampleMedia.FaceVideosAsync(models.Packages))[0];
+        var frames = await VideoSeries.MainTrackAsync(models, franck, TimeSpan.FromSeconds(30));
+        var random = new Random(7);
+        foreach (var f in frames.Where((_, i) => i % 50 == 0))
+        {
+            var mesh = f.Face.Landmarks!;
+            var reference = new float[ActionUnitEstimator.MeasureCount];
+            ActionUnitEstimator.Measure(mesh, reference);
+
+            // A rigid 3-D rotation (up to 30° about each axis), a scale and a shift of the whole mesh.
+            var rotation = System.Numerics.Matrix4x4.CreateFromYawPitchRoll(
+                (float)(random.NextDouble() - 0.5), (float)(random.NextDouble() - 0.5), (float)(random.NextDouble() - 0.5));
+            var scale = 0.5f + (float)random.NextDouble() * 2;
+            var shift = new System.Numerics.Vector3(random.Next(-300, 300), random.Next(-300, 300), random.Next(-50, 50));
+            var moved = mesh.Select(p => System.Numerics.Vector3.Transform(new System.Numerics.Vector3(p.X, p.Y, p.Z), rotation) * scale + shift)
+                .Select(v => new Point3(v.X, v.Y, v.Z)).ToArray();
+            var measured = new float[ActionUnitEstimator.MeasureCount];
+            ActionUnitEstimator.Measure(moved, measured);
+            for (var k = 0; k < measured.Length; k++)
+            {
+                Assert.True(Math.Abs(measured[k] - reference[k]) < 1e-3, $"measure M{k + 1}: {measured[k]} vs {reference[k]}");
+            }
+
+            // A face compared with itself shows no action.
+            var au = new float[16];
+            ActionUnitEstimator.Score(reference, reference, au);
+            Assert.All(au, v => Assert.Equal(0, v));
+        }
+    }
+
+    [Fact]
+    public async Task Baseline_learns_only_from_frontal_neutral_frames()
+    {
+        var franck = (await SampleMedia.FaceVideosAsync(models.Packages))[0];
+        var frames = await VideoSeries.MainTrackAsync(models, franck, TimeSpan.FromSeconds(30));
+        var estimator = new ActionUnitEstimator();
+        foreach (var f in frames.Take(40))
+        {
+            Assert.False(estimator.Update(f.Time, f.Face.Landmarks!, new HeadPose(45, 0, 0)).BaselineReady);
+            estimator.Update(f.Time, f.Face.Landmarks!, new HeadPose(0, 0, 0), neutralProbability: 0.1f);
+        }
+
+        Assert.Equal(0, estimator.BaselineFrames);
+        ActionUnits last = null!;
+        foreach (var f in frames.Take(40))
+        {
+            last = estimator.Update(f.Time, f.Face.Landmarks!, new HeadPose(0, 0, 0), neutralProbability: 0.9f);
+        }
+
+        Assert.Equal(40, estimator.BaselineFrames);
+        Assert.True(last.BaselineReady);
     }
 }

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 
 
+
+
 namespace Mien.Skin;
 
 /// <summary>One recording's face-level skin values for a subject.</summary>

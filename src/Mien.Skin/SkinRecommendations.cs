@@ -1,6 +1,8 @@
 using System.Globalization;
 
 
+
+
 namespace Mien.Skin;
 
 /// <summary>A non-medical suggestion and the measurement that triggered it.</summary>

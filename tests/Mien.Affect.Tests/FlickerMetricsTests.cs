@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Xunit;
 
+
 namespace Mien.Affect.Tests;
 
 public sealed class FlickerMetricsTests

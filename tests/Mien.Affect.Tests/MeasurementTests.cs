@@ -4,6 +4,8 @@ using Mien.Media.Samples;
 using Mien.Testing;
 using Xunit.Abstractions;
 
+using Mien.Results;
+
 namespace Mien.Affect.Tests;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using FsCheck;
 using FsCheck.Xunit;
 
+using Mien.Results;
+
 namespace Mien.Affect.Tests;
 
 public sealed class SegmenterTests

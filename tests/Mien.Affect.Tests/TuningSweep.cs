@@ -3,6 +3,7 @@ using Mien.Media.Samples;
 using Mien.Testing;
 using Xunit.Abstractions;
 
+
 namespace Mien.Affect.Tests;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Mien.Packages;
 
+
 namespace Mien.Body.Tests;
 
 /// <summary>

@@ -3,6 +3,8 @@ using Mien.Media;
 using Mien.Testing;
 using Xunit.Abstractions;
 
+using Mien.Results;
+
 namespace Mien.Body.Tests;
 
 /// <summary>

@@ -2,6 +2,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 
+using Mien.Results;
+
 namespace Mien.Skin.Tests;
 
 /// <summary>Aggregation over frames, profiles over sessions and the suggestion rules (pure parts).</summary>

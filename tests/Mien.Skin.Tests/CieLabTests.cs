@@ -2,6 +2,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 
+using Mien.Results;
+
 namespace Mien.Skin.Tests;
 
 /// <summary>Exact sRGB → CIELAB (D65) against published values, and ITA°.</summary>

@@ -1,6 +1,7 @@
 using Mien.Testing;
 using Xunit.Abstractions;
 
+
 namespace Mien.Skin.Tests;
 
 /// <summary>Validation (b): ITA° of the same real face under synthetic exposure and tone-curve changes, after normalisation.</summary>

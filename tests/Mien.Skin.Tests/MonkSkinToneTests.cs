@@ -1,6 +1,7 @@
 using Mien.Testing;
 using OpenCvSharp;
 
+
 namespace Mien.Skin.Tests;
 
 /// <summary>Validation (a): the Monk swatches, embedded and rendered, land on their own MST index.</summary>

@@ -2,6 +2,7 @@ using Mien.Testing;
 using OpenCvSharp;
 using Xunit.Abstractions;
 
+
 namespace Mien.Skin.Tests;
 
 /// <summary>Validation (d): region masks drawn over real faces (HELEN test images) for a person to look at.</summary>

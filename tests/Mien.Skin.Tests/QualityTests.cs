@@ -1,5 +1,6 @@
 using OpenCvSharp;
 
+
 namespace Mien.Skin.Tests;
 
 /// <summary>Bad inputs give "insufficient quality" with reasons instead of numbers.</summary>

@@ -3,6 +3,7 @@ using Mien.Media.Samples;
 using Mien.Testing;
 using Xunit.Abstractions;
 
+
 namespace Mien.Skin.Tests;
 
 /// <summary>Validation (c): per-face ITA° over a steady clip, and the per-track aggregate.</summary>

@@ -1,5 +1,6 @@
 using OpenCvSharp;
 
+
 namespace Mien.Skin.Tests;
 
 /// <summary>Synthetic illumination changes of real images: exposure gain and colour cast in linear light, then a tone curve (gamma) on the encoded values.</summary>

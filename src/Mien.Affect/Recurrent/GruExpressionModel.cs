@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 
+using Mien.Results;
+
 namespace Mien.Affect.Recurrent;
 
 /// <summary>

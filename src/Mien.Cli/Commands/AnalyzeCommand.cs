@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Mien.Affect;
+using Mien.Affect.Recurrent;
 using Mien.Body;
 using Mien.Faces.Detection;
 using Mien.Faces.Tracking;
@@ -109,7 +110,8 @@ internal static class AnalyzeCommand
             return null;
         }
 
-        throw new ArgumentException("GRU_PENDING " + path);
+        var weights = GruWeights.Load(path);
+        return () => new GruExpressionModel(weights);
     }
 
     private static async Task<int> AnalyzeOneAsync(string spec, CliStore store, PipelineOptions options, RunSettings settings, CancellationToken ct)

@@ -10,7 +10,8 @@ namespace Mien.Affect;
 /// <para><b>Valence/arousal</b>: each source's confidence c is read as a precision (an inverse variance), so the
 /// fused point is the confidence-weighted mean with weights w<sub>s</sub> = c<sub>s</sub> / Σc — the
 /// inverse-variance estimate when σ<sub>s</sub>² ∝ 1/c<sub>s</sub>. Sources without valence/arousal, or with
-/// confidence 0, get weight 0.</para>
+/// confidence 0, get weight 0. A source with NaN valence (the body says nothing about valence) counts for arousal
+/// only; fused valence is then the weighted mean over the sources that have one.</para>
 /// <para><b>Confidence</b> of the fused point: 1 − Π(1 − c<sub>s</sub>) (independent sources), times an agreement
 /// factor 1 − min(1, d̄/2), d̄ the weighted mean distance of the sources from the fused point (so two confident
 /// sources that disagree do not make a confident fusion).</para>
@@ -32,22 +33,27 @@ public static class AffectFusion
             throw new ArgumentOutOfRangeException(nameof(end), end, $"window end must not be before its start {start}");
         }
 
-        double total = 0;
+        double total = 0, valenceTotal = 0;
         foreach (var s in sources)
         {
             total += Confidence(s);
+            valenceTotal += HasValence(s) ? Confidence(s) : 0;
         }
 
         double v = 0, a = 0;
         var contributions = new SourceContribution[sources.Count];
         for (var i = 0; i < sources.Count; i++)
         {
-            var w = total > 0 ? Confidence(sources[i]) / total : 0;
+            var c = Confidence(sources[i]);
+            var w = total > 0 ? c / total : 0;
             contributions[i] = new SourceContribution(sources[i].Source, (float)w, sources[i].Affect);
             if (w > 0)
             {
-                v += w * sources[i].Affect!.Value.Valence;
                 a += w * sources[i].Affect!.Value.Arousal;
+                if (HasValence(sources[i]))
+                {
+                    v += c / valenceTotal * sources[i].Affect!.Value.Valence;
+                }
             }
         }
 
@@ -58,7 +64,8 @@ public static class AffectFusion
             miss *= 1 - c;
             if (contributions[i].Weight > 0)
             {
-                var (sv, sa) = (sources[i].Affect!.Value.Valence - v, sources[i].Affect!.Value.Arousal - a);
+                var sv = HasValence(sources[i]) ? sources[i].Affect!.Value.Valence - v : 0;
+                var sa = sources[i].Affect!.Value.Arousal - a;
                 spread += contributions[i].Weight * Math.Sqrt((sv * sv) + (sa * sa));
             }
         }
@@ -71,13 +78,16 @@ public static class AffectFusion
     private static double Confidence(ModalityEstimate s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        if (s.Affect is not { } va || !float.IsFinite(va.Valence) || !float.IsFinite(va.Arousal) || !float.IsFinite(va.Confidence))
+        if (s.Affect is not { } va || !float.IsFinite(va.Arousal) || !float.IsFinite(va.Confidence))
         {
             return 0;
         }
 
         return Math.Clamp(va.Confidence, 0f, 1f);
     }
+
+    // A source may speak to arousal only (the body): its valence is NaN and it takes no part in fused valence.
+    private static bool HasValence(ModalityEstimate s) => s.Affect is { } va && float.IsFinite(va.Valence);
 
     private static float[]? FuseExpression(IReadOnlyList<ModalityEstimate> sources)
     {

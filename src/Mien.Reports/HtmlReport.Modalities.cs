@@ -23,11 +23,6 @@ public sealed record SkinReport(SkinSummary Summary, byte[]? OverlayJpeg, IReadO
 /// <param name="Details">Prosody in words for the tooltip (e.g. "F0 182 Hz ± 31, 4.1 syll/s").</param>
 public sealed record SpeechSpan(int? TrackId, TimeSpan Start, TimeSpan End, float Arousal, float Valence, float Confidence, float? Correlation, string Details);
 
-/// <summary>A fused face/voice/body estimate of one track over one window.</summary>
-/// <param name="TrackId">The person.</param>
-/// <param name="Affect">The fused estimate with each source's contribution.</param>
-public sealed record TrackFusedAffect(int TrackId, FusedAffect Affect);
-
 /// <summary>What the report shows beyond the per-frame series: segments, speech, fused estimates and skin.</summary>
 public sealed record ReportAttachments
 {

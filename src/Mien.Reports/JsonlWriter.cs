@@ -408,6 +408,62 @@ public sealed class JsonlWriter : IDisposable
         w.WriteNumberOrNull("monkConfidence", Precision.Ratio(tone.MonkConfidence));
     }
 
+    /// <summary>Writes a fused face/voice/body window as an event line, with each source's weight and estimate.</summary>
+    public void WriteFused(TrackFusedAffect fused)
+    {
+        ArgumentNullException.ThrowIfNull(fused);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        try
+        {
+            var f = fused.Affect;
+            var w = json;
+            w.WriteStartObject();
+            w.WriteString("event", "fused-affect");
+            w.WriteNumber("track", fused.TrackId);
+            w.WriteNumber("start", Precision.Seconds(f.Start));
+            w.WriteNumber("end", Precision.Seconds(f.End));
+            w.WriteNumberOrNull("valence", Precision.Ratio(f.Affect.Valence));
+            w.WriteNumberOrNull("arousal", Precision.Ratio(f.Affect.Arousal));
+            w.WriteNumberOrNull("confidence", Precision.Ratio(f.Affect.Confidence));
+            if (f.Expression is { } expression)
+            {
+                w.WriteStartObject("expression");
+                for (var i = 0; i < ExpressionEstimate.Labels.Count; i++)
+                {
+                    w.WriteNumberOrNull(ExpressionEstimate.Labels[i], Precision.Ratio(expression[i]));
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteStartArray("sources");
+            foreach (var c in f.Contributions)
+            {
+                w.WriteStartObject();
+                w.WriteString("source", c.Source.ToString().ToLowerInvariant());
+                w.WriteNumberOrNull("weight", Precision.Ratio(c.Weight));
+                if (c.Affect is { } va)
+                {
+                    w.WriteNumberOrNull("valence", float.IsFinite(va.Valence) ? Precision.Ratio(va.Valence) : null);
+                    w.WriteNumberOrNull("arousal", Precision.Ratio(va.Arousal));
+                    w.WriteNumberOrNull("confidence", Precision.Ratio(va.Confidence));
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+            EndLine();
+            Commit();
+        }
+        finally
+        {
+            json.Reset();
+            buffer.ResetWrittenCount();
+        }
+    }
+
     /// <summary>Writes a closed expression segment as an event line.</summary>
     public void WriteSegment(TrackSegment segment)
     {

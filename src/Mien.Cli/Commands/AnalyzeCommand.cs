@@ -142,6 +142,7 @@ internal static class AnalyzeCommand
             var segments = new List<TrackSegment>();
             var overlays = new SkinOverlays(settings.Anonymize);
             var bodies = new Dictionary<int, BodyPose>();
+            var fusion = new FusionCollector(TimeSpan.FromSeconds(2));
             var still = source.Info.Kind is "image";
             AnnotatedVideoWriter? video = null;
             var problems = new List<string>();
@@ -189,6 +190,7 @@ internal static class AnalyzeCommand
                         summaries.Add(analysis);
                         moments.Observe(frame.Image, analysis);
                         overlays.Observe(frame.Image, analysis);
+                        fusion.Observe(analysis);
                         DrawBodies(frame.Image, analysis, bodies);
                         if (video is not null)
                         {
@@ -240,10 +242,15 @@ internal static class AnalyzeCommand
             }
 
             var skin = SkinReports(pipeline.SkinSummaries(), overlays, settings, spec);
+            var fused = fusion.Complete(last);
+            foreach (var f in fused)
+            {
+                jsonl.WriteFused(f);
+            }
 
             var summary = new AnalysisSummary(source.Info, read, analysed, source.Dropped, clock.Elapsed, summaries.Build(), pipeline.Timings, settings.Anonymize, problems);
             SummaryJsonWriter.WriteFile(Path.Combine(folder, "summary.json"), summary);
-            var attachments = new ReportAttachments { Segments = segments, Skin = skin };
+            var attachments = new ReportAttachments { Segments = segments, Skin = skin, Fused = fused };
             HtmlReport.WriteFile(Path.Combine(folder, "report.html"), summary, series.Build(), moments.Moments, attachments: attachments);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{spec}: {analysed} frames, {summary.Tracks.Count} track(s), {summary.FramesPerSecond:F1} fps → {Path.Combine(folder, "report.html")}"));

@@ -107,3 +107,8 @@ public sealed record ExpressionSegment(
 /// <param name="TrackId">Whose.</param>
 /// <param name="Segment">The segment.</param>
 public sealed record TrackSegment(int TrackId, ExpressionSegment Segment);
+
+/// <summary>A fused face/voice/body estimate of one track over one window.</summary>
+/// <param name="TrackId">The person.</param>
+/// <param name="Affect">The fused estimate with each source's contribution.</param>
+public sealed record TrackFusedAffect(int TrackId, FusedAffect Affect);

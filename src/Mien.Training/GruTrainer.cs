@@ -80,9 +80,22 @@ public static class GruTrainer
     /// <exception cref="TrainingDataException">A set is empty or a clip is invalid.</exception>
     public static GruTrainingResult Train(IReadOnlyList<LabelledClip> train, IReadOnlyList<LabelledClip> validation, GruTrainingOptions? options = null, IProgress<EpochStats>? progress = null, CancellationToken ct = default)
     {
+        options ??= new GruTrainingOptions();
+        var fit = Fit(train, validation, options, frameOnly: false, progress, ct);
+        using var net = fit.Net;
+        var description = string.Create(CultureInfo.InvariantCulture,
+            $"TorchSharp GRU, hidden {options.Hidden}, layers {options.Layers}, lr {options.LearningRate}, seed {options.Seed}; {train.Select(c => c.Subject).Distinct().Count()} training subject(s); kept epoch {fit.BestEpoch} (validation loss {fit.Curve[fit.BestEpoch - 1].ValidationLoss:F4})");
+        return new GruTrainingResult(net.Export(fit.Mean, fit.Std, description), fit.Curve, fit.BestEpoch);
+    }
+
+    /// <summary>
+    /// Trains the network (or, with <paramref name="frameOnly"/>, the same-sized per-frame baseline without memory) and
+    /// returns it with the parameters of the epoch with the lowest validation loss restored.
+    /// </summary>
+    internal static FitResult Fit(IReadOnlyList<LabelledClip> train, IReadOnlyList<LabelledClip> validation, GruTrainingOptions options, bool frameOnly, IProgress<EpochStats>? progress = null, CancellationToken ct = default)
+    {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
-        options ??= new GruTrainingOptions();
         options.Validate();
         var trainSet = train.Select(ClipFeatures.From).Where(c => c.Length > 0).ToArray();
         var validationSet = validation.Select(ClipFeatures.From).Where(c => c.Length > 0).ToArray();
@@ -94,7 +107,7 @@ public static class GruTrainer
         var (mean, std) = ClipFeatures.Normalisation(trainSet);
         LibTorchCompatibility.EnsureLoadable();
         torch.manual_seed(options.Seed);
-        using var net = new TemporalGruNet(options.Hidden, options.Layers);
+        var net = new TemporalGruNet(options.Hidden, options.Layers, frameOnly);
         using var optimizer = torch.optim.Adam(net.parameters(), options.LearningRate);
         var random = new Random(options.Seed);
         var order = Enumerable.Range(0, trainSet.Length).ToArray();
@@ -102,47 +115,91 @@ public static class GruTrainer
         var curve = new List<EpochStats>();
         var best = double.PositiveInfinity;
         var bestEpoch = 0;
-        GruWeights? bestWeights = null;
-        var description = string.Create(CultureInfo.InvariantCulture,
-            $"TorchSharp GRU, hidden {options.Hidden}, layers {options.Layers}, lr {options.LearningRate}, seed {options.Seed}; {train.Select(c => c.Subject).Distinct().Count()} training subject(s), {trainSet.Sum(c => c.Length)} frames");
-        for (var epoch = 1; epoch <= options.Epochs; epoch++)
+        Tensor[] bestState = [];
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            random.Shuffle(order);
-            net.train();
-            double lossSum = 0;
-            long frameSum = 0;
-            for (var start = 0; start < order.Length; start += options.BatchClips)
+            for (var epoch = 1; epoch <= options.Epochs; epoch++)
             {
-                using var scope = torch.NewDisposeScope();
-                var members = order.Skip(start).Take(options.BatchClips).Select(i => trainSet[i]).ToArray();
-                using var batch = Batch.Create(members, mean, std);
-                optimizer.zero_grad();
-                var logits = net.forward(batch.X);
-                var loss = nn.functional.cross_entropy(logits.reshape(-1, GruWeights.Classes), batch.Y.reshape(-1), ignore_index: Batch.Padding);
-                loss.backward();
-                optimizer.step();
-                lossSum += loss.item<float>() * batch.Frames;
-                frameSum += batch.Frames;
+                ct.ThrowIfCancellationRequested();
+                random.Shuffle(order);
+                net.train();
+                double lossSum = 0;
+                long frameSum = 0;
+                for (var start = 0; start < order.Length; start += options.BatchClips)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var members = order.Skip(start).Take(options.BatchClips).Select(i => trainSet[i]).ToArray();
+                    using var batch = Batch.Create(members, mean, std);
+                    optimizer.zero_grad();
+                    var logits = net.forward(batch.X);
+                    var loss = nn.functional.cross_entropy(logits.reshape(-1, GruWeights.Classes), batch.Y.reshape(-1), ignore_index: Batch.Padding);
+                    loss.backward();
+                    optimizer.step();
+                    lossSum += loss.item<float>() * batch.Frames;
+                    frameSum += batch.Frames;
+                }
+
+                var (validationLoss, validationAccuracy) = Evaluate(net, validationBatch);
+                var stats = new EpochStats(epoch, lossSum / frameSum, validationLoss, validationAccuracy);
+                curve.Add(stats);
+                progress?.Report(stats);
+                if (validationLoss < best)
+                {
+                    best = validationLoss;
+                    bestEpoch = epoch;
+                    foreach (var t in bestState)
+                    {
+                        t.Dispose();
+                    }
+
+                    bestState = [.. net.parameters().Select(p => p.detach().clone())];
+                }
+                else if (epoch - bestEpoch >= options.Patience)
+                {
+                    break;
+                }
             }
 
-            var (validationLoss, validationAccuracy) = Evaluate(net, validationBatch);
-            var stats = new EpochStats(epoch, lossSum / frameSum, validationLoss, validationAccuracy);
-            curve.Add(stats);
-            progress?.Report(stats);
-            if (validationLoss < best)
+            using (torch.no_grad())
             {
-                best = validationLoss;
-                bestEpoch = epoch;
-                bestWeights = net.Export(mean, std, description + string.Create(CultureInfo.InvariantCulture, $"; kept epoch {epoch} (validation loss {validationLoss:F4})"));
+                var parameters = net.parameters().ToArray();
+                for (var i = 0; i < parameters.Length; i++)
+                {
+                    parameters[i].copy_(bestState[i]);
+                }
             }
-            else if (epoch - bestEpoch >= options.Patience)
+        }
+        finally
+        {
+            foreach (var t in bestState)
             {
-                break;
+                t.Dispose();
             }
         }
 
-        return new GruTrainingResult(bestWeights!, curve, bestEpoch);
+        return new FitResult(net, mean, std, curve, bestEpoch);
+    }
+
+    /// <summary>Per-frame argmax of a fitted network on a clip's kept frames (for the per-frame baseline's scores).</summary>
+    internal static (int[] Labels, int[] Predicted) PredictFrames(FitResult fit, LabelledClip clip)
+    {
+        var features = ClipFeatures.From(clip);
+        var f = TemporalFeatures.Length;
+        var normalised = new float[features.Features.Length];
+        for (var i = 0; i < normalised.Length; i++)
+        {
+            normalised[i] = (features.Features[i] - fit.Mean[i % f]) / fit.Std[i % f];
+        }
+
+        var probabilities = features.Length == 0 ? [] : fit.Net.Probabilities(normalised, features.Length);
+        var predicted = new int[features.Length];
+        for (var t = 0; t < predicted.Length; t++)
+        {
+            var row = probabilities.AsSpan(t * GruWeights.Classes, GruWeights.Classes);
+            predicted[t] = row.IndexOf(System.Numerics.Tensors.TensorPrimitives.Max(row));
+        }
+
+        return (features.Labels, predicted);
     }
 
     private static (double Loss, double Accuracy) Evaluate(TemporalGruNet net, Batch batch)
@@ -209,6 +266,9 @@ public static class GruTrainer
         }
     }
 }
+
+/// <summary>A trained network with its normalisation and curve (the caller disposes the network).</summary>
+internal sealed record FitResult(TemporalGruNet Net, float[] Mean, float[] Std, IReadOnlyList<EpochStats> Curve, int BestEpoch);
 
 /// <summary>
 /// A clip's raw feature rows as <see cref="GruExpressionModel"/> computes them: frames with reliability 0 are left out
@@ -286,26 +346,46 @@ internal sealed record ClipFeatures(float[] Features, int[] Labels)
 /// <summary>The TorchSharp network: <c>torch.nn.GRU</c> (batch first) and a linear head over every time step.</summary>
 internal sealed class TemporalGruNet : nn.Module<Tensor, Tensor>
 {
-    private readonly TorchSharp.Modules.GRU gru;
+    private readonly TorchSharp.Modules.GRU? gru;
+    private readonly nn.Module<Tensor, Tensor>? frame;
     private readonly TorchSharp.Modules.Linear head;
     private readonly int _hidden;
     private readonly int _layers;
 
     static TemporalGruNet() => LibTorchCompatibility.EnsureLoadable();
 
-    public TemporalGruNet(int hidden, int layers)
+    /// <param name="hidden">Hidden units.</param>
+    /// <param name="layers">GRU layers.</param>
+    /// <param name="frameOnly">
+    /// Replace the GRU by a per-frame layer (Linear + tanh, same width, no memory): the baseline that separates what
+    /// the GRU gains from time from what any trained layer gains by recalibrating the classifier to the data set.
+    /// </param>
+    public TemporalGruNet(int hidden, int layers, bool frameOnly = false)
         : base(nameof(TemporalGruNet))
     {
         _hidden = hidden;
         _layers = layers;
-        gru = nn.GRU(TemporalFeatures.Length, hidden, layers, batchFirst: true);
+        if (frameOnly)
+        {
+            frame = nn.Sequential(nn.Linear(TemporalFeatures.Length, hidden), nn.Tanh());
+        }
+        else
+        {
+            gru = nn.GRU(TemporalFeatures.Length, hidden, layers, batchFirst: true);
+        }
+
         head = nn.Linear(hidden, GruWeights.Classes);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor input)
     {
-        var (output, state) = gru.forward(input);
+        if (frame is not null)
+        {
+            return head.forward(frame.forward(input));
+        }
+
+        var (output, state) = gru!.forward(input);
         state.Dispose();
         return head.forward(output);
     }
@@ -323,6 +403,11 @@ internal sealed class TemporalGruNet : nn.Module<Tensor, Tensor>
     /// <summary>Copies the parameters out in <see cref="GruWeights"/>' layout (PyTorch's own, so no reordering).</summary>
     public GruWeights Export(float[] mean, float[] std, string description)
     {
+        if (gru is null)
+        {
+            throw new InvalidOperationException("the per-frame baseline has no GRU weights to export");
+        }
+
         var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().cpu().data<float>().ToArray(), StringComparer.Ordinal);
         var layers = new GruLayerWeights[_layers];
         for (var l = 0; l < _layers; l++)

@@ -4,7 +4,7 @@ using Mien.Results;
 namespace Mien.Training;
 
 /// <summary>Per-frame scores of one temporal model on labelled clips.</summary>
-/// <param name="Model">Name of the model (raw, hmm, gru, truth).</param>
+/// <param name="Model">Name of the model (truth, raw, hmm, frame = per-frame trained baseline, gru).</param>
 /// <param name="Frames">Frames scored.</param>
 /// <param name="Accuracy">Fraction of frames whose dominant class is the label.</param>
 /// <param name="MacroF1">Mean per-class F1 over the classes present in the labels.</param>
@@ -35,6 +35,20 @@ public sealed class SequenceScorer(string model)
 
             _seconds += clip.Duration.TotalSeconds;
         }
+    }
+
+    /// <summary>Scores per-frame predictions made elsewhere (e.g. by a network run on the whole clip at once).</summary>
+    public void AddPredicted(IReadOnlyList<int> labels, IReadOnlyList<int> predicted, TimeSpan duration)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(predicted);
+        var previous = -1;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            Record(labels[i], predicted[i], ref previous);
+        }
+
+        _seconds += duration.TotalSeconds;
     }
 
     /// <summary>Scores the labels against themselves (accuracy 1; gives the labels' own switch rate).</summary>

@@ -56,6 +56,10 @@ internal static class CommandRunner
         {
             return Fail(e.Message, ExitCodes.BadInput);
         }
+        catch (Mien.Affect.Recurrent.GruWeightsException e)
+        {
+            return Fail(e.Message, ExitCodes.BadInput);
+        }
         catch (ArgumentException e)
         {
             return Fail(e.Message, ExitCodes.Usage);

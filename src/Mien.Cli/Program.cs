@@ -16,6 +16,8 @@ internal static class Program
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(SkinCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 }

@@ -71,7 +71,7 @@ internal static class SkinCommand
             await using (source)
             {
                 var still = source.Info.Kind == "image";
-                var options = new PipelineOptions { KeepLandmarks = true, Expressions = false, ConfirmFrames = still ? 1 : 3 };
+                var options = new PipelineOptions { KeepLandmarks = true, Expressions = false, Affect = null, ConfirmFrames = still ? 1 : 3 };
                 await store.EnsureModelsAsync(options.ModelIds, ct);
                 using var pipeline = await FaceAnalysisPipeline.CreateAsync(store.Models, options, cancellationToken: ct);
                 using var analyzer = new SkinAnalyzer();

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Mien.Testing;
+using OpenCvSharp;
+
+namespace Mien.Cli.Tests;
+
+/// <summary>`mien analyze` with every modality on, and `mien skin`, on real faces.</summary>
+[Collection(CliCollection.Name)]
+public sealed class ModalityCommandTests(RealModels models) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mien-modal-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Analyze_writes_action_units_smoothed_expression_body_skin_segments_and_fused_windows()
+    {
+        var clip = (await Media.Samples.SampleMedia.FaceVideosAsync(models.Packages))[1];
+        var output = Path.Combine(_dir, "out");
+
+        var (code, _, stderr) = await InProcessMien.RunAsync("analyze", clip, "-o", output, "--offline", "--no-video", "--no-voice");
+
+        Assert.True(code == 0, stderr);
+        var folder = Path.Combine(output, Path.GetFileNameWithoutExtension(clip));
+        var lines = File.ReadAllLines(Path.Combine(folder, "faces.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        var faces = lines.Where(l => l.TryGetProperty("frame", out _)).ToArray();
+        Assert.True(faces.Length > 100, $"{faces.Length} face lines");
+
+        // Every face frame has the temporal model's output and 16 action units in range.
+        Assert.All(faces, f =>
+        {
+            var affect = f.GetProperty("affect");
+            var smoothed = affect.GetProperty("smoothed").EnumerateObject().Sum(p => p.Value.GetDouble());
+            Assert.InRange(smoothed, 0.99, 1.01);
+            Assert.InRange(affect.GetProperty("valence").GetDouble(), -1, 1);
+            var units = affect.GetProperty("actionUnits").EnumerateObject().Where(p => p.Name.StartsWith("AU", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(16, units.Length);
+            Assert.All(units, u => Assert.InRange(u.Value.GetDouble(), 0, 5));
+        });
+
+        // Body every few frames (not every frame: MoveNet runs on a schedule), skin a few times a second.
+        var body = faces.Count(f => f.TryGetProperty("body", out _));
+        Assert.InRange(body, faces.Length / 5, (faces.Length / 2) + 5);
+        var skin = faces.Where(f => f.TryGetProperty("skin", out _)).Select(f => f.GetProperty("skin")).ToArray();
+        Assert.NotEmpty(skin);
+        Assert.Contains(skin, s => s.GetProperty("usable").GetBoolean() && s.GetProperty("monk").GetInt32() is >= 1 and <= 10);
+
+        Assert.Contains(lines, l => l.TryGetProperty("event", out var e) && e.GetString() == "fused-affect");
+        var csv = File.ReadAllLines(Path.Combine(folder, "faces.csv"));
+        Assert.Contains("AU12", csv[0], StringComparison.Ordinal);
+        Assert.All(csv, row => Assert.Equal(csv[0].Split(',').Length, row.Split(',').Length));
+
+        var html = File.ReadAllText(Path.Combine(folder, "report.html"));
+        Assert.Contains("Valence and arousal", html, StringComparison.Ordinal);
+        Assert.Contains("Action units", html, StringComparison.Ordinal);
+        Assert.Contains("Body language", html, StringComparison.Ordinal);
+        Assert.Contains("data:image/jpeg;base64,", html, StringComparison.Ordinal);
+        Assert.Contains("not a diagnosis", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Analyze_with_modalities_off_writes_none_of_their_fields()
+    {
+        var output = Path.Combine(_dir, "off");
+        var (code, _, _) = await InProcessMien.RunAsync("analyze", models.GroupPhotos[0], "-o", output, "--offline", "--no-affect", "--no-body", "--no-skin", "--no-voice");
+
+        Assert.Equal(0, code);
+        var text = File.ReadAllText(Path.Combine(output, "sample1", "faces.jsonl"));
+        Assert.Contains("\"expression\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"affect\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"body\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"skin\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_corrupt_temporal_model_file_is_refused_with_its_name()
+    {
+        var bad = Path.Combine(_dir, "bad.gru");
+        File.WriteAllBytes(bad, [1, 2, 3, 4, 5]);
+
+        var (code, _, stderr) = await InProcessMien.RunAsync("analyze", models.GroupPhotos[0], "-o", Path.Combine(_dir, "x"), "--offline", "--temporal-model", bad);
+
+        Assert.Equal(3, code);
+        Assert.Contains("bad.gru", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Skin_measures_real_faces_and_says_why_a_blank_image_has_none()
+    {
+        var output = Path.Combine(_dir, "skin");
+        var (code, stdout, stderr) = await InProcessMien.RunAsync("skin", models.GroupPhotos[3], "--out", output, "--offline");
+
+        Assert.True(code == 0, stderr + stdout);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "skin.json")));
+        var faces = json.RootElement.GetProperty("faces").EnumerateArray().ToArray();
+        Assert.True(faces.Length >= 2, $"{faces.Length} faces");
+        var used = faces.Where(f => f.GetProperty("summary").GetProperty("framesUsed").GetInt32() == 1).ToArray();
+        Assert.NotEmpty(used);
+        Assert.All(used, f => Assert.NotEmpty(f.GetProperty("summary").GetProperty("face").EnumerateArray()));
+        Assert.NotEmpty(Directory.GetFiles(output, "*.png"));
+
+        var blank = Path.Combine(_dir, "blank.png");
+        using (var grey = new Mat(480, 640, MatType.CV_8UC3, new Scalar(128, 128, 128)))
+        {
+            Cv2.ImWrite(blank, grey);
+        }
+
+        var (blankCode, blankOut, blankErr) = await InProcessMien.RunAsync("skin", blank, "--out", Path.Combine(_dir, "blank"), "--offline");
+        Assert.Equal(1, blankCode);
+        Assert.Contains("no-face", blankOut + blankErr, StringComparison.Ordinal);
+    }
+}

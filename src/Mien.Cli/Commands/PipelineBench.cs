@@ -29,7 +29,8 @@ internal static class PipelineBench
         var human = new Option<string?>("--human") { Description = "Folder of the Human peer harness (a writable copy of ../shared/peers/human-node with npm install done): also run it on the same stills." };
         var output = new Option<string?>("--output") { Description = "Markdown file to update (default: the repository's docs/benchmarks.md)." };
         var label = new Option<string?>("--label") { Description = "Name of this measurement in the markdown (default: the input's name)." };
-        var command = new Command("pipeline", "End-to-end pipeline benchmark (stills or video).") { input, repeat, maxFaces, threads, human, output, label };
+        var all = new Option<bool>("--all-modalities") { Description = "Also run body pose and skin (action units and the temporal model run by default), as `mien analyze` does." };
+        var command = new Command("pipeline", "End-to-end pipeline benchmark (stills or video).") { input, repeat, maxFaces, threads, human, output, label, all };
         command.SetAction(async (parse, ct) =>
         {
             var spec = parse.GetValue(input)!;
@@ -39,13 +40,16 @@ internal static class PipelineBench
                 Detector = new BlazeFaceOptions { MaxFaces = parse.GetValue(maxFaces) },
                 Inference = new InferenceOptions { IntraOpThreads = parse.GetValue(threads) },
                 ConfirmFrames = Directory.Exists(spec) ? 1 : 3,
+                Body = parse.GetValue(all),
+                Skin = parse.GetValue(all),
+                KeepLandmarks = parse.GetValue(all),
             };
             await store.EnsureModelsAsync(options.ModelIds, ct);
             using var pipeline = await FaceAnalysisPipeline.CreateAsync(store.Models, options, cancellationToken: ct);
             var report = Directory.Exists(spec)
                 ? await StillsAsync(spec, pipeline, parse.GetValue(repeat), parse.GetValue(human), ct)
                 : await VideoAsync(spec, pipeline, ct);
-            report.Insert(0, $"### {parse.GetValue(label) ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(spec))}\n\n");
+            report.Insert(0, $"### {parse.GetValue(label) ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(spec))}{(parse.GetValue(all) ? " (face, action units, temporal model, body, skin)" : string.Empty)}\n\n");
             var bare = BareModelSum(store, options);
             report.AppendLine(CultureInfo.InvariantCulture, $"Bare models on the same machine and run (1 thread, median of 100): blazeface-back {bare.Detector:F2} ms + facemesh {bare.Mesh:F2} + iris ×2 {bare.Iris:F2} + emotion {bare.Emotion:F2} = **{bare.Sum:F2} ms** per one-face frame.");
             report.AppendLine();

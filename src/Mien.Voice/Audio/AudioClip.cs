@@ -1,4 +1,4 @@
-namespace Mien.Voice.Audio;
+namespace Mien.Voice;
 
 /// <summary>
 /// A decoded audio track as mono float32 PCM in [−1, 1] at <see cref="SampleRate"/> (16 kHz unless asked otherwise),

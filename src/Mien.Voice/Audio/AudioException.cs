@@ -1,4 +1,4 @@
-namespace Mien.Voice.Audio;
+namespace Mien.Voice;
 
 /// <summary>An audio or video file is missing, unreadable, corrupt, truncated, unsupported or absurd; the message names the file and the problem.</summary>
 public sealed class AudioException : Exception

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Mien.Voice.Audio;
+namespace Mien.Voice;
 
 /// <summary>
 /// Decodes the best audio stream of any container FFmpeg reads (MP4/MOV/MKV/WebM video, MP3, FLAC, Ogg, M4A …) by

@@ -1,4 +1,4 @@
-namespace Mien.Voice.Audio;
+namespace Mien.Voice;
 
 /// <summary>
 /// Band-limited rational resampling (polyphase windowed sinc, Kaiser β = 8.6, 16 zero crossings per side): the

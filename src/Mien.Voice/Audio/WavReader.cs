@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Mien.Voice.Audio;
+namespace Mien.Voice;
 
 /// <summary>
 /// RIFF/WAVE parser: PCM 8 (unsigned), 16, 24 and 32-bit integer, IEEE float 32/64-bit, and WAVE_FORMAT_EXTENSIBLE

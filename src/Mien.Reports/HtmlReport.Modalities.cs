@@ -105,6 +105,15 @@ public static partial class HtmlReport
                 FusedTable(fused);
             }
 
+            if (attachments.VoiceNote is { } note)
+            {
+                w.Write($"<p class=\"note\">Voice: {Markup.Escape(note)}.</p>\n");
+            }
+            else if (speech.Count > 0)
+            {
+                w.Write($"<p class=\"note\">Voice: {Markup.Number(speech.Count, 0)} speech segments attributed to this person (mouth movement follows the audio energy); shading shows voice arousal.</p>\n");
+            }
+
             w.Write("</figure>\n");
         }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Mien.Results;
+using Mien.Voice;
 
 namespace Mien.Reports;
 
@@ -463,6 +464,60 @@ public sealed class JsonlWriter : IDisposable
             buffer.ResetWrittenCount();
         }
     }
+
+    /// <summary>Writes a speech segment of the audio track as an event line: prosody, the voice estimate and who it was attributed to.</summary>
+    public void WriteSpeech(VoiceSegment speech, int? trackId, float? correlation)
+    {
+        ArgumentNullException.ThrowIfNull(speech);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        try
+        {
+            var (segment, p, affect) = speech;
+            var w = json;
+            w.WriteStartObject();
+            w.WriteString("event", "speech");
+            w.WriteNumber("start", Precision.Seconds(segment.Start));
+            w.WriteNumber("end", Precision.Seconds(segment.End));
+            if (trackId is { } id)
+            {
+                w.WriteNumber("track", id);
+            }
+            else
+            {
+                w.WriteNull("track");
+            }
+
+            w.WriteNumberOrNull("mouthAudioCorrelation", correlation is { } c ? Precision.Ratio(c) : null);
+            w.WriteNumberOrNull("arousal", Precision.Ratio(affect.Arousal));
+            w.WriteNumberOrNull("valence", Precision.Ratio(affect.Valence));
+            w.WriteNumberOrNull("confidence", Precision.Ratio(affect.Confidence));
+            w.WriteStartObject("prosody");
+            w.WriteNumberOrNull("voicedFraction", Finite(p.VoicedFraction));
+            w.WriteNumberOrNull("f0MeanHz", Finite(p.F0MeanHz));
+            w.WriteNumberOrNull("f0SdSemitones", Finite(p.F0SdSemitones));
+            w.WriteNumberOrNull("f0RangeSemitones", Finite(p.F0RangeSemitones));
+            w.WriteNumberOrNull("loudnessMeanDb", Finite(p.LoudnessMeanDb));
+            w.WriteNumberOrNull("loudnessSdDb", Finite(p.LoudnessSdDb));
+            w.WriteNumberOrNull("speakingRate", Finite(p.SpeakingRate));
+            w.WriteNumberOrNull("jitterPercent", Finite(p.JitterPercent));
+            w.WriteNumberOrNull("shimmerPercent", Finite(p.ShimmerPercent));
+            w.WriteNumberOrNull("hnrDb", Finite(p.HnrDb));
+            w.WriteNumberOrNull("alphaRatioDb", Finite(p.AlphaRatioDb));
+            w.WriteNumberOrNull("spectralSlopeDbPerOctave", Finite(p.SpectralSlopeDbPerOctave));
+            w.WriteEndObject();
+            w.WriteEndObject();
+            EndLine();
+            Commit();
+        }
+        finally
+        {
+            json.Reset();
+            buffer.ResetWrittenCount();
+        }
+    }
+
+    // Unvoiced segments have no F0 (NaN): written as null, never as an invalid JSON number.
+    private static double? Finite(float value) => float.IsFinite(value) ? Precision.Ratio(value) : null;
 
     /// <summary>Writes a closed expression segment as an event line.</summary>
     public void WriteSegment(TrackSegment segment)

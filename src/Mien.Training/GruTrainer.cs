@@ -71,7 +71,7 @@ public sealed record GruTrainingResult(GruWeights Weights, IReadOnlyList<EpochSt
 
 /// <summary>
 /// Trains the recurrent expression model with TorchSharp (<c>torch.nn.GRU</c> + linear head, Adam, per-frame
-/// cross-entropy over whole clips from a zero state, early stopping on validation loss) and exports the weights for
+/// cross-entropy over whole clips from a zero state (Adam: <see cref="AdamOptimizer"/>), early stopping on validation loss) and exports the weights for
 /// the pure-C# <see cref="GruExpressionModel"/>.
 /// </summary>
 public static class GruTrainer
@@ -108,7 +108,7 @@ public static class GruTrainer
         LibTorchCompatibility.EnsureLoadable();
         torch.manual_seed(options.Seed);
         var net = new TemporalGruNet(options.Hidden, options.Layers, frameOnly);
-        using var optimizer = torch.optim.Adam(net.parameters(), options.LearningRate);
+        using var optimizer = new AdamOptimizer(net.parameters(), options.LearningRate);
         var random = new Random(options.Seed);
         var order = Enumerable.Range(0, trainSet.Length).ToArray();
         using var validationBatch = Batch.Create(validationSet, mean, std);
@@ -127,16 +127,21 @@ public static class GruTrainer
                 long frameSum = 0;
                 for (var start = 0; start < order.Length; start += options.BatchClips)
                 {
-                    using var scope = torch.NewDisposeScope();
                     var members = order.Skip(start).Take(options.BatchClips).Select(i => trainSet[i]).ToArray();
-                    using var batch = Batch.Create(members, mean, std);
-                    optimizer.zero_grad();
-                    var logits = net.forward(batch.X);
-                    var loss = nn.functional.cross_entropy(logits.reshape(-1, GruWeights.Classes), batch.Y.reshape(-1), ignore_index: Batch.Padding);
-                    loss.backward();
-                    optimizer.step();
-                    lossSum += loss.item<float>() * batch.Frames;
-                    frameSum += batch.Frames;
+                    // Tensors are disposed by hand (no DisposeScope), so nothing releases a native object still in use.
+                    using (var batch = Batch.Create(members, mean, std))
+                    {
+                        optimizer.ZeroGrad();
+                        using var logits = net.forward(batch.X);
+                        using var flat = logits.reshape(-1, GruWeights.Classes);
+                        using var targets = batch.Y.reshape(-1);
+                        using var loss = nn.functional.cross_entropy(flat, targets, ignore_index: Batch.Padding);
+                        loss.backward();
+                        lossSum += loss.item<float>() * batch.Frames;
+                        frameSum += batch.Frames;
+                    }
+
+                    optimizer.Step();
                 }
 
                 var (validationLoss, validationAccuracy) = Evaluate(net, validationBatch);
@@ -204,14 +209,16 @@ public static class GruTrainer
 
     private static (double Loss, double Accuracy) Evaluate(TemporalGruNet net, Batch batch)
     {
-        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         net.eval();
-        var logits = net.forward(batch.X).reshape(-1, GruWeights.Classes);
-        var y = batch.Y.reshape(-1);
-        var loss = nn.functional.cross_entropy(logits, y, ignore_index: Batch.Padding).item<float>();
-        var correct = logits.argmax(1).eq(y).sum().item<long>();
-        return (loss, (double)correct / batch.Frames);
+        using var output = net.forward(batch.X);
+        using var logits = output.reshape(-1, GruWeights.Classes);
+        using var y = batch.Y.reshape(-1);
+        using var lossTensor = nn.functional.cross_entropy(logits, y, ignore_index: Batch.Padding);
+        using var predicted = logits.argmax(1);
+        using var hits = predicted.eq(y);
+        using var sum = hits.sum();
+        return (lossTensor.item<float>(), (double)sum.item<long>() / batch.Frames);
     }
 
     /// <summary>Padded clips as tensors: X [B × T × F] normalised features, Y [B × T] labels with padding ignored.</summary>
@@ -382,22 +389,27 @@ internal sealed class TemporalGruNet : nn.Module<Tensor, Tensor>
     {
         if (frame is not null)
         {
-            return head.forward(frame.forward(input));
+            using var hidden = frame.forward(input);
+            return head.forward(hidden);
         }
 
         var (output, state) = gru!.forward(input);
         state.Dispose();
-        return head.forward(output);
+        using (output)
+        {
+            return head.forward(output);
+        }
     }
 
     /// <summary>Class probabilities of one clip of normalised features [T × F], for parity checks.</summary>
     public float[] Probabilities(float[] normalised, int length)
     {
-        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         eval();
-        var x = torch.tensor(normalised, [1, length, TemporalFeatures.Length]);
-        return forward(x).softmax(-1).data<float>().ToArray();
+        using var x = torch.tensor(normalised, [1, length, TemporalFeatures.Length]);
+        using var logits = forward(x);
+        using var probabilities = logits.softmax(-1);
+        return probabilities.data<float>().ToArray();
     }
 
     /// <summary>Copies the parameters out in <see cref="GruWeights"/>' layout (PyTorch's own, so no reordering).</summary>

@@ -70,3 +70,26 @@ public sealed class TrainingTests(CkPlusClips data) : IClassFixture<CkPlusClips>
         Assert.True(data.Clips.SelectMany(c => c.Labels).Distinct().Count() >= (data.Neutral is null ? 6 : 7));
     }
 }
+
+public sealed class FrameBaselineTests(CkPlusClips data) : IClassFixture<CkPlusClips>
+{
+    [Fact]
+    public void PerFrameBaselineTrainsAfterAGruInTheSameProcess()
+    {
+        if (data.Clips.Count == 0)
+        {
+            return;
+        }
+
+        var (train, validation) = SubjectSplit.Holdout(data.Clips, 0.25, 7);
+        var options = new GruTrainingOptions { Epochs = 6, Patience = 6, Hidden = 8, Seed = 7 };
+        GruTrainer.Train(train, validation, options);
+        var fit = GruTrainer.Fit(train, validation, options, frameOnly: true);
+        using (fit.Net)
+        {
+            Assert.True(fit.Curve[^1].ValidationLoss < fit.Curve[0].ValidationLoss * 1.5);
+            var (labels, predicted) = GruTrainer.PredictFrames(fit, validation[0]);
+            Assert.Equal(labels.Length, predicted.Length);
+        }
+    }
+}

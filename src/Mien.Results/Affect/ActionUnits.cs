@@ -35,7 +35,7 @@ public sealed record ActionUnits
 
     /// <summary>
     /// Whether the person's neutral baseline had settled when this was measured; before that, intensities are
-    /// relative to a population-average face and less reliable.
+    /// relative to the first frames seen of this person (not a neutral face) and less reliable.
     /// </summary>
     public bool BaselineReady { get; }
 

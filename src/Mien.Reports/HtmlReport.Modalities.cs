@@ -297,13 +297,20 @@ public static partial class HtmlReport
             w.Write("</figure>\n");
         }
 
-        private void Spans(TimeChart chart, TrackSeries s, ReadOnlySpan<bool> flags, string cssClass, string title)
+        // Flags are measured every few frames (NaN between): a state lasts until the next measurement says otherwise.
+        private void Spans(TimeChart chart, TrackSeries s, ReadOnlySpan<float> flags, string cssClass, string title)
         {
             var times = s.Times;
             var start = -1;
+            var on = false;
             for (var i = 0; i <= times.Length; i++)
             {
-                var on = i < times.Length && flags[i];
+                if (i < times.Length && float.IsNaN(flags[i]))
+                {
+                    continue;
+                }
+
+                on = i < times.Length && flags[i] > 0.5f;
                 if (on && start < 0)
                 {
                     start = i;

@@ -113,10 +113,9 @@ public sealed class TrackModalitySeries
 {
     private readonly float[][] smoothed;
     private readonly float[][] units;
-    private readonly float[] valence, arousal, energy, lean, ita;
-    private readonly bool[] handToFace, armsCrossed;
+    private readonly float[] valence, arousal, energy, lean, ita, handToFace, armsCrossed;
 
-    internal TrackModalitySeries(float[][] smoothed, float[] valence, float[] arousal, float[][] units, float[] energy, float[] lean, bool[] handToFace, bool[] armsCrossed, float[] ita)
+    internal TrackModalitySeries(float[][] smoothed, float[] valence, float[] arousal, float[][] units, float[] energy, float[] lean, float[] handToFace, float[] armsCrossed, float[] ita)
     {
         this.smoothed = smoothed;
         this.valence = valence;
@@ -165,11 +164,11 @@ public sealed class TrackModalitySeries
     /// <summary>Lean (−1 away … +1 towards the camera).</summary>
     public ReadOnlySpan<float> Lean => lean;
 
-    /// <summary>Whether a hand was at the face (false where not measured).</summary>
-    public ReadOnlySpan<bool> HandToFace => handToFace;
+    /// <summary>1 where a hand was at the face, 0 where not, NaN where the body was not measured (between pose runs).</summary>
+    public ReadOnlySpan<float> HandToFace => handToFace;
 
-    /// <summary>Whether the arms were crossed (false where not measured).</summary>
-    public ReadOnlySpan<bool> ArmsCrossed => armsCrossed;
+    /// <summary>1 where the arms were crossed, 0 where not, NaN where the body was not measured.</summary>
+    public ReadOnlySpan<float> ArmsCrossed => armsCrossed;
 
     /// <summary>Face ITA° of usable skin measurements.</summary>
     public ReadOnlySpan<float> Ita => ita;

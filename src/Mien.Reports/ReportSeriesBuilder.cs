@@ -112,8 +112,7 @@ public sealed class ReportSeriesBuilder
         private readonly List<int> segmentStarts = [];
         private readonly List<float>[] smoothed = CreateColumns(LabelCount);
         private readonly List<float>[] units = CreateColumns(ActionUnits.Codes.Count);
-        private readonly List<float> valence = [], arousal = [], energy = [], lean = [], ita = [];
-        private readonly List<bool> handToFace = [], armsCrossed = [];
+        private readonly List<float> valence = [], arousal = [], energy = [], lean = [], ita = [], handToFace = [], armsCrossed = [];
 
         public long LastSequence { get; private set; } = -2;
 
@@ -153,8 +152,8 @@ public sealed class ReportSeriesBuilder
 
             energy.Add(face.Body?.MovementEnergy?.Value ?? float.NaN);
             lean.Add(face.Body?.Lean?.Value ?? float.NaN);
-            handToFace.Add(face.Body?.HandToFace?.Present ?? false);
-            armsCrossed.Add(face.Body?.ArmsCrossed?.Present ?? false);
+            handToFace.Add(face.Body?.HandToFace is { } hand ? (hand.Present ? 1 : 0) : float.NaN);
+            armsCrossed.Add(face.Body?.ArmsCrossed is { } arms ? (arms.Present ? 1 : 0) : float.NaN);
             ita.Add(face.Skin?.Face?.Tone.Ita ?? float.NaN);
         }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Mien.Affect;
 using Mien.Expressions;
 using Mien.Results;
@@ -329,7 +328,4 @@ public sealed class CkPlusClipBuilder
             Previous.Dispose();
         }
     }
-
-    internal static string Describe(CkPlusClipOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"{o.ClipsPerSubject} clip(s)/subject, dwell {o.MinDwellSeconds}-{o.MaxDwellSeconds} s, {o.MinFps}-{o.MaxFps} fps, drop {o.DropProbability}, neutral p {o.NeutralProbability}, seed {o.Seed}");
 }

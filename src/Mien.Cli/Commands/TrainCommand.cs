@@ -84,7 +84,7 @@ internal static class TrainCommand
                     using var classifier = new EmotionClassifier(model);
                     var neutralDirectory = parse.GetValue(neutral);
                     clips = new CkPlusClipBuilder(classifier, clipOptions).Build(source, neutralDirectory,
-                        new Progress<(int Done, int Total)>(p => Console.Error.Write($"\rbuilding clips: subject {p.Done}/{p.Total}")));
+                        new SubjectProgress());
                     Console.Error.WriteLine();
                     dataDescription = $"CK+48 pseudo-clips from {source}{(neutralDirectory is null ? "" : $" + neutral crops from {neutralDirectory}")}";
                 }
@@ -174,5 +174,11 @@ internal static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Synchronous progress line on stderr (Progress&lt;T&gt; would post to the thread pool and interleave).</summary>
+    private sealed class SubjectProgress : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => Console.Error.Write($"\rbuilding clips: subject {value.Done}/{value.Total}");
     }
 }

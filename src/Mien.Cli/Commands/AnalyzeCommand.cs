@@ -152,7 +152,7 @@ internal static class AnalyzeCommand
                 ? Task.Run(() => voiceAnalyzer.AnalyzeFile(spec), ct)
                 : null;
             var still = source.Info.Kind is "image";
-            AnnotatedVideoWriter? video = null;
+            BackgroundVideoWriter? video = null;
             var problems = new List<string>();
             var clock = Stopwatch.StartNew();
             var progress = new ProgressLine(source, Console.Error);
@@ -163,7 +163,7 @@ internal static class AnalyzeCommand
             {
                 if (settings.Video && !still)
                 {
-                    video = new AnnotatedVideoWriter(Path.Combine(folder, settings.Anonymize ? "anonymized.mp4" : "annotated.mp4"), source.Info.NominalFps ?? 30, source.Info.Width, source.Info.Height, settings.Anonymize);
+                    video = new BackgroundVideoWriter(new AnnotatedVideoWriter(Path.Combine(folder, settings.Anonymize ? "anonymized.mp4" : "annotated.mp4"), source.Info.NominalFps ?? 30, source.Info.Width, source.Info.Height, settings.Anonymize));
                 }
 
                 await foreach (var frame in source.ReadAsync(ct))

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Text.Json;
+using Mien.Cli.Commands;
+using Mien.Testing;
+
+namespace Mien.Cli.Tests;
+
+/// <summary>`mien voice` run in-process (the lead registers the command in Program; here it has its own root), on real audio.</summary>
+[Collection(CliCollection.Name)]
+public sealed class VoiceCommandTests
+{
+    private static async Task<(int Code, string Out, string Err)> Voice(params string[] args)
+    {
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        using var outWriter = new StringWriter();
+        using var errWriter = new StringWriter();
+        Console.SetOut(outWriter);
+        Console.SetError(errWriter);
+        try
+        {
+            var code = await CommandRunner.InvokeAsync(new RootCommand { VoiceCommand.Create() }, ["voice", .. args]);
+            return (code, outWriter.ToString(), errWriter.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+
+    [Fact]
+    public async Task Json_has_segments_with_prosody_and_affect_for_real_speech()
+    {
+        if (SharedData.Find("audio/emodb_dev/anger/03a01Wa.wav") is not { } path)
+        {
+            return;
+        }
+
+        var (code, output, error) = await Voice(path, "--json");
+        Assert.True(code == ExitCodes.Ok, error);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("hasAudio").GetBoolean());
+        Assert.Equal(16000, root.GetProperty("originalSampleRate").GetInt32());
+        var segment = root.GetProperty("segments")[0];
+        Assert.InRange(segment.GetProperty("prosody").GetProperty("f0MeanHz").GetDouble(), 80, 400);
+        Assert.InRange(segment.GetProperty("affect").GetProperty("arousal").GetDouble(), -1, 1);
+    }
+
+    [Fact]
+    public async Task Table_names_the_columns_and_a_silent_video_says_no_audio_track()
+    {
+        var franck = (await Mien.Media.Samples.SampleMedia.FaceVideosAsync(new Mien.Packages.NpmPackageStore(Mien.Packages.NpmStoreOptions.FromEnvironment())))[0];
+        var (code, output, _) = await Voice(franck);
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("no audio track", output, StringComparison.Ordinal);
+
+        if (SharedData.Find("audio/emodb_dev/sadness") is { } dir)
+        {
+            (code, output, _) = await Voice(Directory.GetFiles(dir, "*.wav").Order(StringComparer.Ordinal).First());
+            Assert.Equal(ExitCodes.Ok, code);
+            Assert.Contains("arousal", output, StringComparison.Ordinal);
+            Assert.Contains("speech segment", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Corrupt_or_missing_input_is_exit_code_3_with_the_file_named()
+    {
+        var bad = Path.Combine(Path.GetTempPath(), $"mien-voice-{Environment.ProcessId}.wav");
+        await File.WriteAllBytesAsync(bad, "RIFF\0\0\0\0WAVEjunkjunkjunk"u8.ToArray());
+        try
+        {
+            var (code, _, error) = await Voice(bad);
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains(bad, error, StringComparison.Ordinal);
+            (code, _, _) = await Voice(bad + ".missing");
+            Assert.Equal(ExitCodes.BadInput, code);
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+    }
+
+    [Fact]
+    public async Task Eval_prints_arousal_and_four_class_accuracy_with_confusion_matrices()
+    {
+        if (SharedData.Find("audio/emodb_dev") is not { } emodb)
+        {
+            return;
+        }
+
+        var (code, output, error) = await Voice("eval", "--emodb", emodb);
+        Assert.True(code == ExitCodes.Ok, error);
+        Assert.Contains("EmoDB: high vs low arousal, shipped rule, online baseline", output, StringComparison.Ordinal);
+        Assert.Contains("EmoDB: 4-class, NOT SHIPPED", output, StringComparison.Ordinal);
+        Assert.Contains("sadness", output, StringComparison.Ordinal);
+    }
+}

@@ -66,8 +66,10 @@ public static class FlickerMetrics
     /// in which the reference shows L for at least <paramref name="persistence"/> without interruption (the run may
     /// extend past t). Lag = t − anchor start. Changes without such a run (the filter switched on evidence that never
     /// persisted in the reference) are counted in <see cref="OnsetLagStats.Changes"/> but not anchored.
+    /// <paramref name="lead"/> lets the anchor run start up to that long after t, for offline (non-causal) decoders
+    /// that may place a change before the reference shows it; those lags are negative.
     /// </summary>
-    public static OnsetLagStats OnsetLag(IReadOnlyList<LabelSample> reference, IReadOnlyList<LabelSample> filtered, TimeSpan persistence)
+    public static OnsetLagStats OnsetLag(IReadOnlyList<LabelSample> reference, IReadOnlyList<LabelSample> filtered, TimeSpan persistence, TimeSpan lead = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(filtered);
@@ -85,7 +87,7 @@ public static class FlickerMetrics
             changes++;
             var t = filtered[i].Time;
             var label = filtered[i].Label;
-            var anchor = FirstPersistentRun(reference, label, previousChange, t, persistence, ref r);
+            var anchor = FirstPersistentRun(reference, label, previousChange, t + lead, persistence, ref r);
             if (anchor is { } start)
             {
                 lags.Add(t - start);

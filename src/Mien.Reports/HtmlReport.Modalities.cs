@@ -41,6 +41,9 @@ public sealed record ReportAttachments
     /// <summary>Fused estimates per track and window.</summary>
     public IReadOnlyList<TrackFusedAffect> Fused { get; init; } = [];
 
+    /// <summary>Each person's offline most likely expression path (recordings only).</summary>
+    public IReadOnlyList<ExpressionRun> Paths { get; init; } = [];
+
     /// <summary>Skin per track.</summary>
     public IReadOnlyDictionary<int, SkinReport> Skin { get; init; } = new Dictionary<int, SkinReport>();
 }
@@ -175,6 +178,7 @@ public static partial class HtmlReport
             }
 
             TimeChart.Close(w);
+            PathRibbon(s.TrackId);
             w.Write("<table class=\"segments\"><thead><tr><th>expression</th><th>onset → offset</th><th>duration</th><th>peak</th><th>valence</th><th>arousal</th><th>driven by (action units above this person's neutral)</th></tr></thead><tbody>\n");
             foreach (var g in segments.OrderByDescending(g => g.Duration).Take(12).OrderBy(g => g.Onset))
             {
@@ -192,6 +196,29 @@ public static partial class HtmlReport
             }
 
             w.Write("</figure>\n");
+        }
+
+        private void PathRibbon(int trackId)
+        {
+            var runs = attachments.Paths.Where(r => r.TrackId == trackId).ToList();
+            if (runs.Count == 0)
+            {
+                return;
+            }
+
+            var ribbon = new TimeChart(t0, t1, 0, 1, 26, timeLabels: false);
+            ribbon.Open(w, "ribbon path", $"Most likely expression path over the recording, track {trackId}");
+            w.Write($"<text class=\"ribbon-label\" x=\"{Markup.Coordinate(TimeChart.Left - 8)}\" y=\"15\">path</text>");
+            foreach (var r in runs)
+            {
+                var k = ExpressionPalette.IndexOf(r.Expression);
+                var x = ribbon.X(r.Start.TotalSeconds);
+                var width = Math.Max(ribbon.X(r.End.TotalSeconds + sampleWidth) - x, 1);
+                w.Write($"<rect class=\"f-{(k >= 0 ? ExpressionPalette.Key(k) : "neutral")}\" x=\"{Markup.Coordinate(x)}\" y=\"2\" width=\"{Markup.Coordinate(width)}\" height=\"20\"><title>{Markup.Escape(r.Expression)} {Markup.Time(r.Start.TotalSeconds)}–{Markup.Time(r.End.TotalSeconds)}</title></rect>");
+            }
+
+            TimeChart.Close(w);
+            w.Write($"<p class=\"note\">Path: the single most likely expression sequence over the whole recording ({Markup.Number(runs.Count, 0)} stretches; offline decoding of the same model, so changes sit where the evidence turns, without the filter's delay).</p>\n");
         }
 
         private static string Units(ExpressionSegment g)

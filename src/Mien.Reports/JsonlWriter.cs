@@ -519,6 +519,30 @@ public sealed class JsonlWriter : IDisposable
     // Unvoiced segments have no F0 (NaN): written as null, never as an invalid JSON number.
     private static double? Finite(float value) => float.IsFinite(value) ? Precision.Ratio(value) : null;
 
+    /// <summary>Writes a stretch of a person's offline most likely expression path as an event line.</summary>
+    public void WriteRun(ExpressionRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        try
+        {
+            json.WriteStartObject();
+            json.WriteString("event", "expression-path");
+            json.WriteNumber("track", run.TrackId);
+            json.WriteString("expression", run.Expression);
+            json.WriteNumber("start", Precision.Seconds(run.Start));
+            json.WriteNumber("end", Precision.Seconds(run.End));
+            json.WriteEndObject();
+            EndLine();
+            Commit();
+        }
+        finally
+        {
+            json.Reset();
+            buffer.ResetWrittenCount();
+        }
+    }
+
     /// <summary>Writes a closed expression segment as an event line.</summary>
     public void WriteSegment(TrackSegment segment)
     {

@@ -46,6 +46,12 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
         Assert.Contains(skin, s => s.GetProperty("usable").GetBoolean() && s.GetProperty("monk").GetInt32() is >= 1 and <= 10);
 
         Assert.Contains(lines, l => l.TryGetProperty("event", out var e) && e.GetString() == "fused-affect");
+
+        // The offline path covers the track without gaps or overlaps, in time order.
+        var path = lines.Where(l => l.TryGetProperty("event", out var e) && e.GetString() == "expression-path").ToArray();
+        Assert.NotEmpty(path);
+        Assert.All(path.Zip(path.Skip(1)), p => Assert.True(p.Second.GetProperty("start").GetDouble() > p.First.GetProperty("end").GetDouble()));
+        Assert.Equal(faces[0].GetProperty("time").GetDouble(), path[0].GetProperty("start").GetDouble(), 3);
         var csv = File.ReadAllLines(Path.Combine(folder, "faces.csv"));
         Assert.Contains("AU12", csv[0], StringComparison.Ordinal);
         Assert.All(csv, row => Assert.Equal(csv[0].Split(',').Length, row.Split(',').Length));

@@ -146,6 +146,7 @@ internal static class AnalyzeCommand
             var bodies = new Dictionary<int, BodyPose>();
             var fusion = new FusionCollector(TimeSpan.FromSeconds(2));
             var mouths = new Dictionary<int, List<(TimeSpan T, float MouthOpening)>>();
+            var paths = runOptions.Affect is { } affectOptions && source.Info.Kind != "image" ? new PathCollector(affectOptions.Hmm) : null;
 
             // The audio track is decoded and analysed on the second core while the frames are analysed on this one.
             var voiceTask = settings.Voice is { } voiceAnalyzer && source.Info.Kind == "video" && File.Exists(spec)
@@ -200,6 +201,7 @@ internal static class AnalyzeCommand
                         overlays.Observe(frame.Image, analysis);
                         fusion.Observe(analysis);
                         CollectMouths(analysis, mouths);
+                        paths?.Observe(analysis);
                         DrawBodies(frame.Image, analysis, bodies);
                         if (video is not null)
                         {
@@ -253,6 +255,12 @@ internal static class AnalyzeCommand
             var skin = SkinReports(pipeline.SkinSummaries(), overlays, settings, spec);
             var (speech, voiceNote) = await VoiceAsync(voiceTask, mouths, jsonl, fusion, problems);
             var fused = fusion.Complete(last);
+            var runs = paths?.Complete() ?? [];
+            foreach (var run in runs)
+            {
+                jsonl.WriteRun(run);
+            }
+
             foreach (var f in fused)
             {
                 jsonl.WriteFused(f);
@@ -260,7 +268,7 @@ internal static class AnalyzeCommand
 
             var summary = new AnalysisSummary(source.Info, read, analysed, source.Dropped, clock.Elapsed, summaries.Build(), pipeline.Timings, settings.Anonymize, problems);
             SummaryJsonWriter.WriteFile(Path.Combine(folder, "summary.json"), summary);
-            var attachments = new ReportAttachments { Segments = segments, Skin = skin, Fused = fused, Speech = speech, VoiceNote = voiceNote };
+            var attachments = new ReportAttachments { Segments = segments, Skin = skin, Fused = fused, Speech = speech, VoiceNote = voiceNote, Paths = runs };
             HtmlReport.WriteFile(Path.Combine(folder, "report.html"), summary, series.Build(), moments.Moments, attachments: attachments);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{spec}: {analysed} frames, {summary.Tracks.Count} track(s), {summary.FramesPerSecond:F1} fps → {Path.Combine(folder, "report.html")}"));

@@ -112,3 +112,14 @@ public sealed record TrackSegment(int TrackId, ExpressionSegment Segment);
 /// <param name="TrackId">The person.</param>
 /// <param name="Affect">The fused estimate with each source's contribution.</param>
 public sealed record TrackFusedAffect(int TrackId, FusedAffect Affect);
+
+/// <summary>
+/// A stretch of one expression on a person's most likely expression path over a whole recording (offline Viterbi
+/// decoding of the temporal model): the non-flickering label sequence of a file, with changes placed where the
+/// evidence turns.
+/// </summary>
+/// <param name="TrackId">Whose.</param>
+/// <param name="Expression">The expression of the stretch.</param>
+/// <param name="Start">First frame of the stretch.</param>
+/// <param name="End">Last frame of the stretch.</param>
+public sealed record ExpressionRun(int TrackId, string Expression, TimeSpan Start, TimeSpan End);

@@ -18,6 +18,7 @@ internal static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SkinCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(VoiceCommand.Create());
         return root;
     }
 }

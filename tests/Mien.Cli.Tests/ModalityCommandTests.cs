@@ -98,6 +98,33 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
     }
 
     [Fact]
+    public async Task A_gru_weights_file_replaces_the_hmm_in_analyze()
+    {
+        // A GRU whose head ignores its state and always says "surprise" with 0.8: if analyze used the HMM instead,
+        // the smoothed expression would follow the photo's faces.
+        const int hidden = 4;
+        var f = Affect.Recurrent.TemporalFeatures.Length;
+        var layer = new Affect.Recurrent.GruLayerWeights(new float[3 * hidden * f], new float[3 * hidden * hidden], new float[3 * hidden], new float[3 * hidden]);
+        var bias = new float[7];
+        bias[5] = MathF.Log(0.8f / (0.2f / 6));
+        var weights = new Affect.Recurrent.GruWeights(hidden, new float[f], [.. Enumerable.Repeat(1f, f)], [layer], new float[7 * hidden], bias, "constant surprise");
+        var path = Path.Combine(_dir, "surprise.gru");
+        weights.Save(path);
+        var output = Path.Combine(_dir, "gru");
+
+        var (code, _, stderr) = await InProcessMien.RunAsync("analyze", models.GroupPhotos[4], "-o", output, "--offline", "--no-body", "--no-skin", "--temporal-model", path);
+
+        Assert.True(code == 0, stderr);
+        var faces = File.ReadAllLines(Path.Combine(output, "sample5", "faces.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Where(l => l.TryGetProperty("frame", out _)).ToArray();
+        Assert.Equal(5, faces.Length);
+        Assert.All(faces, face =>
+        {
+            Assert.Equal("surprise", face.GetProperty("affect").GetProperty("dominant").GetString());
+            Assert.Equal(0.8, face.GetProperty("affect").GetProperty("smoothed").GetProperty("surprise").GetDouble(), 3);
+        });
+    }
+
+    [Fact]
     public async Task A_corrupt_temporal_model_file_is_refused_with_its_name()
     {
         var bad = Path.Combine(_dir, "bad.gru");

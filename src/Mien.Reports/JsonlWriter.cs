@@ -84,27 +84,19 @@ public sealed class JsonlWriter : IDisposable
     public void WriteEvent(TrackEvent trackEvent)
     {
         ArgumentNullException.ThrowIfNull(trackEvent);
-        ObjectDisposedException.ThrowIf(disposed, this);
-        try
+        WriteLine(w =>
         {
-            json.WriteStartObject();
-            json.WriteString("event", trackEvent.Kind switch
+            w.WriteStartObject();
+            w.WriteString("event", trackEvent.Kind switch
             {
                 TrackEventKind.Started => "track-started",
                 TrackEventKind.Ended => "track-ended",
                 _ => throw new ArgumentOutOfRangeException(nameof(trackEvent), trackEvent.Kind, "unknown track event kind"),
             });
-            json.WriteNumber("track", trackEvent.TrackId);
-            json.WriteNumber("time", Precision.Seconds(trackEvent.Timestamp));
-            json.WriteEndObject();
-            EndLine();
-            Commit();
-        }
-        finally
-        {
-            json.Reset();
-            buffer.ResetWrittenCount();
-        }
+            w.WriteNumber("track", trackEvent.TrackId);
+            w.WriteNumber("time", Precision.Seconds(trackEvent.Timestamp));
+            w.WriteEndObject();
+        });
     }
 
     /// <summary>Flushes and closes the stream (unless it was to be left open).</summary>
@@ -413,11 +405,9 @@ public sealed class JsonlWriter : IDisposable
     public void WriteFused(TrackFusedAffect fused)
     {
         ArgumentNullException.ThrowIfNull(fused);
-        ObjectDisposedException.ThrowIf(disposed, this);
-        try
+        WriteLine(w =>
         {
             var f = fused.Affect;
-            var w = json;
             w.WriteStartObject();
             w.WriteString("event", "fused-affect");
             w.WriteNumber("track", fused.TrackId);
@@ -455,25 +445,16 @@ public sealed class JsonlWriter : IDisposable
 
             w.WriteEndArray();
             w.WriteEndObject();
-            EndLine();
-            Commit();
-        }
-        finally
-        {
-            json.Reset();
-            buffer.ResetWrittenCount();
-        }
+        });
     }
 
     /// <summary>Writes a speech segment of the audio track as an event line: prosody, the voice estimate and who it was attributed to.</summary>
     public void WriteSpeech(VoiceSegment speech, int? trackId, float? correlation)
     {
         ArgumentNullException.ThrowIfNull(speech);
-        ObjectDisposedException.ThrowIf(disposed, this);
-        try
+        WriteLine(w =>
         {
             var (segment, p, affect) = speech;
-            var w = json;
             w.WriteStartObject();
             w.WriteString("event", "speech");
             w.WriteNumber("start", Precision.Seconds(segment.Start));
@@ -506,14 +487,7 @@ public sealed class JsonlWriter : IDisposable
             w.WriteNumberOrNull("spectralSlopeDbPerOctave", Finite(p.SpectralSlopeDbPerOctave));
             w.WriteEndObject();
             w.WriteEndObject();
-            EndLine();
-            Commit();
-        }
-        finally
-        {
-            json.Reset();
-            buffer.ResetWrittenCount();
-        }
+        });
     }
 
     // Unvoiced segments have no F0 (NaN): written as null, never as an invalid JSON number.
@@ -523,35 +497,25 @@ public sealed class JsonlWriter : IDisposable
     public void WriteRun(ExpressionRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        ObjectDisposedException.ThrowIf(disposed, this);
-        try
+        WriteLine(w =>
         {
-            json.WriteStartObject();
-            json.WriteString("event", "expression-path");
-            json.WriteNumber("track", run.TrackId);
-            json.WriteString("expression", run.Expression);
-            json.WriteNumber("start", Precision.Seconds(run.Start));
-            json.WriteNumber("end", Precision.Seconds(run.End));
-            json.WriteEndObject();
-            EndLine();
-            Commit();
-        }
-        finally
-        {
-            json.Reset();
-            buffer.ResetWrittenCount();
-        }
+            w.WriteStartObject();
+            w.WriteString("event", "expression-path");
+            w.WriteNumber("track", run.TrackId);
+            w.WriteString("expression", run.Expression);
+            w.WriteNumber("start", Precision.Seconds(run.Start));
+            w.WriteNumber("end", Precision.Seconds(run.End));
+            w.WriteEndObject();
+        });
     }
 
     /// <summary>Writes a closed expression segment as an event line.</summary>
     public void WriteSegment(TrackSegment segment)
     {
         ArgumentNullException.ThrowIfNull(segment);
-        ObjectDisposedException.ThrowIf(disposed, this);
-        try
+        WriteLine(w =>
         {
             var s = segment.Segment;
-            var w = json;
             w.WriteStartObject();
             w.WriteString("event", "expression-segment");
             w.WriteNumber("track", segment.TrackId);
@@ -576,6 +540,16 @@ public sealed class JsonlWriter : IDisposable
 
             w.WriteEndArray();
             w.WriteEndObject();
+        });
+    }
+
+    /// <summary>Writes one event line with <paramref name="write"/> and flushes it to the stream (events are rare: a closure is fine).</summary>
+    private void WriteLine(Action<Utf8JsonWriter> write)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        try
+        {
+            write(json);
             EndLine();
             Commit();
         }

@@ -208,7 +208,7 @@ public sealed class ProsodyAnalyzer
         return (Rate / (best + shift), 10 * MathF.Log10(r / (1 - r)));
     }
 
-    private void Spectrum(ReadOnlySpan<float> frame, out float alphaRatio, out float slope, Span<float> mfcc)
+    internal void Spectrum(ReadOnlySpan<float> frame, out float alphaRatio, out float slope, Span<float> mfcc)
     {
         TensorPrimitives.Multiply(frame, _hann, _re.AsSpan(0, Frame));
         _re.AsSpan(Frame).Clear();

@@ -146,10 +146,15 @@ internal static class AnalyzeCommand
             var bodies = new Dictionary<int, BodyPose>();
             var fusion = new FusionCollector(TimeSpan.FromSeconds(2));
             var mouths = new Dictionary<int, List<(TimeSpan T, float MouthOpening)>>();
-            var paths = runOptions.Affect is { } affectOptions && source.Info.Kind != "image" ? new PathCollector(affectOptions.Hmm) : null;
+            var fusedSoFar = new List<TrackFusedAffect>();
+
+            // Recordings only: the offline path and speaker attribution keep per-frame data until the end, which a
+            // live stream never reaches.
+            var recording = source.Info.Kind == "video";
+            var paths = runOptions.Affect is { } affectOptions && recording ? new PathCollector(affectOptions.Hmm) : null;
 
             // The audio track is decoded and analysed on the second core while the frames are analysed on this one.
-            var voiceTask = settings.Voice is { } voiceAnalyzer && source.Info.Kind == "video" && File.Exists(spec)
+            var voiceTask = settings.Voice is { } voiceAnalyzer && recording && File.Exists(spec)
                 ? Task.Run(() => voiceAnalyzer.AnalyzeFile(spec), ct)
                 : null;
             var still = source.Info.Kind is "image";
@@ -200,7 +205,19 @@ internal static class AnalyzeCommand
                         moments.Observe(frame.Image, analysis);
                         overlays.Observe(frame.Image, analysis);
                         fusion.Observe(analysis);
-                        CollectMouths(analysis, mouths);
+                        if (voiceTask is not null)
+                        {
+                            CollectMouths(analysis, mouths);
+                        }
+                        else
+                        {
+                            // No voice will arrive later: fuse finished windows now, so a long live stream stays bounded.
+                            foreach (var f in fusion.FlushReady(frame.Timestamp))
+                            {
+                                jsonl.WriteFused(f);
+                                fusedSoFar.Add(f);
+                            }
+                        }
                         paths?.Observe(analysis);
                         DrawBodies(frame.Image, analysis, bodies);
                         if (video is not null)
@@ -254,16 +271,17 @@ internal static class AnalyzeCommand
 
             var skin = SkinReports(pipeline.SkinSummaries(), overlays, settings, spec);
             var (speech, voiceNote) = await VoiceAsync(voiceTask, mouths, jsonl, fusion, problems);
-            var fused = fusion.Complete(last);
+            var fused = fusedSoFar;
+            foreach (var f in fusion.Complete(last))
+            {
+                jsonl.WriteFused(f);
+                fused.Add(f);
+            }
+
             var runs = paths?.Complete() ?? [];
             foreach (var run in runs)
             {
                 jsonl.WriteRun(run);
-            }
-
-            foreach (var f in fused)
-            {
-                jsonl.WriteFused(f);
             }
 
             var summary = new AnalysisSummary(source.Info, read, analysed, source.Dropped, clock.Elapsed, summaries.Build(), pipeline.Timings, settings.Anonymize, problems);

@@ -33,7 +33,25 @@ internal sealed class FusionCollector(TimeSpan window)
     public void AddVoice(int trackId, TimeSpan start, TimeSpan end, ValenceArousal affect) =>
         Windows(trackId).Add(start, end, new ModalityEstimate(AffectSource.Voice, affect, null));
 
-    /// <summary>Fuses every window of every person up to <paramref name="end"/>.</summary>
+    /// <summary>
+    /// Fuses the windows that ended before <paramref name="now"/>. Used when no voice will arrive later (live sources,
+    /// voice off), so memory stays bounded however long the stream runs.
+    /// </summary>
+    public IReadOnlyList<TrackFusedAffect> FlushReady(TimeSpan now)
+    {
+        var result = new List<TrackFusedAffect>();
+        foreach (var (id, windows) in _tracks)
+        {
+            foreach (var fused in windows.Flush(now))
+            {
+                result.Add(new TrackFusedAffect(id, fused));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Fuses every remaining window of every person up to <paramref name="end"/>.</summary>
     public IReadOnlyList<TrackFusedAffect> Complete(TimeSpan end)
     {
         var result = new List<TrackFusedAffect>();

@@ -90,7 +90,7 @@ public sealed class TrackSeries
         return expression[labelIndex];
     }
 
-    private static bool AnyFinite(float[] values)
+    internal static bool AnyFinite(float[] values)
     {
         foreach (var v in values)
         {
@@ -126,10 +126,10 @@ public sealed class TrackModalitySeries
         this.handToFace = handToFace;
         this.armsCrossed = armsCrossed;
         this.ita = ita;
-        HasAffect = smoothed.Length > 0 && AnyFinite(valence);
-        HasUnits = units.Length > 0 && Array.Exists(units, AnyFinite);
-        HasBody = AnyFinite(energy) || AnyFinite(lean);
-        HasSkin = AnyFinite(ita);
+        HasAffect = smoothed.Length > 0 && TrackSeries.AnyFinite(valence);
+        HasUnits = units.Length > 0 && Array.Exists(units, TrackSeries.AnyFinite);
+        HasBody = TrackSeries.AnyFinite(energy) || TrackSeries.AnyFinite(lean);
+        HasSkin = TrackSeries.AnyFinite(ita);
     }
 
     internal static TrackModalitySeries None { get; } = new([], [], [], [], [], [], [], [], []);
@@ -172,8 +172,6 @@ public sealed class TrackModalitySeries
 
     /// <summary>Face ITA° of usable skin measurements.</summary>
     public ReadOnlySpan<float> Ita => ita;
-
-    private static bool AnyFinite(float[] values) => Array.Exists(values, float.IsFinite);
 }
 
 /// <summary>Everything the HTML report plots, built by <see cref="ReportSeriesBuilder"/>.</summary>

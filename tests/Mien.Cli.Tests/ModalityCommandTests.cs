@@ -136,6 +136,17 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
         Assert.Contains("bad.gru", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("../escape", "pseudonymous id")]
+    [InlineData("p01", "--no-skin")]
+    public async Task A_subject_id_that_is_unsafe_or_cannot_be_used_is_a_usage_error(string subject, string message)
+    {
+        var (code, _, stderr) = await InProcessMien.RunAsync("analyze", models.GroupPhotos[0], "-o", Path.Combine(_dir, "s"), "--offline", "--subject", subject, "--no-skin");
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Skin_measures_real_faces_and_says_why_a_blank_image_has_none()
     {

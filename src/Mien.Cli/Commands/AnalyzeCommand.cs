@@ -84,7 +84,12 @@ internal static class AnalyzeCommand
             var subjectId = parse.GetValue(subject);
             if (subjectId is not null && !SkinProfileStore.IsValidId(subjectId))
             {
-                throw new ArgumentException($"--subject '{subjectId}': use 1–64 letters, digits, '-' or '_' (a pseudonymous id, not a name).");
+                throw new ArgumentException($"--subject '{subjectId}': use 1–64 letters, digits, '-', '_' or '.', not starting with '.' (a pseudonymous id, not a name).");
+            }
+
+            if (subjectId is not null && parse.GetValue(noSkin))
+            {
+                throw new ArgumentException("--subject stores skin measurements: it cannot go with --no-skin.");
             }
 
             var profileStore = subjectId is null ? null : new SkinProfileStore(parse.GetValue(profiles)!);

@@ -29,7 +29,7 @@ public sealed record MediaSourceOptions
 /// sources drop the oldest frame when the consumer falls behind (counted in <see cref="Dropped"/>).
 /// Timing comes from the container's presentation timestamps, not from frame counts.
 /// </summary>
-public sealed class MediaSource : IAsyncDisposable
+public sealed class MediaSource : IFrameSource
 {
     private static readonly string[] VideoExtensions = [".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ts", ".mts"];
 

@@ -40,14 +40,18 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private int _nextPublicId = 1;
     private readonly StageClock _clock = new();
 
-    private FaceAnalysisPipeline(PipelineOptions options, IReadOnlyDictionary<string, ModelArtifact> artifacts)
+    private FaceAnalysisPipeline(PipelineOptions options, Func<string, OnnxModel> model, bool ownsModels)
     {
         _options = options;
         OnnxModel Load(string id)
         {
-            var model = OnnxModel.Load(artifacts[id], options.Inference);
-            _models.Add(model);
-            return model;
+            var loaded = model(id);
+            if (ownsModels)
+            {
+                _models.Add(loaded);
+            }
+
+            return loaded;
         }
 
         try
@@ -79,7 +83,25 @@ public sealed class FaceAnalysisPipeline : IDisposable
             artifacts[id] = await store.EnsureAsync(id, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        return new FaceAnalysisPipeline(options, artifacts);
+        return new FaceAnalysisPipeline(options, id => OnnxModel.Load(artifacts[id], options.Inference), ownsModels: true);
+    }
+
+    /// <summary>
+    /// Creates a pipeline over the process-wide <paramref name="models"/>: ONNX sessions are shared with every other
+    /// stream (loaded once per process), while this pipeline's runners, buffers and per-person state are its own.
+    /// </summary>
+    public static async Task<FaceAnalysisPipeline> CreateAsync(ModelSet models, PipelineOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        options ??= new PipelineOptions();
+        options.Validate();
+        var loaded = new Dictionary<string, OnnxModel>(StringComparer.Ordinal);
+        foreach (var id in options.ModelIds)
+        {
+            loaded[id] = await models.GetAsync(id, options.Inference, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new FaceAnalysisPipeline(options, id => loaded[id], ownsModels: false);
     }
 
     /// <summary>Per-stage latency so far.</summary>

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using Mien.Results;
-using Mien.Voice;
 
 namespace Mien.Reports;
 
@@ -449,17 +448,17 @@ public sealed class JsonlWriter : IDisposable
     }
 
     /// <summary>Writes a speech segment of the audio track as an event line: prosody, the voice estimate and who it was attributed to.</summary>
-    public void WriteSpeech(VoiceSegment speech, int? trackId, float? correlation)
+    public void WriteSpeech(SpeechResult speech)
     {
         ArgumentNullException.ThrowIfNull(speech);
         WriteLine(w =>
         {
-            var (segment, p, affect) = speech;
+            var p = speech.Prosody;
             w.WriteStartObject();
             w.WriteString("event", "speech");
-            w.WriteNumber("start", Precision.Seconds(segment.Start));
-            w.WriteNumber("end", Precision.Seconds(segment.End));
-            if (trackId is { } id)
+            w.WriteNumber("start", Precision.Seconds(speech.Start));
+            w.WriteNumber("end", Precision.Seconds(speech.End));
+            if (speech.TrackId is { } id)
             {
                 w.WriteNumber("track", id);
             }
@@ -468,10 +467,10 @@ public sealed class JsonlWriter : IDisposable
                 w.WriteNull("track");
             }
 
-            w.WriteNumberOrNull("mouthAudioCorrelation", correlation is { } c ? Precision.Ratio(c) : null);
-            w.WriteNumberOrNull("arousal", Precision.Ratio(affect.Arousal));
-            w.WriteNumberOrNull("valence", Precision.Ratio(affect.Valence));
-            w.WriteNumberOrNull("confidence", Precision.Ratio(affect.Confidence));
+            w.WriteNumberOrNull("mouthAudioCorrelation", speech.MouthAudioCorrelation is { } c ? Precision.Ratio(c) : null);
+            w.WriteNumberOrNull("arousal", Precision.Ratio(speech.Arousal));
+            w.WriteNumberOrNull("valence", Precision.Ratio(speech.Valence));
+            w.WriteNumberOrNull("confidence", Precision.Ratio(speech.Confidence));
             w.WriteStartObject("prosody");
             w.WriteNumberOrNull("voicedFraction", Finite(p.VoicedFraction));
             w.WriteNumberOrNull("f0MeanHz", Finite(p.F0MeanHz));

@@ -110,7 +110,7 @@ public sealed record SkinProfile(string SubjectId, IReadOnlyList<SkinSession> Se
 /// Subject ids are pseudonyms: letters, digits, '-', '_' and '.', 1–64 characters, not starting with '.', so an
 /// id can never name a path outside the directory. Nothing but the measurements is stored (no images).
 /// </summary>
-public sealed class SkinProfileStore
+public sealed class SkinProfileStore : ISkinProfileStore
 {
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mien.Media;
+using Mien.Models;
 using Mien.Pipeline;
 using Mien.Results;
+using Mien.Sessions;
 using Mien.Skin;
 using OpenCvSharp;
 using Spectre.Console;
@@ -13,7 +15,8 @@ namespace Mien.Cli.Commands;
 
 /// <summary>
 /// `mien skin &lt;image-or-video&gt;`: skin tone, texture, redness, spots and shine per face (per track over a video),
-/// with quality gates; writes skin.json and one overlay PNG per face, optionally appends to a subject's profile.
+/// with quality gates, through the same analysis session as `mien analyze` (its skin stage, time-based sampling, its
+/// best-frame overlay); writes skin.json and one overlay PNG per face, optionally appends to a subject's profile.
 /// Exit codes: 0 at least one face measured; 1 no face had usable quality (the reasons are printed); 2 bad
 /// options; 3 unreadable input.
 /// </summary>
@@ -30,25 +33,25 @@ internal static class SkinCommand
     public static Command Create()
     {
         var input = new Argument<string>("input") { Description = "An image or video file." };
-        var output = new Option<string>("--out") { Description = "Output folder for skin.json and overlay PNGs.", DefaultValueFactory = _ => Path.Combine("out", "skin") };
+        var output = new Option<string>("--output", "-o", "--out") { Description = "Output folder for skin.json and overlay PNGs.", DefaultValueFactory = _ => Path.Combine("out", "skin") };
         var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: append this recording to the subject's skin profile (needs --profiles; one face only)." };
         var profiles = new Option<string?>("--profiles") { Description = "Folder of per-subject skin profiles." };
         var json = new Option<bool>("--json") { Description = "Print skin.json to standard output instead of the table." };
-        var every = new Option<int>("--every") { Description = "Measure skin on every Nth video frame (faces are tracked on all frames).", DefaultValueFactory = _ => 3 };
+        var interval = new Option<double>("--interval") { Description = "Seconds between two skin measurements of a person in a video (faces are tracked on every frame).", DefaultValueFactory = _ => 0.25 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("skin", "Skin tone (CIELAB, ITA°, Monk), texture, redness, spots, shine and under-eye darkness per face, with quality gates; writes skin.json and overlays.")
         {
-            input, output, subject, profiles, json, every, offline,
+            input, output, subject, profiles, json, interval, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
             var spec = parse.GetValue(input)!;
             var subjectId = parse.GetValue(subject);
             var profileDir = parse.GetValue(profiles);
-            var n = parse.GetValue(every);
-            if (n < 1)
+            var seconds = parse.GetValue(interval);
+            if (!(seconds is >= 0 and <= 3600))
             {
-                throw new ArgumentException($"--every {n} must be ≥ 1.");
+                throw new ArgumentException($"--interval {seconds}: must be between 0 and 3600 seconds.");
             }
 
             if ((subjectId is null) != (profileDir is null))
@@ -63,92 +66,74 @@ internal static class SkinCommand
 
             if (!File.Exists(spec))
             {
-                throw new InputException($"{spec}: no such file");
+                throw new InputException(Directory.Exists(spec) ? $"{spec}: is a folder; `mien skin` measures one image or video file" : $"{spec}: no such file");
             }
 
             using var store = CliStore.Open(parse.GetValue(offline));
             var source = MediaSource.Open(spec);
-            await using (source)
+            var pipeline = new PipelineOptions
             {
-                var still = source.Info.Kind == "image";
-                var options = new PipelineOptions { KeepLandmarks = true, Expressions = false, Affect = null, ConfirmFrames = still ? 1 : 3 };
-                await store.EnsureModelsAsync(options.ModelIds, ct);
-                using var pipeline = await FaceAnalysisPipeline.CreateAsync(store.Models, options, cancellationToken: ct);
-                using var analyzer = new SkinAnalyzer();
-                var tracks = new SortedDictionary<int, TrackSkin>();
-                var frames = 0;
-                await foreach (var frame in source.ReadAsync(ct))
+                KeepLandmarks = true, Expressions = false, Affect = null, Body = false, Skin = true,
+                SkinInterval = TimeSpan.FromSeconds(seconds),
+            };
+            await store.EnsureModelsAsync(pipeline.ModelIds, ct);
+            using var models = new ModelSet(store.Models);
+            var collector = new SkinCollector();
+            SessionCompleted completed;
+            await using (var session = await AnalysisSession.CreateAsync(models, source, new SessionOptions { Pipeline = pipeline, Voice = false }, cancellationToken: ct))
+            {
+                completed = await session.RunAsync([collector], cancellationToken: ct);
+            }
+
+            var folder = parse.GetValue(output)!;
+            Directory.CreateDirectory(folder);
+            var results = new List<TrackResult>();
+            foreach (var (id, skin) in collector.Skin)
+            {
+                string? overlay = null;
+                if (skin.OverlayJpeg is { } jpeg)
                 {
-                    using (frame)
-                    {
-                        var analysis = pipeline.Analyze(frame);
-                        frames++;
-                        if (!still && frame.Index % n != 0)
-                        {
-                            continue;
-                        }
-
-                        foreach (var face in analysis.Faces)
-                        {
-                            var skin = analyzer.Analyze(frame.Image, face.Landmarks, face.Pose);
-                            if (!tracks.TryGetValue(face.TrackId, out var track))
-                            {
-                                tracks[face.TrackId] = track = new TrackSkin();
-                            }
-
-                            track.Aggregator.Add(frame.Timestamp, skin);
-                            track.Keep(frame.Image, face, skin);
-                        }
-                    }
+                    overlay = Path.Combine(folder, $"skin-face{id}.png");
+                    using var image = Cv2.ImDecode(jpeg, ImreadModes.Color);
+                    Cv2.ImWrite(overlay, image);
                 }
 
-                var folder = parse.GetValue(output)!;
-                Directory.CreateDirectory(folder);
-                var results = new List<TrackResult>();
-                foreach (var (id, track) in tracks)
-                {
-                    var summary = track.Aggregator.Summarise();
-                    string? overlay = null;
-                    if (track.Best is { } best)
-                    {
-                        overlay = Path.Combine(folder, $"skin-face{id}.png");
-                        using var image = best.Image;
-                        SkinOverlay.Draw(image, best.Face.Landmarks!, best.Skin);
-                        Cv2.ImWrite(overlay, image);
-                    }
+                results.Add(new TrackResult(id, skin.Summary, skin.Suggestions, collector.LastRejection(id), overlay));
+            }
 
-                    results.Add(new TrackResult(id, summary, SkinRecommendations.For(summary), track.LastRejection?.Quality.Reasons ?? [], overlay));
-                }
-
-                IReadOnlyList<SkinTrend>? trends = null;
-                if (subjectId is not null && profileDir is not null)
+            IReadOnlyList<SkinTrend>? trends = null;
+            if (subjectId is not null && profileDir is not null)
+            {
+                var measured = results.Where(r => r.Summary.FramesUsed > 0).ToList();
+                if (measured.Count == 1)
                 {
-                    var measured = results.Where(r => r.Summary.FramesUsed > 0).ToList();
-                    if (measured.Count == 1)
-                    {
-                        var profileStore = new SkinProfileStore(profileDir);
-                        trends = profileStore.Append(subjectId, SkinSession.From(DateTimeOffset.UtcNow, Path.GetFileName(spec), measured[0].Summary)).Trends();
-                    }
-                    else
-                    {
-                        Console.Error.WriteLine($"mien: profile not updated: {measured.Count} measured faces, needs exactly one");
-                    }
-                }
-
-                var report = new SkinReport(Path.GetFileName(spec), frames, results, trends, SkinRecommendations.Disclaimer);
-                var text = JsonSerializer.Serialize(report, Json);
-                await File.WriteAllTextAsync(Path.Combine(folder, "skin.json"), text, ct);
-                if (parse.GetValue(json))
-                {
-                    Console.WriteLine(text);
+                    var profileStore = new SkinProfileStore(profileDir);
+                    trends = profileStore.Append(subjectId, SkinSession.From(DateTimeOffset.UtcNow, Path.GetFileName(spec), measured[0].Summary)).Trends();
                 }
                 else
                 {
-                    Print(spec, results, trends, folder);
+                    Console.Error.WriteLine($"mien: profile not updated: {measured.Count} measured faces, needs exactly one");
                 }
-
-                return results.Any(r => r.Summary.FramesUsed > 0) ? ExitCodes.Ok : ExitCodes.ProblemsFound;
             }
+
+            var report = new SkinReport(Path.GetFileName(spec), completed.Summary.FramesAnalysed, results, trends, SkinRecommendations.Disclaimer);
+            var text = JsonSerializer.Serialize(report, Json);
+            await File.WriteAllTextAsync(Path.Combine(folder, "skin.json"), text, CancellationToken.None);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(text);
+            }
+            else
+            {
+                Print(spec, results, trends, folder);
+            }
+
+            if (completed.End == SessionEnd.Interrupted)
+            {
+                return ExitCodes.Cancelled;
+            }
+
+            return results.Any(r => r.Summary.FramesUsed > 0) ? ExitCodes.Ok : ExitCodes.ProblemsFound;
         });
         return command;
     }
@@ -218,33 +203,36 @@ internal static class SkinCommand
 
     private sealed record TrackResult(int TrackId, SkinSummary Summary, IReadOnlyList<SkinSuggestion> Suggestions, IReadOnlyList<SkinIssue> Reasons, string? Overlay);
 
-    private sealed record SkinReport(string Input, int Frames, IReadOnlyList<TrackResult> Faces, IReadOnlyList<SkinTrend>? Trends, string Disclaimer);
+    private sealed record SkinReport(string Input, long Frames, IReadOnlyList<TrackResult> Faces, IReadOnlyList<SkinTrend>? Trends, string Disclaimer);
 
-    /// <summary>Per track: the aggregator, the best-quality frame (for the overlay) and the last rejection.</summary>
-    private sealed class TrackSkin
+    /// <summary>Collects each person's skin from the session's updates, and the reasons of their last unusable measurement.</summary>
+    private sealed class SkinCollector : IAnalysisSink
     {
-        public SkinAggregator Aggregator { get; } = new();
+        private readonly Dictionary<int, IReadOnlyList<SkinIssue>> _rejections = [];
 
-        public (Mat Image, FaceObservation Face, SkinFrame Skin)? Best { get; private set; }
+        public SortedDictionary<int, SkinUpdate> Skin { get; } = [];
 
-        public SkinFrame? LastRejection { get; private set; }
+        public IReadOnlyList<SkinIssue> LastRejection(int trackId) => _rejections.TryGetValue(trackId, out var r) ? r : [];
 
-        private float _bestWeight = -1;
-
-        public void Keep(Mat image, FaceObservation face, SkinFrame skin)
+        public void Write(AnalysisUpdate update)
         {
-            if (!skin.Quality.IsUsable)
+            switch (update)
             {
-                LastRejection = skin;
-            }
+                case FrameUpdate f:
+                    foreach (var face in f.Frame.Faces)
+                    {
+                        if (face.Skin is { Quality.IsUsable: false } rejected)
+                        {
+                            _rejections[face.TrackId] = rejected.Quality.Reasons;
+                        }
+                    }
 
-            // The overlay shows the best frame; an unusable face still gets one so its reasons are visible.
-            var weight = skin.Quality.IsUsable ? skin.Quality.Weight : 0;
-            if (weight > _bestWeight && face.Landmarks is not null)
-            {
-                Best?.Image.Dispose();
-                Best = (image.Clone(), face, skin);
-                _bestWeight = weight;
+                    break;
+                case SkinUpdate s:
+                    Skin[s.TrackId] = s;
+                    break;
+                default:
+                    break;
             }
         }
     }

@@ -1,7 +1,7 @@
 using Mien.Affect;
 using Mien.Results;
 
-namespace Mien.Cli.Commands;
+namespace Mien.Sessions;
 
 /// <summary>
 /// Gathers, per person, the face's per-frame valence/arousal and expression, the body's per-frame arousal and the

@@ -2,11 +2,12 @@ using Mien.Results;
 using Mien.Skin;
 using OpenCvSharp;
 
-namespace Mien.Cli.Commands;
+namespace Mien.Sessions;
 
 /// <summary>
 /// Keeps, per person, a JPEG of the face with the measured skin regions drawn, from the frame whose skin
-/// measurement had the highest quality weight, so the report shows what was measured. Nothing is kept when the
+/// measurement had the highest quality weight (or, when none was usable, the first measured frame), so the report
+/// shows what was measured. Nothing is kept when the
 /// analysis is anonymised (the overlay shows the face).
 /// </summary>
 internal sealed class SkinOverlays(bool anonymize)
@@ -22,13 +23,16 @@ internal sealed class SkinOverlays(bool anonymize)
 
         foreach (var face in analysis.Faces)
         {
-            if (face.Skin is not { Quality.IsUsable: true } skin || face.Landmarks is not { } landmarks)
+            if (face.Skin is not { } skin || face.Landmarks is not { } landmarks)
             {
                 continue;
             }
 
+            // A face whose skin was never usable still gets one overlay (weight 0), so its reasons can be seen on it.
+            var weight = skin.Quality.IsUsable ? skin.Quality.Weight : 0f;
+            var known = _best.TryGetValue(face.TrackId, out var best);
             // Encode only on a clear improvement: a steady face would otherwise re-encode on every measurement.
-            if (_best.TryGetValue(face.TrackId, out var best) && skin.Quality.Weight <= best.Weight + 0.05f)
+            if (known && weight <= best.Weight + 0.05f)
             {
                 continue;
             }
@@ -45,7 +49,7 @@ internal sealed class SkinOverlays(bool anonymize)
             using var copy = frame.Clone();
             SkinOverlay.Draw(copy, landmarks, skin);
             using var crop = new Mat(copy, rect);
-            _best[face.TrackId] = (skin.Quality.Weight, crop.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85)));
+            _best[face.TrackId] = (weight, crop.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85)));
         }
     }
 

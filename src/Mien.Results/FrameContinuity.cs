@@ -1,7 +1,7 @@
-namespace Mien.Reports;
+namespace Mien.Results;
 
 /// <summary>When two analysed frames count as continuous for a track (shared by summaries and report series).</summary>
-internal static class FrameContinuity
+public static class FrameContinuity
 {
     /// <summary>
     /// Longest step between two analysed frames still treated as continuous observation. Longer steps

@@ -1,7 +1,7 @@
 using Mien.Affect;
 using Mien.Results;
 
-namespace Mien.Cli.Commands;
+namespace Mien.Sessions;
 
 /// <summary>
 /// Keeps each person's per-frame expression probabilities and reliabilities, and at the end of a recording decodes

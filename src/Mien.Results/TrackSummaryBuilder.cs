@@ -1,7 +1,6 @@
 using System.Collections.ObjectModel;
-using Mien.Results;
 
-namespace Mien.Reports;
+namespace Mien.Results;
 
 /// <summary>
 /// Builds a <see cref="TrackSummary"/> per track from frames as they stream by, keeping a fixed-size

@@ -1,0 +1,95 @@
+namespace Mien.Reports;
+
+/// <summary>
+/// The folder one input's outputs go to, held exclusively while a run writes it: a second run into the same folder
+/// is refused with a clear message instead of interleaving lines, and outputs a previous run left (an annotated
+/// video beside a report that now says "anonymised", say) are removed first, so the folder only ever describes one run.
+/// </summary>
+public sealed class ResultFolder : IDisposable
+{
+    /// <summary>Files a run may write; all of them are removed before a new run writes the folder.</summary>
+    public static IReadOnlyList<string> Outputs { get; } =
+        ["faces.jsonl", "faces.csv", "summary.json", "report.html", "annotated.mp4", "anonymized.mp4", "annotated.jpg", "anonymized.jpg", "skin.json"];
+
+    private const string LockName = ".mien.lock";
+    private readonly FileStream _lock;
+
+    private ResultFolder(string path, FileStream @lock)
+    {
+        Path = path;
+        _lock = @lock;
+    }
+
+    /// <summary>The folder.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Creates (if needed) and locks <paramref name="path"/>, then removes stale outputs.
+    /// </summary>
+    /// <exception cref="IOException">Another run holds the folder, or it cannot be created or written.</exception>
+    public static ResultFolder Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (File.Exists(path))
+        {
+            throw new IOException($"{path}: output path is a file, not a folder");
+        }
+
+        Directory.CreateDirectory(path);
+        FileStream held;
+        try
+        {
+            held = new FileStream(System.IO.Path.Combine(path, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new IOException($"{path}: another Mien run is writing this folder; wait for it or choose another output folder", e);
+        }
+
+        foreach (var name in Outputs)
+        {
+            var file = System.IO.Path.Combine(path, name);
+            if (File.Exists(file))
+            {
+                File.Delete(file);
+            }
+        }
+
+        return new ResultFolder(path, held);
+    }
+
+    /// <summary>
+    /// Names one output folder per input under <paramref name="root"/>: each input's own name, made safe, with a
+    /// numeric suffix when two inputs would share one (a/talk.mp4 and b/talk.mp4 → talk and talk-2).
+    /// </summary>
+    public static IReadOnlyList<string> Plan(string root, IReadOnlyList<string> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<string>(inputs.Count);
+        foreach (var input in inputs)
+        {
+            var name = SafeName(input);
+            var candidate = name;
+            for (var n = 2; !used.Add(candidate); n++)
+            {
+                candidate = $"{name}-{n}";
+            }
+
+            result.Add(System.IO.Path.Combine(root, candidate));
+        }
+
+        return result;
+    }
+
+    private static string SafeName(string spec)
+    {
+        var trimmed = System.IO.Path.TrimEndingDirectorySeparator(spec);
+        var name = Directory.Exists(trimmed) ? new DirectoryInfo(trimmed).Name : System.IO.Path.GetFileNameWithoutExtension(trimmed);
+        var clean = new string([.. name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]).Trim('.');
+        return string.IsNullOrEmpty(clean) ? "input" : clean;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _lock.Dispose();
+}

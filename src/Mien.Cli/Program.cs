@@ -19,6 +19,7 @@ internal static class Program
         root.Subcommands.Add(SkinCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(VoiceCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 }

@@ -8,7 +8,7 @@ namespace Mien.Reports;
 /// Encodes updates in Mien's public result schema (<c>docs/schema/mien-results-1.schema.json</c>) as single JSON
 /// objects, for live clients and the database: a frame becomes
 /// <c>{"type":"frame","schema":"mien-results/1","frame":…,"time":…,"faces":[…]}</c> whose face objects are exactly
-/// the lines of faces.jsonl, and events are exactly faces.jsonl's event lines. One encoder per session (not
+/// the lines of faces.jsonl, and events are faces.jsonl's event lines with <c>"type":"event"</c> first. One encoder per session (not
 /// thread-safe); the returned memory is valid until the next call.
 /// </summary>
 public sealed class ResultJsonEncoder : IDisposable
@@ -49,8 +49,12 @@ public sealed class ResultJsonEncoder : IDisposable
             default: return ReadOnlyMemory<byte>.Empty;
         }
 
-        // One event line: drop its newline.
-        return _lines.GetBuffer().AsMemory(0, (int)_lines.Length - 1);
+        // One event line, marked as an event like every live message is marked with its type: {"type":"event",…}.
+        var line = _lines.GetBuffer().AsSpan(1, (int)_lines.Length - 2);
+        _output.ResetWrittenCount();
+        _output.Write("{\"type\":\"event\","u8);
+        _output.Write(line);
+        return _output.WrittenMemory;
     }
 
     private ReadOnlyMemory<byte> EncodeFrame(FrameAnalysis frame, Action<Utf8JsonWriter>? extra)

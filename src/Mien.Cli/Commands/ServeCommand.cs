@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Mien.Server;
+
+namespace Mien.Cli.Commands;
+
+/// <summary>`mien serve`: the analysis service (REST + live WebSocket) in this process, until Ctrl-C.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var data = new Option<string>("--data") { Description = "Data folder (database, uploads, results); default $MIEN_DATA_DIR or ./mien-data.", DefaultValueFactory = _ => new ServerOptions().DataDirectory };
+        var database = new Option<string?>("--database") { Description = "PostgreSQL connection string (Host=…;Database=…;Username=…); default: SQLite in the data folder." };
+        var jobs = new Option<int>("--jobs") { Description = "Analysis jobs at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var live = new Option<int>("--max-live") { Description = "Live WebSocket sessions at once.", DefaultValueFactory = _ => 8 };
+        var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var command = new Command("serve", "Run the analysis service: REST API with OpenAPI at /openapi/v1.json, live WebSocket, job queue, SQLite or PostgreSQL storage.")
+        {
+            urls, data, database, jobs, live, offline,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new ServerOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                DataDirectory = parse.GetValue(data)!,
+                ConnectionString = parse.GetValue(database) ?? Environment.GetEnvironmentVariable("MIEN_DATABASE"),
+                JobConcurrency = parse.GetValue(jobs),
+                MaxLiveSessions = parse.GetValue(live),
+                Offline = parse.GetValue(offline),
+            };
+            MienServer server;
+            try
+            {
+                server = await MienServer.StartAsync(options, cancellationToken: ct);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"mien: {e.Message}");
+                return ExitCodes.Usage;
+            }
+
+            await using var running = server;
+            foreach (var address in server.Addresses)
+            {
+                Console.WriteLine($"mien: serving on {address} (OpenAPI: {address}openapi/v1.json, metrics: {address}metrics)");
+            }
+
+            Console.WriteLine($"mien: data in {Path.GetFullPath(options.DataDirectory)}");
+            if (server.FirstAdminKey is { } key)
+            {
+                Console.WriteLine($"mien: first project {server.FirstProject}; its admin API key (shown once, store it now):");
+                Console.WriteLine(key);
+            }
+
+            try
+            {
+                await server.WaitForShutdownAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

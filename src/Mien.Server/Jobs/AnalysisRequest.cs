@@ -1,0 +1,74 @@
+using System.Text.Json.Serialization;
+using Mien.Faces.Detection;
+using Mien.Pipeline;
+
+namespace Mien.Server.Jobs;
+
+/// <summary>
+/// What a client may ask of an analysis (upload job, registered stream or live session). Every field is optional;
+/// defaults match `mien analyze`. Unknown fields are refused, so a typo is not silently ignored.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record AnalysisRequest
+{
+    /// <summary>Expression estimates (default true).</summary>
+    public bool Expressions { get; init; } = true;
+
+    /// <summary>Action units, temporal expression model, valence/arousal, segments (default true).</summary>
+    public bool Affect { get; init; } = true;
+
+    /// <summary>Body pose and body-language cues (default true for jobs, false live: it costs as much as the face).</summary>
+    public bool? Body { get; init; }
+
+    /// <summary>Skin measurements (default true for jobs, false live).</summary>
+    public bool? Skin { get; init; }
+
+    /// <summary>Voice from the audio track (jobs only; default true).</summary>
+    public bool Voice { get; init; } = true;
+
+    /// <summary>Include the 478 landmarks per face (default false).</summary>
+    public bool Landmarks { get; init; }
+
+    /// <summary>Most faces per frame (default 20).</summary>
+    public int MaxFaces { get; init; } = 20;
+
+    /// <summary>Write an annotated video for download (jobs only; default true). It is anonymised unless <see cref="Anonymize"/> is false.</summary>
+    public bool Video { get; init; } = true;
+
+    /// <summary>Blur faces in the video and thumbnails (default true: exports are anonymised unless asked otherwise).</summary>
+    public bool Anonymize { get; init; } = true;
+
+    /// <summary>"back" (full range, default) or "front" (near faces, faster).</summary>
+    public string Detector { get; init; } = "back";
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the field, value and limit.</summary>
+    public void Validate()
+    {
+        if (MaxFaces is < 1 or > 100)
+        {
+            throw new ArgumentException($"maxFaces = {MaxFaces}: must be between 1 and 100.");
+        }
+
+        if (Detector is not ("back" or "front"))
+        {
+            throw new ArgumentException($"detector = '{Detector}': must be 'back' or 'front'.");
+        }
+    }
+
+    /// <summary>The session options for this request.</summary>
+    public Sessions.SessionOptions ToSession(bool live, string? annotatedFolder) => new()
+    {
+        Pipeline = new PipelineOptions
+        {
+            Detector = new BlazeFaceOptions { Variant = Detector == "front" ? BlazeFaceVariant.Front : BlazeFaceVariant.Back, MaxFaces = MaxFaces },
+            Expressions = Expressions,
+            Affect = Affect ? new Affect.AffectOptions() : null,
+            Body = Body ?? !live,
+            Skin = Skin ?? !live,
+        },
+        OutputLandmarks = Landmarks,
+        Voice = Voice && !live,
+        Anonymize = Anonymize,
+        AnnotatedOutput = Video && !live ? annotatedFolder : null,
+    };
+}

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using Mien.Media;
+using Mien.Reports;
+using Mien.Results;
+using Mien.Server.Telemetry;
+using Mien.Sessions;
+using Mien.Storage;
+
+namespace Mien.Server.Jobs;
+
+/// <summary>
+/// Runs queued recordings (uploads and registered streams) through analysis sessions, at most
+/// <see cref="ServerOptions.JobConcurrency"/> at once. The queue lives in the database, so it survives restarts: on
+/// start, jobs a previous process left "running" are re-queued when their media is still there and failed with a
+/// reason otherwise — never left running forever. Results go to the database and to downloadable files in
+/// <c>&lt;data&gt;/recordings/&lt;id&gt;/</c>.
+/// </summary>
+internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, ServerOptions options, MienMetrics metrics, ILogger<JobRunner> log) : BackgroundService
+{
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
+    private readonly SemaphoreSlim _slots = new(options.JobConcurrency, options.JobConcurrency);
+
+    /// <summary>Jobs running now.</summary>
+    public int Running => _running.Count;
+
+    /// <summary>The folder of a recording's files.</summary>
+    public static string Folder(ServerOptions options, Guid recordingId) => Path.Combine(options.DataDirectory, "recordings", recordingId.ToString("N"));
+
+    /// <summary>Tells the runner a job was queued (it also polls, so a missed wake-up only delays).</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>Stops a running job (its results so far are kept); false when it is not running here.</summary>
+    public bool Cancel(Guid recordingId)
+    {
+        if (_running.TryGetValue(recordingId, out var cts))
+        {
+            cts.Cancel();
+            return true;
+        }
+
+        return false;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await RecoverAsync(stoppingToken).ConfigureAwait(false);
+        var jobs = new List<Task>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                var job = runtime.NotReady is null ? await store.ClaimNextQueuedAsync(stoppingToken).ConfigureAwait(false) : null;
+                if (job is null)
+                {
+                    _slots.Release();
+                    await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                jobs.RemoveAll(t => t.IsCompleted);
+                jobs.Add(Task.Run(() => RunGuardedAsync(job, stoppingToken), CancellationToken.None));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (MienStoreException e)
+            {
+                LogStoreProblem(log, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2), options.Time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+
+        // Graceful shutdown: running jobs stop at a frame boundary and complete their outputs; they stay "running"
+        // in the database only if the process dies before this point, and the next start re-queues them.
+        await Task.WhenAll(jobs).ConfigureAwait(false);
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        poll.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            await _wake.Reader.ReadAsync(poll.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RecoverAsync(CancellationToken ct)
+    {
+        foreach (var job in await store.RecoverInterruptedAsync(InterruptedJobPolicy.Requeue, ct).ConfigureAwait(false))
+        {
+            if (job.Source == SourceKind.Upload && (job.MediaPath is null || !File.Exists(job.MediaPath)))
+            {
+                await store.FinishAsync(job.Id, RecordingStatus.Failed, "the server restarted during analysis and the uploaded media is no longer there", cancellationToken: ct).ConfigureAwait(false);
+                LogRecovered(log, job.Id, "failed");
+            }
+            else
+            {
+                LogRecovered(log, job.Id, "re-queued");
+            }
+        }
+    }
+
+    private async Task RunGuardedAsync(Recording job, CancellationToken stoppingToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        _running[job.Id] = cts;
+        metrics.JobStarted();
+        try
+        {
+            await RunAsync(job, cts.Token, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever went wrong is this job's failure, never the runner's: record it and go on with the next.
+            LogJobFailed(log, job.Id, e.Message);
+            await store.FinishAsync(job.Id, RecordingStatus.Failed, Describe(e), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(job.Id, out _);
+            metrics.JobEnded();
+            _slots.Release();
+            Wake();
+        }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        MediaException or MienStoreException or IOException or Models.ModelStoreException or Models.ModelRunException => e.Message,
+        _ => "internal error: " + e.Message,
+    };
+
+    private async Task RunAsync(Recording job, CancellationToken ct, CancellationToken stoppingToken)
+    {
+        var request = JsonSerializer.Deserialize<AnalysisRequest>(job.OptionsJson, DatabaseSink.Json) ?? new AnalysisRequest();
+        var spec = job.MediaPath ?? throw new InvalidOperationException($"recording {job.Id} has no media path or stream URL");
+        IFrameSource source;
+        try
+        {
+            source = MediaSource.Open(spec);
+        }
+        catch (MediaException e)
+        {
+            await store.FinishAsync(job.Id, RecordingStatus.Failed, e.Problem, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var folder = Folder(options, job.Id);
+        using var files = ResultFolder.Open(folder);
+        var voice = request.Voice ? await runtime.VoiceAsync().ConfigureAwait(false) : null;
+        await using var session = await AnalysisSession.CreateAsync(runtime.Models, source, request.ToSession(live: false, folder), voice, options.Time, ct).ConfigureAwait(false);
+        await using var writer = await store.OpenWriterAsync(job.Id, cancellationToken: ct).ConfigureAwait(false);
+        using var database = new DatabaseSink(writer);
+        using var jsonl = JsonlSink.Create(Path.Combine(folder, "faces.jsonl"));
+        using var csv = CsvSink.Create(Path.Combine(folder, "faces.csv"));
+        var report = new ReportSink(folder);
+        var lastReport = TimeSpan.Zero;
+        var frames = 0L;
+        var completed = await session.RunAsync([database, jsonl, csv, report], p =>
+        {
+            metrics.FrameAnalysed("job", p.FramesAnalysed - frames);
+            frames = p.FramesAnalysed;
+            if (p.Elapsed - lastReport >= TimeSpan.FromSeconds(1))
+            {
+                lastReport = p.Elapsed;
+                // Progress is advisory: the job must not wait on it.
+                _ = store.ReportProgressAsync(job.Id, p.Fraction ?? 0, p.FramesAnalysed, p.Position.TotalSeconds, CancellationToken.None);
+            }
+        }, ct).ConfigureAwait(false);
+        await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+
+        var summary = completed.Summary;
+        var duration = summary.Source.Duration?.TotalSeconds;
+        if (completed.End == SessionEnd.Interrupted && stoppingToken.IsCancellationRequested)
+        {
+            // Server shutdown, not the user: leave it for the next start to re-queue (its writes are idempotent).
+            return;
+        }
+
+        var (status, error) = completed.End switch
+        {
+            SessionEnd.Interrupted => (RecordingStatus.Cancelled, "cancelled; results up to the cancellation are kept"),
+            SessionEnd.Stopped => (RecordingStatus.Done, "the source stopped early: " + string.Join("; ", summary.Problems.TakeLast(2))),
+            _ => (RecordingStatus.Done, (string?)null),
+        };
+        await store.FinishAsync(job.Id, status, error, summary.FramesAnalysed, duration, CancellationToken.None).ConfigureAwait(false);
+        if (job.Source == SourceKind.Upload && await KeepsMediaAsync(job).ConfigureAwait(false) is false && File.Exists(spec))
+        {
+            File.Delete(spec);
+        }
+
+        LogJobDone(log, job.Id, summary.FramesAnalysed, summary.FramesPerSecond);
+    }
+
+    private async Task<bool> KeepsMediaAsync(Recording job) =>
+        (await store.GetProjectAsync(job.ProjectId, CancellationToken.None).ConfigureAwait(false))?.KeepMedia ?? false;
+
+    public override void Dispose()
+    {
+        _slots.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording {RecordingId} analysed: {Frames} frames at {Fps:F1} fps")]
+    private static partial void LogJobDone(ILogger logger, Guid recordingId, long frames, double fps);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {RecordingId} failed: {Reason}")]
+    private static partial void LogJobFailed(ILogger logger, Guid recordingId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {RecordingId} was running when the server stopped; {Outcome}")]
+    private static partial void LogRecovered(ILogger logger, Guid recordingId, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job queue cannot reach the database: {Reason}")]
+    private static partial void LogStoreProblem(ILogger logger, string reason);
+}

@@ -1,0 +1,555 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using Mien.Media;
+using Mien.Reports;
+using Mien.Results;
+using Mien.Server.Jobs;
+using Mien.Server.Telemetry;
+using Mien.Sessions;
+using Mien.Storage;
+
+namespace Mien.Server.Live;
+
+/// <summary>
+/// The live WebSocket (protocol in docs/live-protocol.md): a client sends a start message with its options, then
+/// JPEG/PNG frames as binary messages carrying its own timestamps; the server answers every analysed frame with its
+/// results in the public schema, its server-side latency and how many frames were dropped. Analysis never queues
+/// without bound: frames wait in a queue of <see cref="PushFrameSourceOptions.Capacity"/> and the oldest is dropped
+/// when the client sends faster than the server analyses; results the client does not read fast enough are dropped
+/// the same way (counted). A client that disconnects mid-frame ends its session cleanly.
+/// </summary>
+internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions options, MienMetrics metrics, IMienStore store, ILogger<LiveSessions> log)
+{
+    /// <summary>Binary message kind: an encoded image frame.</summary>
+    public const byte ImageFrame = 1;
+
+    /// <summary>Binary message kind: PCM16 audio (not supported yet; refused with an error message).</summary>
+    public const byte AudioChunk = 2;
+
+    private const int HeaderBytes = 9;
+    private const int MaxProtocolErrors = 50;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    private int _open;
+
+    public async Task HandleAsync(HttpContext context, ApiKeyIdentity identity)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request", "this endpoint speaks WebSocket only (see docs/live-protocol.md)").ConfigureAwait(false);
+            return;
+        }
+
+        if (runtime.NotReady is { } why)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Not ready", why).ConfigureAwait(false);
+            return;
+        }
+
+        if (Interlocked.Increment(ref _open) > options.MaxLiveSessions)
+        {
+            Interlocked.Decrement(ref _open);
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Too many live sessions",
+                $"the server already runs {options.MaxLiveSessions} live sessions (MaxLiveSessions); try again later").ConfigureAwait(false);
+            return;
+        }
+
+        metrics.LiveStarted();
+        try
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            await RunAsync(socket, identity, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            LogClientGone(log, e.Message);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+            metrics.LiveEnded();
+        }
+    }
+
+    private async Task RunAsync(WebSocket socket, ApiKeyIdentity identity, CancellationToken aborted)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(options.MaxWebSocketMessageBytes);
+        try
+        {
+            var connection = new Connection(socket, metrics);
+            var sender = connection.SendLoopAsync(aborted);
+            var request = await ReadStartAsync(socket, buffer, connection, aborted).ConfigureAwait(false);
+            if (request is null)
+            {
+                connection.Complete();
+                await sender.ConfigureAwait(false);
+                await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, "no valid start message").ConfigureAwait(false);
+                return;
+            }
+
+            var (analysis, keep) = request.Value;
+            await using var push = new PushFrameSource("live", options.Live);
+            await using var session = await AnalysisSession.CreateAsync(runtime.Models, push, analysis.ToSession(live: true, null), null, options.Time, aborted).ConfigureAwait(false);
+            var recording = keep ? await StartRecordingAsync(identity, analysis).ConfigureAwait(false) : null;
+            await using var writer = recording is null ? null : await store.OpenWriterAsync(recording.Id, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            using var database = writer is null ? null : new DatabaseSink(writer);
+            using var live = new LiveSink(connection, push, metrics, options.Time);
+            connection.Send(Ready(recording?.Id));
+
+            using var stop = new CancellationTokenSource();
+            IAnalysisSink[] sinks = database is null ? [live] : [live, database];
+            var frames = 0L;
+            var run = Task.Run(() => session.RunAsync(sinks, p => { metrics.FrameAnalysed("live", p.FramesAnalysed - frames); frames = p.FramesAnalysed; }, stop.Token), CancellationToken.None);
+            var ended = await ReceiveFramesAsync(socket, buffer, push, live, connection, aborted).ConfigureAwait(false);
+            push.Complete(ended);
+            var completed = await run.ConfigureAwait(false);
+            metrics.Stages(completed.Summary.Stages);
+            metrics.FramesDropped(push.Dropped);
+            if (writer is not null && recording is not null)
+            {
+                await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+                await store.FinishAsync(recording.Id, RecordingStatus.Done, null, completed.Summary.FramesAnalysed, null, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            connection.Send(Completed(completed, live.Unsent));
+            connection.Complete();
+            await sender.ConfigureAwait(false);
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "session completed").ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<Recording> StartRecordingAsync(ApiKeyIdentity identity, AnalysisRequest analysis)
+    {
+        var recording = await store.CreateRecordingAsync(new NewRecording(identity.ProjectId, "live", SourceKind.Live, OptionsJson: JsonSerializer.Serialize(analysis, DatabaseSink.Json)), CancellationToken.None).ConfigureAwait(false);
+        await store.TryStartAsync(recording.Id, CancellationToken.None).ConfigureAwait(false);
+        return recording;
+    }
+
+    /// <summary>Waits for the start message (text); a binary frame first means "start with the defaults".</summary>
+    private async Task<(AnalysisRequest Request, bool Store)?> ReadStartAsync(WebSocket socket, byte[] buffer, Connection connection, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(StartTimeout);
+        for (var errors = 0; errors < 3; errors++)
+        {
+            Message message;
+            try
+            {
+                message = await ReceiveAsync(socket, buffer, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+            {
+                connection.Send(Error("no start message within 10 s"));
+                return null;
+            }
+
+            switch (message.Kind)
+            {
+                case MessageKind.Closed:
+                    return null;
+                case MessageKind.TooBig:
+                    connection.Send(Error($"message exceeds {options.MaxWebSocketMessageBytes} bytes"));
+                    continue;
+                case MessageKind.Text:
+                    var (request, store, problem) = ParseStart(buffer.AsSpan(0, message.Length));
+                    if (request is not null)
+                    {
+                        return (request, store);
+                    }
+
+                    connection.Send(Error(problem!));
+                    continue;
+                default:
+                    connection.Send(Error("send a start message first: {\"type\":\"start\",\"options\":{…}}"));
+                    continue;
+            }
+        }
+
+        return null;
+    }
+
+    private (AnalysisRequest? Request, bool Store, string? Problem) ParseStart(ReadOnlySpan<byte> text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "start")
+            {
+                return (null, false, "the first message must be {\"type\":\"start\",\"options\":{…}}");
+            }
+
+            var request = root.TryGetProperty("options", out var o) && o.ValueKind == JsonValueKind.Object
+                ? o.Deserialize<AnalysisRequest>(DatabaseSink.Json) ?? new AnalysisRequest()
+                : new AnalysisRequest();
+            request.Validate();
+            var store = root.TryGetProperty("store", out var s) && s.ValueKind == JsonValueKind.True;
+            return (request, store, null);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return (null, false, "invalid start message: " + e.Message);
+        }
+    }
+
+    /// <summary>Reads frames until the client stops, leaves or breaks the protocol; returns why the stream ended.</summary>
+    private async Task<string?> ReceiveFramesAsync(WebSocket socket, byte[] buffer, PushFrameSource push, LiveSink live, Connection connection, CancellationToken aborted)
+    {
+        var errors = 0;
+        while (true)
+        {
+            Message message;
+            try
+            {
+                message = await ReceiveAsync(socket, buffer, aborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+                // Gone mid-frame: what was analysed stays; the partial message is discarded.
+                return "the client disconnected";
+            }
+
+            string? problem = null;
+            switch (message.Kind)
+            {
+                case MessageKind.Closed:
+                    return "the client closed the connection";
+                case MessageKind.TooBig:
+                    problem = $"message exceeds {options.MaxWebSocketMessageBytes} bytes";
+                    break;
+                case MessageKind.Text:
+                    if (IsStop(buffer.AsSpan(0, message.Length)))
+                    {
+                        return null;
+                    }
+
+                    problem = "expected a binary frame or {\"type\":\"stop\"}";
+                    break;
+                case MessageKind.Binary:
+                    problem = Frame(buffer.AsSpan(0, message.Length), push, live);
+                    break;
+                default:
+                    break;
+            }
+
+            if (problem is not null)
+            {
+                connection.Send(Error(problem));
+                if (++errors >= MaxProtocolErrors)
+                {
+                    connection.Send(Error($"{MaxProtocolErrors} malformed messages: closing"));
+                    await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, "too many malformed messages").ConfigureAwait(false);
+                    return "too many malformed messages";
+                }
+            }
+        }
+    }
+
+    private static string? Frame(ReadOnlySpan<byte> message, PushFrameSource push, LiveSink live)
+    {
+        if (message.Length < HeaderBytes)
+        {
+            return $"binary message of {message.Length} bytes is shorter than the {HeaderBytes}-byte header (kind, timestamp)";
+        }
+
+        if (message[0] == AudioChunk)
+        {
+            return "audio is not supported on the live socket yet; send frames only (voice is analysed for uploaded recordings)";
+        }
+
+        if (message[0] != ImageFrame)
+        {
+            return $"unknown binary message kind {message[0]} (1 = image frame)";
+        }
+
+        var micros = BinaryPrimitives.ReadInt64LittleEndian(message[1..HeaderBytes]);
+        if (micros is < 0 or > 7L * 24 * 3600 * 1_000_000)
+        {
+            return $"timestamp {micros} µs is outside 0 .. 7 days";
+        }
+
+        var timestamp = TimeSpan.FromMicroseconds(micros);
+        live.Received(timestamp);
+        return push.Push(message[HeaderBytes..], timestamp);
+    }
+
+    private static bool IsStop(ReadOnlySpan<byte> text)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(text, new JsonReaderOptions { MaxDepth = 4 });
+            using var doc = JsonDocument.ParseValue(ref reader);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "stop";
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private enum MessageKind
+    {
+        Text,
+        Binary,
+        Closed,
+        TooBig,
+    }
+
+    private readonly record struct Message(MessageKind Kind, int Length);
+
+    /// <summary>Reads one whole message into <paramref name="buffer"/>; a message larger than it is read to its end and reported, never buffered.</summary>
+    private static async Task<Message> ReceiveAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
+    {
+        var length = 0;
+        var tooBig = false;
+        while (true)
+        {
+            var free = tooBig ? buffer.AsMemory() : buffer.AsMemory(length);
+            if (free.Length == 0)
+            {
+                tooBig = true;
+                continue;
+            }
+
+            var result = await socket.ReceiveAsync(free, ct).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return new Message(MessageKind.Closed, 0);
+            }
+
+            if (!tooBig)
+            {
+                length += result.Count;
+            }
+
+            if (result.EndOfMessage)
+            {
+                return tooBig ? new Message(MessageKind.TooBig, 0)
+                    : new Message(result.MessageType == WebSocketMessageType.Text ? MessageKind.Text : MessageKind.Binary, length);
+            }
+        }
+    }
+
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.CloseAsync(status, reason, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+        }
+    }
+
+    private byte[] Ready(Guid? recording) => Json(w =>
+    {
+        w.WriteString("type", "ready");
+        w.WriteString("schema", ResultJsonEncoder.Schema);
+        if (recording is { } id)
+        {
+            w.WriteString("recording", id);
+        }
+        else
+        {
+            w.WriteString("storage", "ephemeral: results go to this connection only; nothing is stored");
+        }
+
+        w.WriteStartObject("limits");
+        w.WriteNumber("maxFrameBytes", options.Live.MaxEncodedBytes);
+        w.WriteNumber("maxSide", options.Live.MaxSide);
+        w.WriteNumber("queue", options.Live.Capacity);
+        w.WriteEndObject();
+    });
+
+    private static byte[] Completed(SessionCompleted completed, long unsent) => Json(w =>
+    {
+        var s = completed.Summary;
+        w.WriteString("type", "completed");
+        w.WriteString("end", completed.End.ToString().ToLowerInvariant());
+        w.WriteNumber("framesReceived", s.FramesRead);
+        w.WriteNumber("framesAnalysed", s.FramesAnalysed);
+        w.WriteNumber("framesDropped", s.FramesDropped);
+        w.WriteNumber("resultsUnsent", unsent);
+        w.WriteNumber("people", s.Tracks.Count);
+        w.WriteStartArray("problems");
+        foreach (var p in s.Problems)
+        {
+            w.WriteStringValue(p);
+        }
+
+        w.WriteEndArray();
+    });
+
+    internal static byte[] Error(string message) => Json(w =>
+    {
+        w.WriteString("type", "error");
+        w.WriteString("message", message);
+    });
+
+    private static byte[] Json(Action<Utf8JsonWriter> body)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(output))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+
+        return output.WrittenSpan.ToArray();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Live client gone: {Reason}")]
+    private static partial void LogClientGone(ILogger logger, string reason);
+
+    /// <summary>
+    /// The sending half of a connection: messages wait in a bounded queue for one sender. Frame results beyond the
+    /// bound are dropped and counted (a slow reader must not stall analysis); control messages and events always go.
+    /// </summary>
+    internal sealed class Connection(WebSocket socket, MienMetrics metrics)
+    {
+        private readonly Channel<byte[]> _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        private long _unsent;
+
+        public long Unsent => Interlocked.Read(ref _unsent);
+
+        /// <summary>Queues a message that must arrive (control, events): waits briefly for room rather than drop it.</summary>
+        public void Send(byte[] message)
+        {
+            if (!_queue.Writer.TryWrite(message))
+            {
+                var sent = _queue.Writer.WriteAsync(message).AsTask().Wait(TimeSpan.FromSeconds(5));
+                if (!sent)
+                {
+                    Interlocked.Increment(ref _unsent);
+                }
+            }
+        }
+
+        /// <summary>Queues a frame result; dropped (and counted) when the client is not keeping up.</summary>
+        public void SendFrame(byte[] message)
+        {
+            if (!_queue.Writer.TryWrite(message))
+            {
+                Interlocked.Increment(ref _unsent);
+                metrics.FramesDropped(1);
+            }
+        }
+
+        public void Complete() => _queue.Writer.TryComplete();
+
+        public async Task SendLoopAsync(CancellationToken ct)
+        {
+            try
+            {
+                await foreach (var message in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+                {
+                    if (socket.State != WebSocketState.Open && socket.State != WebSocketState.CloseReceived)
+                    {
+                        continue;
+                    }
+
+                    await socket.SendAsync(message, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+                // The client went away: drain so producers never wait on a dead connection.
+                while (_queue.Reader.TryRead(out _))
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>Encodes a live session's updates for its connection, with latency and drop counts on every frame.</summary>
+    private sealed class LiveSink(Connection connection, PushFrameSource push, MienMetrics metrics, TimeProvider time) : IAnalysisSink, IDisposable
+    {
+        private readonly ResultJsonEncoder _encoder = new();
+        private readonly Dictionary<TimeSpan, long> _arrivals = [];
+        private readonly Queue<TimeSpan> _order = new();
+
+        public long Unsent => connection.Unsent;
+
+        /// <summary>Remembers when a frame arrived (bounded: frames dropped before analysis are forgotten in order).</summary>
+        public void Received(TimeSpan timestamp)
+        {
+            lock (_arrivals)
+            {
+                if (_order.Count >= 256 && _order.TryDequeue(out var old))
+                {
+                    _arrivals.Remove(old);
+                }
+
+                if (_arrivals.TryAdd(timestamp, time.GetTimestamp()))
+                {
+                    _order.Enqueue(timestamp);
+                }
+            }
+        }
+
+        public void Write(AnalysisUpdate update)
+        {
+            if (update is FrameUpdate f)
+            {
+                double? latency = null;
+                lock (_arrivals)
+                {
+                    if (_arrivals.Remove(f.Frame.Timestamp, out var arrived))
+                    {
+                        latency = time.GetElapsedTime(arrived).TotalMilliseconds;
+                    }
+                }
+
+                if (latency is { } ms)
+                {
+                    metrics.LiveLatency(ms);
+                }
+
+                var json = _encoder.Encode(update, w =>
+                {
+                    if (latency is { } ms)
+                    {
+                        w.WriteNumber("latencyMs", Math.Round(ms, 1));
+                    }
+
+                    w.WriteNumber("dropped", push.Dropped);
+                });
+                connection.SendFrame(json.ToArray());
+                return;
+            }
+
+            var encoded = _encoder.Encode(update);
+            if (!encoded.IsEmpty)
+            {
+                connection.Send(encoded.ToArray());
+            }
+        }
+
+        public void Dispose() => _encoder.Dispose();
+    }
+}
+
+/// <summary>Encodes a binary live frame message: kind, client timestamp, image bytes (used by clients and tests).</summary>
+public static class LiveFrameMessage
+{
+    /// <summary>Builds <c>[1][int64 LE microseconds][JPEG or PNG bytes]</c>.</summary>
+    public static byte[] Image(TimeSpan clientTime, ReadOnlySpan<byte> encodedImage)
+    {
+        var message = new byte[9 + encodedImage.Length];
+        message[0] = 1;
+        BinaryPrimitives.WriteInt64LittleEndian(message.AsSpan(1, 8), (long)clientTime.TotalMicroseconds);
+        encodedImage.CopyTo(message.AsSpan(9));
+        return message;
+    }
+}

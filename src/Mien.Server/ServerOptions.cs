@@ -1,0 +1,73 @@
+using Mien.Media;
+
+namespace Mien.Server;
+
+/// <summary>Options of `mien serve`; every limit is validated with a message naming the option, value and bound.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>Where the database (SQLite), uploads and result files live (default <c>$MIEN_DATA_DIR</c> or <c>./mien-data</c>).</summary>
+    public string DataDirectory { get; init; } = Environment.GetEnvironmentVariable("MIEN_DATA_DIR") is { Length: > 0 } d ? d : "mien-data";
+
+    /// <summary>Addresses Kestrel listens on (default <c>http://127.0.0.1:5080</c>: loopback only until you choose otherwise).</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
+
+    /// <summary>Database: null for SQLite in <see cref="DataDirectory"/>, or a PostgreSQL connection string (<c>Host=…;Database=…;Username=…</c>).</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>Analysis jobs run at once (default: the number of cores).</summary>
+    public int JobConcurrency { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Live WebSocket sessions at once (default 8); more are refused with 503 and a reason.</summary>
+    public int MaxLiveSessions { get; init; } = 8;
+
+    /// <summary>Largest upload in bytes (default 2 GiB).</summary>
+    public long MaxUploadBytes { get; init; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Longest video accepted for analysis (default 4 h).</summary>
+    public TimeSpan MaxDuration { get; init; } = TimeSpan.FromHours(4);
+
+    /// <summary>Largest video side in pixels accepted for analysis (default 3840).</summary>
+    public int MaxVideoSide { get; init; } = 3840;
+
+    /// <summary>Largest JSON request body in bytes (default 64 KiB).</summary>
+    public int MaxJsonBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Requests per minute per API key before 429 (default 600; uploads and WebSocket frames are limited separately).</summary>
+    public int RequestsPerMinute { get; init; } = 600;
+
+    /// <summary>Limits of frames pushed over the live WebSocket.</summary>
+    public PushFrameSourceOptions Live { get; init; } = new();
+
+    /// <summary>Largest WebSocket message in bytes (default 4 MiB + header).</summary>
+    public int MaxWebSocketMessageBytes { get; init; } = (4 * 1024 * 1024) + 64;
+
+    /// <summary>Use cached models only (no registry access).</summary>
+    public bool Offline { get; init; }
+
+    /// <summary>Clock (tests pass a fake one).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the option, its value and the limit.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(DataDirectory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(Urls);
+        Check(JobConcurrency is >= 1 and <= 256, nameof(JobConcurrency), JobConcurrency, "between 1 and 256");
+        Check(MaxLiveSessions is >= 1 and <= 1024, nameof(MaxLiveSessions), MaxLiveSessions, "between 1 and 1024");
+        Check(MaxUploadBytes is >= 1024 and <= 64L * 1024 * 1024 * 1024, nameof(MaxUploadBytes), MaxUploadBytes, "between 1 KiB and 64 GiB");
+        Check(MaxDuration > TimeSpan.Zero && MaxDuration <= TimeSpan.FromDays(2), nameof(MaxDuration), MaxDuration, "more than 0 and at most 2 days");
+        Check(MaxVideoSide is >= 64 and <= 8192, nameof(MaxVideoSide), MaxVideoSide, "between 64 and 8192");
+        Check(MaxJsonBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(MaxJsonBytes), MaxJsonBytes, "between 1 KiB and 16 MiB");
+        Check(RequestsPerMinute is >= 1 and <= 1_000_000, nameof(RequestsPerMinute), RequestsPerMinute, "between 1 and 1000000");
+        Check(MaxWebSocketMessageBytes >= Live.MaxEncodedBytes, nameof(MaxWebSocketMessageBytes), MaxWebSocketMessageBytes, $"at least Live.MaxEncodedBytes ({Live.MaxEncodedBytes})");
+        Live.Validate();
+    }
+
+    private static void Check(bool ok, string name, object value, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"{name} = {value}: must be {rule}.", name);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Mien.Server.Tests;
+
+/// <summary>Every endpoint the OpenAPI document lists, tried without a key, with a forged key, from another project and with too small a role.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class AccessTests(ServerFixture server)
+{
+    [Fact]
+    public async Task Health_readiness_openapi_and_metrics_answer_without_a_key()
+    {
+        using var client = server.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        var openApi = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        Assert.True(openApi.RootElement.GetProperty("paths").EnumerateObject().Count() >= 15);
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("mien_live_sessions", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_api_endpoint_refuses_no_key_a_forged_key_and_another_projects_key()
+    {
+        var endpoints = await EndpointsAsync();
+        Assert.True(endpoints.Count >= 20, $"{endpoints.Count} endpoints");
+        var (_, otherKey) = await server.OtherProjectAsync();
+        var forged = "mien_0000000000000000_" + new string('A', 43);
+        var tried = 0;
+        foreach (var (method, path) in endpoints)
+        {
+            var url = Fill(path, server.Project);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(null, method, url)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(forged, method, url)).StatusCode);
+            if (path.Contains("{projectId}", StringComparison.Ordinal))
+            {
+                // Another project's admin key on this project's URLs: 404, exactly as if the project did not exist.
+                var response = await SendAsync(otherKey, method, url);
+                Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} {path}: {response.StatusCode}");
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            }
+
+            tried++;
+        }
+
+        Assert.Equal(endpoints.Count, tried);
+    }
+
+    [Fact]
+    public async Task Viewers_read_but_cannot_change_and_analysts_cannot_manage_keys_or_erase()
+    {
+        var viewer = await server.KeyAsync("viewer");
+        var analyst = await server.KeyAsync("analyst");
+        using var asViewer = server.Client(viewer);
+        using var asAnalyst = server.Client(analyst);
+
+        Assert.Equal(HttpStatusCode.OK, (await asViewer.GetAsync(server.ProjectPath("/recordings"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await asViewer.PostAsJsonAsync(server.ProjectPath("/subjects"), new { pseudonym = "v1" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await asViewer.PostAsync(server.ProjectPath("/recordings"), new ByteArrayContent([1, 2, 3]))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await asAnalyst.PostAsJsonAsync(server.ProjectPath("/keys"), new { role = "admin" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await asAnalyst.PostAsJsonAsync("/api/v1/projects", new { name = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await asAnalyst.PostAsJsonAsync(server.ProjectPath("/subjects"), new { pseudonym = "a-" + Guid.NewGuid().ToString("N")[..8] })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_key_stops_working_at_once()
+    {
+        using var admin = server.Client(server.AdminKey);
+        var created = JsonDocument.Parse(await (await admin.PostAsJsonAsync(server.ProjectPath("/keys"), new { role = "viewer" })).Content.ReadAsStringAsync()).RootElement;
+        var secret = created.GetProperty("secret").GetString()!;
+        var id = created.GetProperty("key").GetProperty("id").GetGuid();
+        using var client = server.Client(secret);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(server.ProjectPath())).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync(server.ProjectPath($"/keys/{id}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(server.ProjectPath())).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("'; DROP TABLE recordings; --")]
+    [InlineData("Robert\"); DELETE FROM subjects; --")]
+    public async Task Injection_strings_are_data_never_sql(string text)
+    {
+        using var admin = server.Client(server.AdminKey);
+        var project = await admin.PostAsJsonAsync("/api/v1/projects", new { name = text });
+        Assert.Equal(HttpStatusCode.Created, project.StatusCode);
+        var name = JsonDocument.Parse(await project.Content.ReadAsStringAsync()).RootElement.GetProperty("project").GetProperty("name").GetString();
+        Assert.Equal(text, name);
+        var subject = await admin.PostAsJsonAsync(server.ProjectPath("/subjects"), new { pseudonym = text });
+        Assert.Equal(HttpStatusCode.BadRequest, subject.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(server.ProjectPath("/recordings"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Oversized_and_malformed_json_get_problem_details()
+    {
+        using var admin = server.Client(server.AdminKey);
+        var big = new StringContent("{\"name\":\"" + new string('x', 200_000) + "\"}", Encoding.UTF8, "application/json");
+        var response = await admin.PostAsync("/api/v1/projects", big);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var broken = await admin.PostAsync(server.ProjectPath("/subjects"), new StringContent("{\"pseudonym\":", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync(server.ProjectPath("/recordings?status=nonsense"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync(server.ProjectPath("/recordings?limit=100000"))).StatusCode);
+    }
+
+    private async Task<List<(string Method, string Path)>> EndpointsAsync()
+    {
+        using var client = server.Client();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var result = new List<(string, string)>();
+        foreach (var path in doc.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var method in path.Value.EnumerateObject())
+            {
+                if (method.Name is "get" or "post" or "put" or "delete" or "patch")
+                {
+                    result.Add((method.Name.ToUpperInvariant(), path.Name));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static string Fill(string path, Guid project) =>
+        System.Text.RegularExpressions.Regex.Replace(path.Replace("{projectId}", project.ToString(), StringComparison.Ordinal), "\\{[A-Za-z]+\\}", m =>
+            m.Value == "{name}" ? "faces.jsonl" : Guid.NewGuid().ToString());
+
+    private async Task<HttpResponseMessage> SendAsync(string? key, string method, string url)
+    {
+        using var client = server.Client(key);
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (method is "POST" or "PUT" or "PATCH")
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        }
+
+        return await client.SendAsync(request);
+    }
+}

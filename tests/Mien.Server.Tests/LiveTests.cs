@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Mien.Server.Live;
+
+namespace Mien.Server.Tests;
+
+/// <summary>Real WebSocket clients streaming real face frames to a real server.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class LiveTests(ServerFixture server)
+{
+    [Fact]
+    public async Task Frames_sent_at_15_fps_come_back_with_faces_latency_and_drop_counts()
+    {
+        using var socket = await ConnectAsync(server.AdminKey);
+        await SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":4}}");
+        var ready = await ReceiveJsonAsync(socket);
+        Assert.Equal("ready", ready.GetProperty("type").GetString());
+        Assert.Contains("ephemeral", ready.GetProperty("storage").GetString(), StringComparison.Ordinal);
+
+        var receive = Task.Run(() => CollectAsync(socket));
+        for (var i = 0; i < 45; i++)
+        {
+            var message = LiveFrameMessage.Image(TimeSpan.FromMilliseconds(i * 1000.0 / 15), server.Jpegs[i]);
+            await socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            await Task.Delay(66);
+        }
+
+        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        var messages = await receive;
+        var frames = messages.Where(m => m.GetProperty("type").GetString() == "frame").ToList();
+        var completed = messages.Single(m => m.GetProperty("type").GetString() == "completed");
+        var dropped = completed.GetProperty("framesDropped").GetInt64();
+        Assert.Equal(45, completed.GetProperty("framesAnalysed").GetInt64() + dropped);
+        Assert.Equal(completed.GetProperty("framesAnalysed").GetInt64(), frames.Count);
+        Assert.True(frames.Count(f => f.GetProperty("faces").GetArrayLength() == 1) >= frames.Count / 2, "a face in most frames");
+        Assert.All(frames, f => Assert.True(f.GetProperty("latencyMs").GetDouble() is > 0 and < 5000));
+        Assert.All(frames, f => Assert.Equal("mien-results/1", f.GetProperty("schema").GetString()));
+        Assert.Contains(messages, m => m.TryGetProperty("event", out var e) && e.GetString() == "track-started");
+    }
+
+    [Fact]
+    public async Task Malformed_messages_get_errors_and_the_session_goes_on()
+    {
+        using var socket = await ConnectAsync(server.AdminKey);
+        await SendTextAsync(socket, "not json at all");
+        Assert.Contains("invalid start message", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":-3}}");
+        Assert.Contains("maxFaces", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await SendTextAsync(socket, "{\"type\":\"start\"}");
+        Assert.Equal("ready", (await ReceiveJsonAsync(socket)).GetProperty("type").GetString());
+
+        await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Contains("header", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await socket.SendAsync(LiveFrameMessage.Image(TimeSpan.Zero, Encoding.ASCII.GetBytes("this is not an image")), WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Contains("JPEG", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        var wrongKind = LiveFrameMessage.Image(TimeSpan.Zero, server.Jpegs[0]);
+        wrongKind[0] = 9;
+        await socket.SendAsync(wrongKind, WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Contains("unknown binary message kind", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // A real frame after all that is still analysed.
+        await socket.SendAsync(LiveFrameMessage.Image(TimeSpan.FromSeconds(1), server.Jpegs[0]), WebSocketMessageType.Binary, true, CancellationToken.None);
+        await socket.SendAsync(LiveFrameMessage.Image(TimeSpan.FromSeconds(0.5), server.Jpegs[1]), WebSocketMessageType.Binary, true, CancellationToken.None);
+        var replies = new List<JsonElement> { await ReceiveJsonAsync(socket), await ReceiveJsonAsync(socket) };
+        Assert.Contains(replies, r => r.GetProperty("type").GetString() == "frame");
+        Assert.Contains(replies, r => r.GetProperty("type").GetString() == "error" && r.GetProperty("message").GetString()!.Contains("does not increase", StringComparison.Ordinal));
+        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        var rest = await CollectAsync(socket);
+        Assert.Contains(rest, m => m.GetProperty("type").GetString() == "completed");
+    }
+
+    [Fact]
+    public async Task A_client_that_vanishes_mid_frame_leaves_the_server_serving_others()
+    {
+        var socket = await ConnectAsync(server.AdminKey);
+        await SendTextAsync(socket, "{\"type\":\"start\"}");
+        _ = await ReceiveJsonAsync(socket);
+        var frame = LiveFrameMessage.Image(TimeSpan.Zero, server.Jpegs[2]);
+        await socket.SendAsync(frame.AsMemory(0, frame.Length / 2), WebSocketMessageType.Binary, endOfMessage: false, CancellationToken.None);
+        socket.Abort();
+        socket.Dispose();
+
+        using var again = await ConnectAsync(server.AdminKey);
+        await SendTextAsync(again, "{\"type\":\"start\"}");
+        Assert.Equal("ready", (await ReceiveJsonAsync(again)).GetProperty("type").GetString());
+        await again.SendAsync(LiveFrameMessage.Image(TimeSpan.Zero, server.Jpegs[3]), WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Equal("frame", (await ReceiveJsonAsync(again)).GetProperty("type").GetString());
+        await SendTextAsync(again, "{\"type\":\"stop\"}");
+        _ = await CollectAsync(again);
+        using var client = server.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_browser_ticket_opens_the_socket_once_and_a_missing_key_is_refused()
+    {
+        using var anonymous = new ClientWebSocket();
+        var refused = await Assert.ThrowsAnyAsync<WebSocketException>(() => anonymous.ConnectAsync(LiveUri(), CancellationToken.None));
+        Assert.NotNull(refused);
+
+        using var client = server.Client(server.AdminKey);
+        var ticket = JsonDocument.Parse(await (await client.PostAsJsonAsync(server.ProjectPath("/live/tickets"), new { })).Content.ReadAsStringAsync()).RootElement.GetProperty("ticket").GetString()!;
+        using (var first = new ClientWebSocket())
+        {
+            await first.ConnectAsync(new Uri(LiveUri() + "?ticket=" + ticket), CancellationToken.None);
+            await SendTextAsync(first, "{\"type\":\"stop\"}");
+        }
+
+        using var second = new ClientWebSocket();
+        await Assert.ThrowsAnyAsync<WebSocketException>(() => second.ConnectAsync(new Uri(LiveUri() + "?ticket=" + ticket), CancellationToken.None));
+    }
+
+    private Uri LiveUri() => new(new Uri(server.Address.ToString().Replace("http", "ws", StringComparison.Ordinal)), server.ProjectPath("/live"));
+
+    private async Task<ClientWebSocket> ConnectAsync(string key)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + key);
+        await socket.ConnectAsync(LiveUri(), CancellationToken.None);
+        return socket;
+    }
+
+    private static Task SendTextAsync(WebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    private static async Task<JsonElement> ReceiveJsonAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[1 << 20];
+        var length = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
+            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement.Clone();
+            }
+        }
+    }
+
+    /// <summary>Every message until the server closes the socket.</summary>
+    private static async Task<List<JsonElement>> CollectAsync(WebSocket socket)
+    {
+        var messages = new List<JsonElement>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var buffer = new byte[1 << 20];
+        var length = 0;
+        while (socket.State == WebSocketState.Open)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                break;
+            }
+
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                messages.Add(JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement.Clone());
+                length = 0;
+            }
+        }
+
+        return messages;
+    }
+}

@@ -40,6 +40,10 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private int _nextPublicId = 1;
     private readonly StageClock _clock = new();
 
+    // People whose track ended, by public id: when, and under which tracker id. Live streams forget them after
+    // PipelineOptions.ForgetPeopleAfter, so per-person state stays bounded however long the stream runs.
+    private readonly Dictionary<int, (int TrackerId, TimeSpan EndedAt)> _ended = [];
+
     private FaceAnalysisPipeline(PipelineOptions options, Func<string, OnnxModel> model, bool ownsModels)
     {
         _options = options;
@@ -204,6 +208,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
             }
 
             var id = PublicId(track.Id);
+            _ended.Remove(id);
             var person = Person(id);
             AffectFrame? affect = null;
             if (person.Affect is { } trackAffect)
@@ -262,6 +267,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
             });
         }
 
+        Forget(now);
         _clock.Stop("frame", total);
         return new FrameAnalysis(index, now, faces);
     }
@@ -313,6 +319,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
             var end = Public(e);
             _events.Add(end);
             Close(end.TrackId, end.Timestamp);
+            _ended[end.TrackId] = (e.TrackId, end.Timestamp);
         }
     }
 
@@ -343,6 +350,34 @@ public sealed class FaceAnalysisPipeline : IDisposable
             }
         }
     }
+
+    /// <summary>Drops everything kept about people who left longer ago than <see cref="PipelineOptions.ForgetPeopleAfter"/>.</summary>
+    private void Forget(TimeSpan now)
+    {
+        if (_options.ForgetPeopleAfter is not { } after || _ended.Count == 0)
+        {
+            return;
+        }
+
+        List<int>? gone = null;
+        foreach (var (id, (_, endedAt)) in _ended)
+        {
+            if (now - endedAt > after)
+            {
+                (gone ??= []).Add(id);
+            }
+        }
+
+        foreach (var id in gone ?? [])
+        {
+            _people.Remove(id);
+            _publicIds.Remove(_ended[id].TrackerId);
+            _ended.Remove(id);
+        }
+    }
+
+    /// <summary>People the pipeline keeps state for (tracked now, or left recently enough to be revived with their baselines).</summary>
+    public int PeopleKept => _people.Count;
 
     /// <summary>Expression segments closed since the last call (a segment closes when the expression changes or the track ends).</summary>
     public IReadOnlyList<TrackSegment> DrainSegments()
@@ -407,6 +442,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
         _segments.Clear();
         _people.Clear();
         _publicIds.Clear();
+        _ended.Clear();
         _nextPublicId = 1;
         _tracker = new FaceTracker(_options.Tracker);
     }

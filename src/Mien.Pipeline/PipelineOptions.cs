@@ -81,6 +81,13 @@ public sealed record PipelineOptions
     /// </summary>
     public TimeSpan SkinInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Forget a person (baselines, skin aggregate, id mapping) this long after their track ended (default null: keep
+    /// everyone, as a recording's end-of-run summaries need). Live streams set it, so a stream that runs for hours
+    /// with people coming and going holds flat memory; a person who returns later gets a new id.
+    /// </summary>
+    public TimeSpan? ForgetPeopleAfter { get; init; }
+
     /// <summary>ONNX Runtime session options shared by all models.</summary>
     public InferenceOptions Inference { get; init; } = new();
 
@@ -112,6 +119,11 @@ public sealed record PipelineOptions
         if (BodyEveryFrames is < 1 or > 1000)
         {
             throw new ArgumentException($"{nameof(BodyEveryFrames)} = {BodyEveryFrames}: must be within 1..1000.");
+        }
+
+        if (ForgetPeopleAfter is { } forget && forget < TimeSpan.FromSeconds(5))
+        {
+            throw new ArgumentException($"{nameof(ForgetPeopleAfter)} = {forget.TotalSeconds} s: must be at least 5 s (longer than the tracker's revival window).");
         }
 
         if (SkinInterval < TimeSpan.Zero)

@@ -52,6 +52,11 @@ public sealed class AnalysisSession : IAsyncDisposable
         var still = IsStill(source);
         // A single still has no next frame to confirm a face in.
         var pipelineOptions = still ? options.Pipeline with { ConfirmFrames = 1 } : options.Pipeline;
+        if (source.IsLive && pipelineOptions.ForgetPeopleAfter is null)
+        {
+            // A live stream never ends: people who left a minute ago are forgotten, so state stays bounded.
+            pipelineOptions = pipelineOptions with { ForgetPeopleAfter = TimeSpan.FromMinutes(1) };
+        }
         if (options.AnnotatedOutput is not null || options.Pipeline.Skin)
         {
             // Drawing the mesh and the skin overlay need the landmarks even when the output leaves them out.

@@ -188,7 +188,7 @@ internal sealed class RecordingWriter : IRecordingWriter
         {
             Volatile.Write(ref _failure, e);
             _queue.Writer.TryComplete(e);
-            var failure = new MienStoreException($"writing results of recording {RecordingId} failed: {e.Message}", MienStoreError.Failure, e);
+            var failure = e as MienStoreException ?? new MienStoreException($"writing results of recording {RecordingId} failed: {e.Message}", MienStoreError.Failure, e);
             foreach (var flush in flushes)
             {
                 flush.TrySetException(failure);

@@ -21,6 +21,8 @@ internal static class Payloads
             ["expressions"] = new JsonObject(Expressions.Select((e, i) => KeyValuePair.Create(e, (JsonNode?)JsonValue.Create(Math.Round(((i + index) % 7 + 1) / 28.0, 4))))),
             ["temporal"] = new JsonObject { ["label"] = "neutral", ["p"] = 0.612, ["valence"] = 0.04, ["arousal"] = -0.11 },
             ["aus"] = new JsonObject(Enumerable.Range(0, 16).Select(i => KeyValuePair.Create($"AU{i + 1:00}", (JsonNode?)JsonValue.Create(Math.Round(i * 0.031, 3))))),
+            ["body"] = new JsonObject { ["lean"] = 0.083, ["tilt"] = -2.41, ["shoulders"] = 0.017, ["movement"] = 0.0312, ["fidgeting"] = 0.11, ["handToFace"] = false, ["armsCrossed"] = false, ["score"] = 0.74 },
+            ["skin"] = new JsonObject { ["ita"] = 38.2, ["monk"] = 3, ["L"] = 61.4, ["a"] = 12.9, ["b"] = 17.3, ["redness"] = 0.142, ["texture"] = 0.0831, ["shine"] = 0.061, ["spots"] = 2, ["quality"] = 0.88 },
         };
         var frame = new JsonObject
         {

@@ -144,16 +144,15 @@ internal sealed class PostgresCluster
         }
 
         NpgsqlConnection.ClearAllPools();
-        Run(Path.Combine(_binDir, "pg_ctl"), ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], _user, TimeSpan.FromSeconds(30));
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort at process exit; the next run removes it.
-        }
+
+        // One shell does stop-then-delete: the test runner may kill this process right after the run, and the
+        // shell (its own process) still finishes the clean-up.
+        var stop = $"{Quote(Path.Combine(_binDir, "pg_ctl"))} -D {Quote(Path.Combine(_root, "data"))} -m immediate -w stop";
+        var script = (_user is null ? stop : $"runuser -u {_user} -- {stop}") + $" >/dev/null 2>&1; rm -rf {Quote(_root)}";
+        Run("/bin/sh", ["-c", script], null, TimeSpan.FromSeconds(30));
     }
+
+    private static string Quote(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Stops and deletes clusters whose test process is gone (killed runs never reach ProcessExit).</summary>
     private static void RemoveAbandonedClusters(string binDir)

@@ -220,6 +220,36 @@ public sealed class StoreContractTests
     }
 
     [Theory, SqliteStore, PostgresStore]
+    public async Task Concurrent_workers_claim_every_queued_job_exactly_once(StoreProvider provider)
+    {
+        await using var db = await TestStore.CreateAsync(provider);
+        var store = await db.OpenAsync();
+        var other = await db.OpenAsync(); // a second server process on the same database
+        var p = await store.CreateProjectAsync(new NewProject("p"));
+        var queued = new List<Guid>();
+        for (var i = 0; i < 30; i++)
+        {
+            queued.Add((await store.CreateRecordingAsync(new NewRecording(p.Id, $"r{i}.mp4", i % 3 == 0 ? SourceKind.Stream : SourceKind.Upload))).Id);
+        }
+
+        var workers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
+        {
+            var mine = new List<Guid>();
+            while (await (w % 2 == 0 ? store : other).ClaimNextQueuedAsync() is { } job)
+            {
+                Assert.Equal(RecordingStatus.Running, job.Status);
+                mine.Add(job.Id);
+            }
+
+            return mine;
+        }));
+        var claimed = (await Task.WhenAll(workers)).SelectMany(m => m).ToList();
+
+        Assert.Equal(queued.Order(), claimed.Order());
+        Assert.Equal(30, (await store.ListRecordingsAsync(p.Id, new RecordingQuery(RecordingStatus.Running))).Total);
+    }
+
+    [Theory, SqliteStore, PostgresStore]
     public async Task Restart_recovery_fails_or_requeues_running_jobs_and_keeps_finished_results(StoreProvider provider)
     {
         await using var db = await TestStore.CreateAsync(provider);

@@ -32,6 +32,17 @@ public sealed class StoreContractTests
     }
 
     [Theory, SqliteStore, PostgresStore]
+    public async Task Servers_starting_together_on_a_fresh_database_migrate_it_once(StoreProvider provider)
+    {
+        await using var db = await TestStore.CreateAsync(provider);
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => db.OpenAsync())));
+
+        Assert.Equal(1L, Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
+        var project = await stores[0].CreateProjectAsync(new NewProject("p"));
+        Assert.Equal(project, await stores[3].GetProjectAsync(project.Id));
+    }
+
+    [Theory, SqliteStore, PostgresStore]
     public async Task A_database_newer_than_the_code_or_migrated_from_another_script_is_refused(StoreProvider provider)
     {
         await using var db = await TestStore.CreateAsync(provider);

@@ -455,6 +455,8 @@ public sealed class StoreContractTests
         var invalid = await Assert.ThrowsAsync<MienStoreException>(() => writer.FlushAsync());
         Assert.Equal(MienStoreError.Invalid, invalid.Error);
         await Assert.ThrowsAsync<MienStoreException>(() => writer.CompleteAsync());
+        await writer.DisposeAsync(); // already reported: disposing does not throw it again
+        Assert.Equal(MienStoreError.Invalid, (await Assert.ThrowsAsync<MienStoreException>(() => writer.WriteFrameAsync(new StoredFrame(2, 0.2, 1, "{}")).AsTask())).Error);
         Assert.Empty((await store.GetFramesAsync(p.Id, r.Id, new FrameQuery()))!.Frames); // the whole batch rolled back
 
         // A recording erased while its writer runs: the next batch fails, naming the recording.

@@ -82,13 +82,13 @@ internal static class MigrationRunner
             }
         }
 
+        if (applied.Count > 0 && applied.Keys.Max() > migrations.Count)
+        {
+            throw new MienStoreException($"{dialect.Describe} has schema version {applied.Keys.Max()}, newer than this Mien knows ({migrations.Count}); upgrade Mien or use another database.", MienStoreError.Failure);
+        }
+
         foreach (var (version, checksum) in applied)
         {
-            if (version > migrations.Count)
-            {
-                throw new MienStoreException($"{dialect.Describe} has schema version {applied.Keys.Max()}, newer than this Mien knows ({migrations.Count}); upgrade Mien or use another database.", MienStoreError.Failure);
-            }
-
             var known = migrations[version - 1];
             if (known.Checksum != checksum)
             {

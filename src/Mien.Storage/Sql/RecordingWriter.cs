@@ -50,6 +50,7 @@ internal sealed class RecordingWriter : IRecordingWriter
     private readonly Task _loop;
     private Exception? _failure;
     private int _closed;
+    private int _failureReported;
 
     public RecordingWriter(SqlMienStore store, Guid recordingId, RecordingWriterOptions options)
     {
@@ -116,8 +117,20 @@ internal sealed class RecordingWriter : IRecordingWriter
         ThrowIfFailed();
     }
 
-    /// <summary>Flushes what is queued; throws when results could not be stored (losing them silently would be worse).</summary>
-    public ValueTask DisposeAsync() => new(CompleteAsync());
+    /// <summary>
+    /// Flushes what is queued; throws when results could not be stored and no earlier call has said so yet (losing
+    /// them silently would be worse).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _closed, 1);
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        if (Volatile.Read(ref _failureReported) == 0)
+        {
+            ThrowIfFailed();
+        }
+    }
 
     private ValueTask EnqueueAsync(Item item, CancellationToken cancellationToken)
     {
@@ -147,6 +160,7 @@ internal sealed class RecordingWriter : IRecordingWriter
     {
         if (Volatile.Read(ref _failure) is { } failure)
         {
+            Interlocked.Exchange(ref _failureReported, 1);
             throw failure as MienStoreException ?? new MienStoreException($"writing results of recording {RecordingId} failed: {failure.Message}", MienStoreError.Failure, failure);
         }
     }
@@ -188,7 +202,7 @@ internal sealed class RecordingWriter : IRecordingWriter
         {
             Volatile.Write(ref _failure, e);
             _queue.Writer.TryComplete(e);
-            var failure = new MienStoreException($"writing results of recording {RecordingId} failed: {e.Message}", MienStoreError.Failure, e);
+            var failure = e as MienStoreException ?? new MienStoreException($"writing results of recording {RecordingId} failed: {e.Message}", MienStoreError.Failure, e);
             foreach (var flush in flushes)
             {
                 flush.TrySetException(failure);

@@ -403,6 +403,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
 
         _states.Clear();
         _people.Clear();
+        _publicIds.Clear(); // the new tracker numbers from 1 again; public ids go on counting
         _tracker = new FaceTracker(_options.Tracker);
     }
 

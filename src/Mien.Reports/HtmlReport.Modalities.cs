@@ -295,7 +295,7 @@ public static partial class HtmlReport
             if (double.IsFinite(provisionalEnd))
             {
                 var x0 = chart.X(times[0]);
-                w.Write($"<rect class=\"au-provisional\" x=\"{Markup.Coordinate(x0)}\" y=\"{Markup.Coordinate(chart.PlotTop)}\" width=\"{Markup.Coordinate(Math.Max(chart.X(provisionalEnd) - x0, 1))}\" height=\"{Markup.Coordinate(codes.Count * row)}\" />");
+                w.Write($"<rect class=\"au-provisional\" x=\"{Markup.Coordinate(x0)}\" y=\"{Markup.Coordinate(chart.PlotTop)}\" width=\"{Markup.Coordinate(Math.Max(chart.X(provisionalEnd) - x0, 1))}\" height=\"{Markup.Coordinate(codes.Count * row)}\"><title>provisional baseline until {Markup.Time(provisionalEnd)}</title></rect>");
             }
 
             var bucketWidth = (t1 - t0) / UnitBuckets;

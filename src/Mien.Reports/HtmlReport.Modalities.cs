@@ -172,24 +172,25 @@ public static partial class HtmlReport
                 var x = chart.X(g.Onset.TotalSeconds);
                 var width = Math.Max(chart.X(g.Offset.TotalSeconds) - x, 1.5);
                 w.Write($"<rect class=\"f-{(k >= 0 ? ExpressionPalette.Key(k) : "neutral")}\" x=\"{Markup.Coordinate(x)}\" y=\"{Markup.Coordinate(chart.PlotTop)}\" width=\"{Markup.Coordinate(width)}\" height=\"{Markup.Coordinate(chart.PlotBottom - chart.PlotTop)}\" rx=\"2\">");
-                w.Write($"<title>{Markup.Escape(g.Expression)} {Markup.Time(g.Onset.TotalSeconds)}–{Markup.Time(g.Offset.TotalSeconds)}, peak {Markup.Percent(g.PeakIntensity)} at {Markup.Time(g.Apex.TotalSeconds)}; {Markup.Escape(Units(g))}</title></rect>");
+                w.Write($"<title>{Markup.Escape(g.Expression)} {Markup.Time(g.Onset.TotalSeconds)}–{Markup.Time(g.Offset.TotalSeconds)}, peak filtered probability {Probability(g.PeakIntensity)} at {Markup.Time(g.Apex.TotalSeconds)}; {Markup.Escape(Units(g))}</title></rect>");
                 var apex = Markup.Coordinate(chart.X(g.Apex.TotalSeconds));
                 w.Write($"<path class=\"apex\" d=\"M{apex},{Markup.Coordinate(chart.PlotTop)}v{Markup.Coordinate(chart.PlotBottom - chart.PlotTop)}\" />");
             }
 
             TimeChart.Close(w);
             PathRibbon(s.TrackId);
-            w.Write("<table class=\"segments\"><thead><tr><th>expression</th><th>onset → offset</th><th>duration</th><th>peak</th><th>valence</th><th>arousal</th><th>driven by (action units above this person's neutral)</th></tr></thead><tbody>\n");
+            w.Write("<table class=\"segments\"><thead><tr><th>expression</th><th>onset → offset</th><th>duration</th><th title=\"the temporal model&#39;s highest probability for this expression in the segment: how sure the filter was, not how strong the expression was\">peak filtered probability</th><th>valence</th><th>arousal</th><th>driven by (action units above this person's neutral)</th></tr></thead><tbody>\n");
             foreach (var g in segments.OrderByDescending(g => g.Duration).Take(12).OrderBy(g => g.Onset))
             {
                 var k = ExpressionPalette.IndexOf(g.Expression);
                 w.Write($"<tr><td><i class=\"dot sw-{(k >= 0 ? ExpressionPalette.Key(k) : "neutral")}\"></i>{Markup.Escape(g.Expression)}</td>");
                 w.Write($"<td>{Markup.Time(g.Onset.TotalSeconds)} → {Markup.Time(g.Offset.TotalSeconds)}</td><td>{Markup.Duration(g.Duration.TotalSeconds)}</td>");
-                w.Write($"<td>{Markup.Percent(g.PeakIntensity)} at {Markup.Time(g.Apex.TotalSeconds)}</td><td>{Signed(g.MeanValence)}</td><td>{Signed(g.MeanArousal)}</td>");
+                w.Write($"<td>{Probability(g.PeakIntensity)} at {Markup.Time(g.Apex.TotalSeconds)}</td><td>{Signed(g.MeanValence)}</td><td>{Signed(g.MeanArousal)}</td>");
                 w.Write($"<td>{Markup.Escape(Units(g))}</td></tr>\n");
             }
 
             w.Write("</tbody></table>\n");
+            w.Write("<p class=\"note\">Peak filtered probability: the temporal model's highest probability for the expression in the segment, i.e. how consistently the face showed it, not how intense it was; the filter's probabilities run higher than the per-frame classifier's.</p>\n");
             if (segments.Count > 12)
             {
                 w.Write($"<p class=\"note\">The 12 longest of {Markup.Number(segments.Count, 0)} segments are listed; all are in faces.jsonl.</p>\n");
@@ -221,11 +222,14 @@ public static partial class HtmlReport
             w.Write($"<p class=\"note\">Path: the single most likely expression sequence over the whole recording ({Markup.Number(runs.Count, 0)} stretches; offline decoding of the same model, so changes sit where the evidence turns, without the filter's delay).</p>\n");
         }
 
+        /// <summary>A probability with two decimals; never "1.00", which would claim certainty.</summary>
+        private static string Probability(float p) => p >= 0.995f ? "&gt; 0.99" : Markup.Number(p, 2);
+
         private static string Units(ExpressionSegment g)
         {
             if (g.TopUnits.Count == 0)
             {
-                return "no action unit above baseline";
+                return g.UnitsAttributed ? "no action unit above baseline" : "not attributed: this person's neutral baseline was still being learnt";
             }
 
             return string.Join(", ", g.TopUnits.Select(u =>
@@ -249,15 +253,51 @@ public static partial class HtmlReport
             return -1;
         }
 
+        /// <summary>Cell opacity of an intensity: 0.15 at a trace, full at 5, so the legend's steps read directly.</summary>
+        private static double UnitOpacity(double intensity) => Math.Clamp(0.15 + (0.85 * (intensity - 0.5) / 4.5), 0.15, 1);
+
+        private static string UnitScaleLegend()
+        {
+            var legend = new StringBuilder("<span class=\"legend au-scale\" aria-label=\"colour scale: action unit intensity\">intensity");
+            foreach (var (value, name) in new (double, string)[] { (1, "A trace"), (2, "B slight"), (3, "C marked"), (4, "D severe"), (5, "E extreme") })
+            {
+                legend.Append(CultureInfo.InvariantCulture, $"<span><i class=\"au-key\" style=\"opacity:{Markup.Number(UnitOpacity(value), 2)}\"></i>{Markup.Number(value, 0)} {name}</span>");
+            }
+
+            return legend.Append("<span>blank: below 0.5</span></span>").ToString();
+        }
+
         private void UnitHeatmap(TrackSeries s)
         {
-            FigureStart("Action units <small>intensity 0–5 from mesh geometry against this person's neutral baseline (estimates, not FACS coding)</small>", null);
+            FigureStart("Action units <small>intensity 0–5 from mesh geometry against a neutral baseline (estimates, not FACS coding)</small>", UnitScaleLegend());
             var codes = ActionUnits.Codes;
             const double row = 13;
             var chart = new TimeChart(t0, t1, 0, 1, (codes.Count * row) + 30);
             chart.Open(w, "au-heatmap", $"Action unit intensities over time, track {s.TrackId}");
             chart.TimeAxis(w);
             var times = s.Times;
+
+            // Until the person's own neutral has settled the baseline is provisional: shade that stretch.
+            var kinds = s.Modalities.UnitBaseline;
+            var provisionalEnd = double.NaN;
+            for (var i = 0; i < times.Length; i++)
+            {
+                if (float.IsFinite(kinds[i]) && (ActionUnitBaseline)(int)kinds[i] != ActionUnitBaseline.Person)
+                {
+                    provisionalEnd = times[i] + sampleWidth;
+                }
+                else if (float.IsFinite(kinds[i]))
+                {
+                    break;
+                }
+            }
+
+            if (double.IsFinite(provisionalEnd))
+            {
+                var x0 = chart.X(times[0]);
+                w.Write($"<rect class=\"au-provisional\" x=\"{Markup.Coordinate(x0)}\" y=\"{Markup.Coordinate(chart.PlotTop)}\" width=\"{Markup.Coordinate(Math.Max(chart.X(provisionalEnd) - x0, 1))}\" height=\"{Markup.Coordinate(codes.Count * row)}\"><title>provisional baseline until {Markup.Time(provisionalEnd)}</title></rect>");
+            }
+
             var bucketWidth = (t1 - t0) / UnitBuckets;
             var sums = new double[UnitBuckets];
             var counts = new int[UnitBuckets];
@@ -286,17 +326,22 @@ public static partial class HtmlReport
                     }
 
                     var mean = sums[b] / counts[b];
-                    if (mean < 0.25)
+                    if (mean < 0.5)
                     {
                         continue; // below a trace: leave the cell empty so active units stand out
                     }
 
                     var x = chart.X(t0 + (b * bucketWidth));
-                    w.Write($"<rect class=\"au-cell\" x=\"{Markup.Coordinate(x)}\" y=\"{Markup.Coordinate(y + 1)}\" width=\"{Markup.Coordinate(chart.X(t0 + ((b + 1) * bucketWidth)) - x)}\" height=\"{Markup.Coordinate(row - 2)}\" fill-opacity=\"{Markup.Number(Math.Min(1, mean / 3), 2)}\"><title>{codes[u]} {Markup.Number(mean, 1)}</title></rect>");
+                    w.Write($"<rect class=\"au-cell\" x=\"{Markup.Coordinate(x)}\" y=\"{Markup.Coordinate(y + 1)}\" width=\"{Markup.Coordinate(chart.X(t0 + ((b + 1) * bucketWidth)) - x)}\" height=\"{Markup.Coordinate(row - 2)}\" fill-opacity=\"{Markup.Number(UnitOpacity(mean), 2)}\"><title>{codes[u]} {Markup.Number(mean, 1)}</title></rect>");
                 }
             }
 
             TimeChart.Close(w);
+            if (double.IsFinite(provisionalEnd))
+            {
+                w.Write($"<p class=\"note\">Shaded until {Markup.Time(provisionalEnd)}: this person's own neutral baseline was still being learnt, so intensities there are relative to a population-average neutral face (blended with the first neutral frames) and less reliable.</p>\n");
+            }
+
             w.Write("</figure>\n");
         }
 
@@ -315,44 +360,30 @@ public static partial class HtmlReport
             chart.Open(w, "body-timeline", $"Body movement and posture over time, track {s.TrackId}");
             chart.YAxis(w, TimeChart.Ticks(-1, top, top > 2 ? 1 : 0.5), v => TimeChart.Format(v, 1).Replace("-", "−", StringComparison.Ordinal), "value", emphasise: 0);
             chart.TimeAxis(w);
-            Spans(chart, s, m.HandToFace, "hand", "hand at face");
-            Spans(chart, s, m.ArmsCrossed, "arms", "arms crossed");
+            Spans(chart, s, m.HandToFace, m.HandToFaceConfidence, "hand", "hand at face");
+            Spans(chart, s, m.ArmsCrossed, m.ArmsCrossedConfidence, "arms", "arms crossed");
             var max = options.MaxPointsPerSeries;
             chart.Line(w, Downsampling.MinMax(s.Times, m.Lean, s.SegmentStarts, t0, t1, max), "ln lean");
             chart.Line(w, Downsampling.MinMax(s.Times, m.Energy, s.SegmentStarts, t0, t1, max), "ln energy");
             TimeChart.Close(w);
+            var rules = new CueBandRules();
+            w.Write($"<p class=\"note\">Bands: hand at face or arms crossed seen with confidence ≥ {Markup.Number(rules.MinConfidence, 1)} for at least {Markup.Number(rules.MinDuration.TotalSeconds, 1)} s; weaker or isolated detections are in faces.jsonl but not drawn.</p>\n");
             w.Write("</figure>\n");
         }
 
-        // Flags are measured every few frames (NaN between): a state lasts until the next measurement says otherwise.
-        private void Spans(TimeChart chart, TrackSeries s, ReadOnlySpan<float> flags, string cssClass, string title)
+        // Bands follow CueBandRules (confidence, duration, hold across unmeasured frames), the rules exports use too:
+        // isolated or weak flags draw nothing.
+        private void Spans(TimeChart chart, TrackSeries s, ReadOnlySpan<float> flags, ReadOnlySpan<float> confidences, string cssClass, string title)
         {
-            var times = s.Times;
-            var start = -1;
-            var on = false;
-            for (var i = 0; i <= times.Length; i++)
+            foreach (var band in CueBands.Find(s.Times, flags, confidences))
             {
-                if (i < times.Length && float.IsNaN(flags[i]))
-                {
-                    continue;
-                }
-
-                on = i < times.Length && flags[i] > 0.5f;
-                if (on && start < 0)
-                {
-                    start = i;
-                }
-                else if (!on && start >= 0)
-                {
-                    var x = chart.X(times[start]);
-                    var end = i < times.Length ? times[i] : times[^1] + sampleWidth;
-                    w.Write($"<rect class=\"{cssClass}\" x=\"{Markup.Coordinate(x)}\" y=\"{Markup.Coordinate(chart.PlotTop)}\" width=\"{Markup.Coordinate(Math.Max(chart.X(end) - x, 1))}\" height=\"{Markup.Coordinate(chart.PlotBottom - chart.PlotTop)}\"><title>{title} {Markup.Time(times[start])}–{Markup.Time(end)}</title></rect>");
-                    start = -1;
-                }
+                var x = chart.X(band.Start);
+                w.Write($"<rect class=\"{cssClass}\" x=\"{Markup.Coordinate(x)}\" y=\"{Markup.Coordinate(chart.PlotTop)}\" width=\"{Markup.Coordinate(Math.Max(chart.X(band.End) - x, 1))}\" height=\"{Markup.Coordinate(chart.PlotBottom - chart.PlotTop)}\">");
+                w.Write($"<title>{title} {Markup.Time(band.Start)}–{Markup.Time(band.End)} ({Markup.Number(band.Measurements, 0)} poses, mean confidence {Markup.Number(band.MeanConfidence, 2)})</title></rect>");
             }
         }
 
-        private void SkinSection(int id, TrackSeries s)
+        private void SkinSection(int id, TrackSeries? s)
         {
             if (!attachments.Skin.TryGetValue(id, out var skin))
             {
@@ -392,7 +423,7 @@ public static partial class HtmlReport
 
             w.Write("</tbody></table></div>\n");
             RegionTable(summary);
-            if (s.Modalities.HasSkin)
+            if (s is { Modalities.HasSkin: true } && !stills)
             {
                 var ita = s.Modalities.Ita;
                 var lo = Math.Floor((MinFinite(ita) - 5) / 10) * 10;
@@ -524,6 +555,10 @@ public static partial class HtmlReport
             .speech{fill:#b794f4}.legend i.speech-key{background:#b794f4;opacity:.5}
             .apex{stroke:#1f2933;stroke-width:1;opacity:.5}
             .au-cell{fill:#2c5282}
+            ul.faces{margin:0;padding-left:20px}ul.faces li{margin:3px 0}
+            .units{margin-top:18px;max-width:560px}
+            .au-key{background:#2c5282}.au-scale{align-items:center}
+            .au-provisional{fill:#f6e05e;opacity:.18}
             text.au{font-size:10px;font-weight:500}
             path.energy{stroke:var(--slate);stroke-width:1.6}
             path.lean{stroke:#975a16;stroke-width:1.5;stroke-dasharray:4 3}

@@ -16,6 +16,13 @@ public sealed record HtmlReportOptions
     /// <summary>Date shown as the report date (default: when the report is written).</summary>
     public DateTimeOffset? GeneratedAt { get; init; }
 
+    /// <summary>
+    /// Lay the report out for unrelated still images (no time charts, no blink rate, one picture per face) instead
+    /// of a recording. Null (default): stills when the source is a single image, or a folder of images in which no
+    /// face was followed over more than one image.
+    /// </summary>
+    public bool? Stills { get; init; }
+
     internal void Validate()
     {
         if (MaxPointsPerSeries < 20)
@@ -92,6 +99,7 @@ public static partial class HtmlReport
         private readonly HtmlReportOptions options;
         private readonly double t0, t1;
         private readonly double sampleWidth;
+        private readonly bool stills;
 
         public Page(TextWriter writer, AnalysisSummary summary, ReportSeries series, IReadOnlyList<KeyMoment> moments, HtmlReportOptions options, ReportAttachments attachments)
         {
@@ -101,6 +109,8 @@ public static partial class HtmlReport
             this.series = series;
             this.moments = moments;
             this.options = options;
+            stills = options.Stills ?? (summary.Source.Kind == "image"
+                || (summary.Source.Kind == "images" && series.Tracks.All(t => t.Count <= 1)));
             if (series.Frames > 0)
             {
                 sampleWidth = series.FrameInterval > 0 ? series.FrameInterval : Math.Max((series.End - series.Start) / 1000, 1e-3);
@@ -136,10 +146,25 @@ public static partial class HtmlReport
             Style();
             w.Write("</head>\n<body>\n<div class=\"page\">\n");
             Header();
-            Overview();
+            if (stills)
+            {
+                StillsOverview();
+            }
+            else
+            {
+                Overview();
+            }
+
             foreach (var id in TrackIds())
             {
-                Track(id);
+                if (stills)
+                {
+                    StillFace(id);
+                }
+                else
+                {
+                    Track(id);
+                }
             }
 
             Processing();
@@ -214,7 +239,15 @@ public static partial class HtmlReport
             w.Write($"<p class=\"meta\">{Markup.Escape(string.Join(" · ", meta))}</p>\n<dl class=\"facts\">\n");
 
             var duration = source.Duration is { } d ? d.TotalSeconds : series.Frames > 1 ? series.End - series.Start : double.NaN;
-            Fact("Duration", Markup.Duration(duration), null);
+            if (stills)
+            {
+                Fact("Images", Markup.Number(summary.FramesAnalysed, 0), "unrelated stills, each analysed on its own");
+            }
+            else
+            {
+                Fact("Duration", Markup.Duration(duration), null);
+            }
+
             Fact("Resolution", source.Width > 0 && source.Height > 0 ? $"{source.Width} × {source.Height}" : "–", source.Width > 0 ? "pixels" : null);
             var read = summary.FramesDropped > 0
                 ? $"of {Markup.Number(summary.FramesRead, 0)} read, {Markup.Number(summary.FramesDropped, 0)} dropped"
@@ -227,7 +260,15 @@ public static partial class HtmlReport
             }
 
             Fact("Processing speed", Markup.Number(summary.FramesPerSecond, 1) + " fps", speedNote);
-            Fact("Tracks", Markup.Number(TrackIds().Count, 0), TrackIds().Count == 1 ? "face followed" : "faces followed");
+            if (stills)
+            {
+                Fact("Faces", Markup.Number(TrackIds().Count, 0), TrackIds().Count == 1 ? "face found" : "faces found");
+            }
+            else
+            {
+                Fact("Tracks", Markup.Number(TrackIds().Count, 0), TrackIds().Count == 1 ? "face followed" : "faces followed");
+            }
+
             Fact("Anonymised", summary.Anonymized ? "Yes" : "No", summary.Anonymized ? "faces blurred in pictures" : "pictures show faces");
             var date = GeneratedAt();
             Fact("Report date", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), date.ToString("HH:mm 'UTC'", CultureInfo.InvariantCulture));
@@ -472,7 +513,7 @@ public static partial class HtmlReport
 
         private void MeanExpressionBars(TrackSummary? ts)
         {
-            w.Write("<div class=\"bars\"><h3>Mean expression estimate</h3>\n");
+            w.Write(stills ? "<div class=\"bars\"><h3>Expression estimate <small>per-image probabilities</small></h3>\n" : "<div class=\"bars\"><h3>Mean expression estimate</h3>\n");
             if (ts is null || ts.MeanExpression.Count == 0)
             {
                 w.Write("<p class=\"note\">No expression was estimated for this track.</p></div>\n");

@@ -114,9 +114,20 @@ public sealed class TrackModalitySeries
     private readonly float[][] smoothed;
     private readonly float[][] units;
     private readonly float[] valence, arousal, energy, lean, ita, handToFace, armsCrossed;
+    private readonly float[] handConfidence, armsConfidence, unitBaseline;
 
     internal TrackModalitySeries(float[][] smoothed, float[] valence, float[] arousal, float[][] units, float[] energy, float[] lean, float[] handToFace, float[] armsCrossed, float[] ita)
+        : this(smoothed, valence, arousal, units, energy, lean, handToFace, armsCrossed, ita, Nan(handToFace.Length), Nan(armsCrossed.Length), Nan(valence.Length))
     {
+    }
+
+    internal TrackModalitySeries(
+        float[][] smoothed, float[] valence, float[] arousal, float[][] units, float[] energy, float[] lean, float[] handToFace, float[] armsCrossed, float[] ita,
+        float[] handConfidence, float[] armsConfidence, float[] unitBaseline)
+    {
+        this.handConfidence = handConfidence;
+        this.armsConfidence = armsConfidence;
+        this.unitBaseline = unitBaseline;
         this.smoothed = smoothed;
         this.valence = valence;
         this.arousal = arousal;
@@ -133,6 +144,13 @@ public sealed class TrackModalitySeries
     }
 
     internal static TrackModalitySeries None { get; } = new([], [], [], [], [], [], [], [], []);
+
+    private static float[] Nan(int length)
+    {
+        var values = new float[length];
+        Array.Fill(values, float.NaN);
+        return values;
+    }
 
     /// <summary>Whether any sample has the temporal model's output and valence/arousal.</summary>
     public bool HasAffect { get; }
@@ -172,6 +190,15 @@ public sealed class TrackModalitySeries
 
     /// <summary>Face ITA° of usable skin measurements.</summary>
     public ReadOnlySpan<float> Ita => ita;
+
+    /// <summary>Confidence of each hand-to-face measurement in [0, 1] (NaN where not measured).</summary>
+    public ReadOnlySpan<float> HandToFaceConfidence => handConfidence;
+
+    /// <summary>Confidence of each arms-crossed measurement in [0, 1] (NaN where not measured).</summary>
+    public ReadOnlySpan<float> ArmsCrossedConfidence => armsConfidence;
+
+    /// <summary>What each sample's action units were measured against (<c>(int)ActionUnitBaseline</c>; NaN without units).</summary>
+    public ReadOnlySpan<float> UnitBaseline => unitBaseline;
 }
 
 /// <summary>Everything the HTML report plots, built by <see cref="ReportSeriesBuilder"/>.</summary>

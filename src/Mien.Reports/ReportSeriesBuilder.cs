@@ -113,6 +113,7 @@ public sealed class ReportSeriesBuilder
         private readonly List<float>[] smoothed = CreateColumns(LabelCount);
         private readonly List<float>[] units = CreateColumns(ActionUnits.Codes.Count);
         private readonly List<float> valence = [], arousal = [], energy = [], lean = [], ita = [], handToFace = [], armsCrossed = [];
+        private readonly List<float> handConfidence = [], armsConfidence = [], unitBaseline = [];
 
         public long LastSequence { get; private set; } = -2;
 
@@ -154,6 +155,9 @@ public sealed class ReportSeriesBuilder
             lean.Add(face.Body?.Lean?.Value ?? float.NaN);
             handToFace.Add(face.Body?.HandToFace is { } hand ? (hand.Present ? 1 : 0) : float.NaN);
             armsCrossed.Add(face.Body?.ArmsCrossed is { } arms ? (arms.Present ? 1 : 0) : float.NaN);
+            handConfidence.Add(face.Body?.HandToFace?.Confidence ?? float.NaN);
+            armsConfidence.Add(face.Body?.ArmsCrossed?.Confidence ?? float.NaN);
+            unitBaseline.Add(affect?.Units is { } kind ? (float)kind.Baseline : float.NaN);
             ita.Add(face.Skin?.Face?.Tone.Ita ?? float.NaN);
         }
 
@@ -165,7 +169,8 @@ public sealed class ReportSeriesBuilder
                 trackId, [.. times], columns, [.. yaw], [.. pitch], [.. roll], [.. openness], [.. inBlink], [.. mouth], [.. segmentStarts])
             {
                 Modalities = new TrackModalitySeries(
-                    ToArrays(smoothed), [.. valence], [.. arousal], ToArrays(units), [.. energy], [.. lean], [.. handToFace], [.. armsCrossed], [.. ita]),
+                    ToArrays(smoothed), [.. valence], [.. arousal], ToArrays(units), [.. energy], [.. lean], [.. handToFace], [.. armsCrossed], [.. ita],
+                    [.. handConfidence], [.. armsConfidence], [.. unitBaseline]),
             };
         }
 

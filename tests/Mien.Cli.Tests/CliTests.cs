@@ -36,7 +36,10 @@ public sealed class CliTests(RealModels models) : IDisposable
             Assert.True(first.RootElement.TryGetProperty("pose", out _));
             Assert.True(File.Exists(Path.Combine(folder, "annotated.jpg")));
             Assert.Equal(faces + 1, File.ReadAllLines(Path.Combine(folder, "faces.csv")).Length);
-            Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "report.html")), StringComparison.Ordinal);
+            // A photo's report is laid out for a still: faces, no time charts (issue 18).
+            var report = File.ReadAllText(Path.Combine(folder, "report.html"));
+            Assert.Contains("still image", report, StringComparison.Ordinal);
+            Assert.DoesNotContain("<svg", report, StringComparison.Ordinal);
             using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
             Assert.Contains("not measurements of what anyone feels", summary.RootElement.GetProperty("disclaimer").GetString(), StringComparison.Ordinal);
         }

@@ -65,6 +65,36 @@ public sealed class VoiceCommandTests
     }
 
     [Fact]
+    public async Task A_photo_is_exit_code_3_not_a_silent_success()
+    {
+        var photo = (await Mien.Media.Samples.SampleMedia.GroupPhotosAsync(new Mien.Packages.NpmPackageStore(Mien.Packages.NpmStoreOptions.FromEnvironment())))[0];
+        var (code, output, error) = await Voice(photo);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("still image", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("no audio track", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_single_utterance_says_its_arousal_rests_on_the_population_prior()
+    {
+        if (SharedData.Find("audio/emodb_dev/anger/03a01Wa.wav") is not { } path)
+        {
+            return;
+        }
+
+        var (code, output, _) = await Voice(path);
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("relative to a population prior", output, StringComparison.Ordinal);
+        Assert.Contains("not to this speaker", output, StringComparison.Ordinal);
+
+        (code, output, _) = await Voice(path, "--json");
+        Assert.Equal(ExitCodes.Ok, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("population-prior", doc.RootElement.GetProperty("baseline").GetString());
+        Assert.Equal("population-prior", doc.RootElement.GetProperty("segments")[0].GetProperty("affect").GetProperty("baseline").GetString());
+    }
+
+    [Fact]
     public async Task Corrupt_or_missing_input_is_exit_code_3_with_the_file_named()
     {
         var bad = Path.Combine(Path.GetTempPath(), $"mien-voice-{Environment.ProcessId}.wav");

@@ -104,7 +104,7 @@ public sealed class ModalityReportTests
         Assert.Contains("AU12 lip corner puller +3.4 (90 %)", html, StringComparison.Ordinal);
 
         // AU12 is drawn only while the smile lasts (10–20 s); the other units stay below a trace.
-        var cells = Chart(page, "au-heatmap").Descendants(Svg + "rect").Select(r => r.Element(Svg + "title")!.Value).ToList();
+        var cells = Chart(page, "au-heatmap").Descendants(Svg + "rect").Where(r => (string?)r.Attribute("class") == "au-cell").Select(r => r.Element(Svg + "title")!.Value).ToList();
         Assert.NotEmpty(cells);
         Assert.All(cells, c => Assert.StartsWith("AU12", c, StringComparison.Ordinal));
 

@@ -1,10 +1,14 @@
 using System.CommandLine;
 using Mien.Models;
+using Mien.Voice;
 using Spectre.Console;
 
 namespace Mien.Cli.Commands;
 
-/// <summary>`mien models list | fetch | verify | path`.</summary>
+/// <summary>
+/// `mien models list | fetch | verify | path`: the imported TF.js models of the manifest and the Silero VAD
+/// (<see cref="SileroVadModel.Id"/>, an ONNX file used as it is, pinned in <see cref="SileroVadModel"/>).
+/// </summary>
 internal static class ModelsCommand
 {
     private static readonly Option<bool> Offline = new("--offline") { Description = "Use cached files only; never touch the network." };
@@ -29,14 +33,14 @@ internal static class ModelsCommand
     {
         if (ids is null || ids.Length == 0)
         {
-            return [.. manifest.Models.Select(m => m.Id)];
+            return [.. manifest.Models.Select(m => m.Id), SileroVadModel.Id];
         }
 
         foreach (var id in ids)
         {
-            if (!manifest.Contains(id))
+            if (!manifest.Contains(id) && id != SileroVadModel.Id)
             {
-                throw new ArgumentException($"Unknown model '{id}'. Known models: {string.Join(", ", manifest.Models.Select(m => m.Id))}.");
+                throw new ArgumentException($"Unknown model '{id}'. Known models: {string.Join(", ", manifest.Models.Select(m => m.Id).Append(SileroVadModel.Id))}.");
             }
         }
 
@@ -62,6 +66,15 @@ internal static class ModelsCommand
                     Markup.Escape(m.Purpose));
             }
 
+            var vad = SileroVadModel.Package;
+            table.AddRow(
+                SileroVadModel.Id,
+                Markup.Escape(SileroVadModel.InputDescription),
+                "float32",
+                Markup.Escape($"{vad.Name}@{vad.Version} ({SileroVadModel.License})"),
+                SileroVadModel.IsCached(store.Packages) ? "[green]yes[/]" : "no",
+                Markup.Escape(SileroVadModel.Purpose));
+
             // A console per call: the process console may be redirected between calls (tests, pipes).
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
             console.Profile.Width = Math.Max(console.Profile.Width, 160);
@@ -78,10 +91,16 @@ internal static class ModelsCommand
         command.SetAction(async (parse, ct) =>
         {
             using var store = CliStore.Open(parse.GetValue(Offline));
-            var artifacts = await store.EnsureModelsAsync(Resolve(store.Models.Manifest, parse.GetValue(ids)), ct);
+            var wanted = Resolve(store.Models.Manifest, parse.GetValue(ids));
+            var artifacts = await store.EnsureModelsAsync([.. wanted.Where(id => id != SileroVadModel.Id)], ct);
             foreach (var a in artifacts)
             {
                 Console.WriteLine($"{a.Model.Id,-18} {a.OnnxPath}");
+            }
+
+            if (wanted.Contains(SileroVadModel.Id))
+            {
+                Console.WriteLine($"{SileroVadModel.Id,-18} {await SileroVadModel.EnsureAsync(store.Packages, cancellationToken: ct)}");
             }
 
             return ExitCodes.Ok;
@@ -99,9 +118,14 @@ internal static class ModelsCommand
             var problems = 0;
             foreach (var id in Resolve(store.Models.Manifest, parse.GetValue(ids)))
             {
-                var found = store.Models.Verify(id);
+                var found = id == SileroVadModel.Id ? SileroVadModel.Verify(store.Packages) : store.Models.Verify(id);
                 problems += found.Count;
                 Console.WriteLine(found.Count == 0 ? $"{id,-18} ok" : $"{id,-18} {string.Join("; ", found)}");
+            }
+
+            if (problems > 0)
+            {
+                Console.WriteLine("Run `mien models fetch` (online) to fetch what is missing or damaged.");
             }
 
             return problems == 0 ? ExitCodes.Ok : ExitCodes.ProblemsFound;
@@ -117,7 +141,10 @@ internal static class ModelsCommand
         {
             using var store = CliStore.Open(offline: true);
             var value = parse.GetValue(id);
-            Console.WriteLine(value is null ? store.Options.CacheDirectory : store.Models.OnnxPath(Resolve(store.Models.Manifest, [value])[0]));
+            Console.WriteLine(
+                value is null ? store.Options.CacheDirectory
+                : value == SileroVadModel.Id ? Path.Combine(store.Packages.PackageDirectory(SileroVadModel.Package), SileroVadModel.File)
+                : store.Models.OnnxPath(Resolve(store.Models.Manifest, [value])[0]));
             return ExitCodes.Ok;
         });
         return command;

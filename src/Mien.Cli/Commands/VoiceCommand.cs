@@ -12,7 +12,7 @@ namespace Mien.Cli.Commands;
 /// `mien voice &lt;file&gt; [--json]`: speech segments with prosody and arousal/valence from the audio of a WAV, MP3,
 /// FLAC or video file. `mien voice eval [--ravdess DIR] [--emodb DIR]`: scores the shipped arousal/valence rule on
 /// labelled emotional-speech sets. Exit codes: 0 done (also for a video without sound, which is reported); 2 bad
-/// options; 3 unreadable or corrupt input, or no data set found; 4 the VAD model could not be fetched.
+/// options; 3 unreadable, corrupt or still-image input, or no data set found; 4 the VAD model could not be fetched.
 /// </summary>
 internal static class VoiceCommand
 {
@@ -45,6 +45,11 @@ internal static class VoiceCommand
             var watch = Stopwatch.StartNew();
             var analysis = Guard(() => analyzer.AnalyzeFile(path));
             var seconds = watch.Elapsed.TotalSeconds;
+            if (!analysis.HasAudio && await IsStillImageAsync(path))
+            {
+                throw new InputException($"{path}: a still image has no sound; give an audio file or a video with an audio track");
+            }
+
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(ToJson(analysis), Json));
@@ -100,6 +105,31 @@ internal static class VoiceCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a still image (no audio by nature, unlike a silent video).</summary>
+    private static async Task<bool> IsStillImageAsync(string path)
+    {
+        try
+        {
+            await using var source = Mien.Media.MediaSource.Open(path);
+            return source.Info.Kind == "image";
+        }
+        catch (Mien.Media.MediaException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What the file's arousal/valence are relative to, in words.</summary>
+    internal static string BaselineNote(VoiceAnalysis a)
+    {
+        var voiced = a.Segments.Sum(s => s.Prosody.VoicedSeconds);
+        var kind = a.Segments.Count > 0 ? a.Segments[^1].Affect.Baseline : VoiceBaselineKind.PopulationPrior;
+        return kind == VoiceBaselineKind.Speaker
+            ? string.Create(CultureInfo.InvariantCulture, $"Arousal/valence are relative to this speaker's own baseline ({a.Segments.Count} segments, {voiced:F0} s voiced): 0 = their usual level.")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"Arousal/valence are relative to a population prior (acted development speech), not to this speaker: {a.Segments.Count} segment(s), {voiced:F1} s voiced; a speaker's own baseline needs {SpeakerBaseline.ReadySegments} segments and {SpeakerBaseline.ReadyVoiced.TotalSeconds:F0} s of voiced speech. Loudness and pitch level count only against this recording's own speech, so recording gain and a naturally high or low voice do not read as arousal. Treat single-file values as weak.");
     }
 
     private static T Guard<T>(Func<T> action)
@@ -178,7 +208,8 @@ internal static class VoiceCommand
             w.WriteLine(string.Create(inv, $"{s.Segment.Start.TotalSeconds,8:F2}{s.Segment.End.TotalSeconds,8:F2}{p.F0MeanHz,7:F0}{p.F0RangeSemitones,10:F1}{p.LoudnessMeanDb,6:F0}{p.SpeakingRate,8:F1}{p.JitterPercent,9:F2}{p.ShimmerPercent,10:F1}{p.HnrDb,8:F1}{p.AlphaRatioDb,10:F1}{s.Affect.Arousal,9:F2}{s.Affect.Valence,9:F2}{s.Affect.Confidence,6:F2}"));
         }
 
-        w.WriteLine("Arousal/valence are relative to this recording's own speaker baseline; valence from voice is weak (its confidence is 0.3 × conf).");
+        w.WriteLine(BaselineNote(a));
+        w.WriteLine("Valence from voice is weak (its confidence is 0.3 × conf).");
     }
 
     private static object ToJson(VoiceAnalysis a) => new
@@ -189,12 +220,15 @@ internal static class VoiceCommand
         originalSampleRate = a.OriginalSampleRate,
         originalChannels = a.OriginalChannels,
         speechSeconds = a.SpeechTime.TotalSeconds,
+        voicedSeconds = a.Segments.Sum(s => s.Prosody.VoicedSeconds),
+        baseline = a.Segments.Count > 0 && a.Segments[^1].Affect.Baseline == VoiceBaselineKind.Speaker ? "speaker" : "population-prior",
+        baselineNote = BaselineNote(a),
         segments = a.Segments.Select(s => new
         {
             start = s.Segment.Start.TotalSeconds,
             end = s.Segment.End.TotalSeconds,
             prosody = s.Prosody,
-            affect = new { s.Affect.Arousal, s.Affect.Valence, s.Affect.Confidence, s.Affect.ValenceConfidence },
+            affect = new { s.Affect.Arousal, s.Affect.Valence, s.Affect.Confidence, s.Affect.ValenceConfidence, baseline = s.Affect.Baseline == VoiceBaselineKind.Speaker ? "speaker" : "population-prior" },
         }),
     };
 }

@@ -1,9 +1,30 @@
 namespace Mien.Results;
 
+/// <summary>What an <see cref="ActionUnits"/> set's intensities are measured against.</summary>
+public enum ActionUnitBaseline
+{
+    /// <summary>
+    /// A population-average neutral face (the median of neutral faces in FER2013, docs/action-units.md): used for
+    /// unrelated still images and for a person's first frames before any of their neutral frames was accepted.
+    /// Faces differ in shape, so part of each intensity may be the person's anatomy rather than an expression.
+    /// </summary>
+    Population,
+
+    /// <summary>
+    /// The person's own neutral baseline while it is still settling: a blend of their first accepted neutral
+    /// frames with the population neutral, moving to their own as frames accumulate.
+    /// </summary>
+    Provisional,
+
+    /// <summary>The person's own settled neutral baseline (the median of their recent frontal, neutral frames).</summary>
+    Person,
+}
+
 /// <summary>
 /// Facial action unit intensities of one face in one frame, estimated from mesh geometry (not from a trained AU
-/// detector): each is the deformation against the person's own neutral baseline, on FACS's 0–5 scale
-/// (0 = as at rest, 1 ≈ trace (A), 5 ≈ maximum (E)). Estimates, not coded FACS.
+/// detector): each is the deformation against a neutral baseline (<see cref="Baseline"/>), on FACS's 0–5 scale
+/// (0 = as at rest, 1 ≈ trace (A), 4 ≈ severe (D), 5 only at extremes (E); scales calibrated on labelled faces,
+/// docs/action-units.md). Estimates, not coded FACS.
 /// </summary>
 public sealed record ActionUnits
 {
@@ -17,8 +38,14 @@ public sealed record ActionUnits
          "upper lip raiser", "lip corner puller", "lip corner depressor", "chin raiser", "lip stretcher", "lip tightener", "lips part",
          "jaw drop", "blink / eyes closed"];
 
-    /// <summary>Creates a set from intensities in <see cref="Codes"/> order.</summary>
+    /// <summary>Creates a set from intensities in <see cref="Codes"/> order, measured against the person's own baseline (settled or provisional).</summary>
     public ActionUnits(IReadOnlyList<float> intensities, bool baselineReady)
+        : this(intensities, baselineReady ? ActionUnitBaseline.Person : ActionUnitBaseline.Provisional)
+    {
+    }
+
+    /// <summary>Creates a set from intensities in <see cref="Codes"/> order, measured against <paramref name="baseline"/>.</summary>
+    public ActionUnits(IReadOnlyList<float> intensities, ActionUnitBaseline baseline)
     {
         ArgumentNullException.ThrowIfNull(intensities);
         if (intensities.Count != Codes.Count)
@@ -27,17 +54,21 @@ public sealed record ActionUnits
         }
 
         Intensities = intensities;
-        BaselineReady = baselineReady;
+        Baseline = baseline;
     }
 
     /// <summary>Intensities in <see cref="Codes"/> order, each within [0, 5].</summary>
     public IReadOnlyList<float> Intensities { get; }
 
+    /// <summary>What the intensities are measured against: a population neutral, a settling or a settled personal baseline.</summary>
+    public ActionUnitBaseline Baseline { get; }
+
     /// <summary>
-    /// Whether the person's neutral baseline had settled when this was measured; before that, intensities are
-    /// relative to the first frames seen of this person (not a neutral face) and less reliable.
+    /// Whether the person's own neutral baseline had settled when this was measured (<see cref="Baseline"/> is
+    /// <see cref="ActionUnitBaseline.Person"/>); before that, intensities are relative to a population neutral or a
+    /// blend with it, and less reliable.
     /// </summary>
-    public bool BaselineReady { get; }
+    public bool BaselineReady => Baseline == ActionUnitBaseline.Person;
 
     /// <summary>Intensity of <paramref name="code"/> (e.g. "AU12").</summary>
     public float this[string code]

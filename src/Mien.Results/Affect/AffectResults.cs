@@ -85,7 +85,7 @@ public sealed record AuContribution(string Code, float MeanIntensity, float Abov
 /// <param name="Onset">First frame where the expression was dominant.</param>
 /// <param name="Apex">Frame of its highest probability.</param>
 /// <param name="Offset">Last frame of the segment.</param>
-/// <param name="PeakIntensity">Highest filtered probability of the expression in the segment.</param>
+/// <param name="PeakIntensity">Highest filtered probability of the expression in the segment (the temporal model's confidence, not the expression's strength).</param>
 /// <param name="MeanValence">Mean valence over the segment's frames.</param>
 /// <param name="MeanArousal">Mean arousal over the segment's frames.</param>
 /// <param name="TopUnits">Action units that drove it, strongest first (empty when no AUs were measured).</param>
@@ -101,6 +101,13 @@ public sealed record ExpressionSegment(
 {
     /// <summary>Offset − onset.</summary>
     public TimeSpan Duration => Offset - Onset;
+
+    /// <summary>
+    /// False when <see cref="TopUnits"/> is empty because the segment ended before the person's neutral baseline
+    /// settled (its AUs were relative to a population neutral, so a face's shape could not be told from its
+    /// expression); true otherwise. Default true.
+    /// </summary>
+    public bool UnitsAttributed { get; init; } = true;
 }
 
 /// <summary>An expression segment of one person (public track id).</summary>

@@ -43,7 +43,7 @@ public static class VoiceAffectEstimator
         // Confidence: cue coverage × voiced speech (saturating at 1.5 s) × baseline maturity (prior-only ≈ 0.4).
         var voiced = (float)Math.Clamp(prosody.VoicedSeconds / 1.5, 0, 1);
         var maturity = 0.4f + (0.6f * baseline.Segments / (baseline.Segments + 5f));
-        return new VoiceAffect(arousal, valence, arousalCover * voiced * maturity);
+        return new VoiceAffect(arousal, valence, arousalCover * voiced * maturity) { Baseline = baseline.Kind };
     }
 
     private static (float Value, float Coverage) Combine(ReadOnlySpan<float> cues, SpeakerBaseline baseline, (int Cue, float Weight)[] weights)

@@ -127,6 +127,7 @@ public sealed class SkinAggregator
         }
 
         yield return SkinMetric.ErythemaIndex;
+        yield return SkinMetric.RelativeRedness;
         yield return SkinMetric.Spots;
         yield return SkinMetric.SpotArea;
         yield return SkinMetric.Shine;

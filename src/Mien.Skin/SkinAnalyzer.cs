@@ -62,6 +62,7 @@ public sealed class SkinAnalyzer : IDisposable
     private readonly byte[] _flags = new byte[Pixels];
     private readonly float[] _scratch = new float[Pixels];
     private readonly float[][] _lut = [new float[256], new float[256], new float[256]];
+    private readonly EyeWhites _eyeWhites = new();
     private readonly Point[][] _polygons;
     private bool _disposed;
 
@@ -90,7 +91,7 @@ public sealed class SkinAnalyzer : IDisposable
     /// pixels). Returns "insufficient quality" with reasons instead of numbers when the face is missing, too small,
     /// turned, out of frame, badly exposed, blurred or occluded.
     /// </summary>
-    /// <param name="bgrFrame">The whole frame, 8-bit BGR (the whole frame is needed for illumination statistics).</param>
+    /// <param name="bgrFrame">The frame, 8-bit BGR. Only the face is looked at: the backdrop never changes the result.</param>
     /// <param name="landmarks">The face mesh, or null when no face was found.</param>
     /// <param name="pose">Head pose when known (gates on yaw and pitch).</param>
     public SkinFrame Analyze(Mat bgrFrame, IReadOnlyList<Point3>? landmarks, HeadPose? pose)
@@ -140,7 +141,7 @@ public sealed class SkinAnalyzer : IDisposable
 
         Warp(bgrFrame, landmarks);
         DrawLabels(landmarks);
-        return Measure(bgrFrame, faceWidth, pose, FaceBounds(landmarks));
+        return Measure(bgrFrame, landmarks, faceWidth, pose);
     }
 
     /// <summary>
@@ -164,6 +165,7 @@ public sealed class SkinAnalyzer : IDisposable
         }
 
         _disposed = true;
+        _eyeWhites.Dispose();
         foreach (var m in new[] { _canon, _labels, _mask, _l, _a, _blurL, _blurA, _dxx, _dyy, _dxy, _components, _componentStats, _componentCentroids, _erodeKernel })
         {
             m.Dispose();
@@ -254,22 +256,7 @@ public sealed class SkinAnalyzer : IDisposable
         }
     }
 
-    private static Rect FaceBounds(IReadOnlyList<Point3> mesh)
-    {
-        float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
-        for (var i = 0; i < MeshIndices.FaceCount; i++)
-        {
-            var q = mesh[i];
-            (x0, y0, x1, y1) = (Math.Min(x0, q.X), Math.Min(y0, q.Y), Math.Max(x1, q.X), Math.Max(y1, q.Y));
-        }
-
-        // Hair and neck around the mesh are as face-coloured as the face: leave a margin of a tenth of the size.
-        var mx = 0.1f * (x1 - x0);
-        var my = 0.1f * (y1 - y0);
-        return new Rect((int)(x0 - mx), (int)(y0 - (2 * my)), (int)(x1 - x0 + (2 * mx)), (int)(y1 - y0 + (3 * my)));
-    }
-
-    private unsafe SkinFrame Measure(Mat frame, float faceWidth, HeadPose? pose, Rect faceBounds)
+    private unsafe SkinFrame Measure(Mat frame, IReadOnlyList<Point3> mesh, float faceWidth, HeadPose? pose)
     {
         var labels = new ReadOnlySpan<byte>((void*)_labels.DataPointer, Pixels);
         var bgr = new ReadOnlySpan<byte>((void*)_canon.DataPointer, Pixels * 3);
@@ -282,6 +269,7 @@ public sealed class SkinAnalyzer : IDisposable
         var polygon = 0;
         var clipped = 0;
         var raw = _scratch.AsSpan();
+        var rawChroma = _linR.AsSpan();
         for (var i = 0; i < Pixels; i++)
         {
             flags[i] = 0;
@@ -297,7 +285,9 @@ public sealed class SkinAnalyzer : IDisposable
                 clipped++;
             }
 
-            raw[polygon++] = CieLab.FromSrgb(cr, cg, cb).L;
+            var rawLab = CieLab.FromSrgb(cr, cg, cb);
+            rawChroma[polygon] = MathF.Sqrt((rawLab.A * rawLab.A) + (rawLab.B * rawLab.B));
+            raw[polygon++] = rawLab.L;
         }
 
         if (polygon < Options.MinRegionPixels)
@@ -322,12 +312,22 @@ public sealed class SkinAnalyzer : IDisposable
             reasons.Add(Issue("clipped", $"{clippedFraction:P0} of face-skin pixels are clipped (limit {Options.MaxClippedFraction:P0})"));
         }
 
+        // A greyscale (or nearly so) image has no tone to measure: without this gate b* ≈ 0 gives ITA° ±90°.
+        var rawChromaMedian = RobustStats.Median(rawChroma[..polygon]);
+        if (rawChromaMedian < Options.MinSkinChroma)
+        {
+            reasons.Add(Issue("greyscale", $"the image has almost no colour (face skin median chroma C* {rawChromaMedian:F1}, needs ≥ {Options.MinSkinChroma:F1}): tone and redness cannot be measured"));
+        }
+
         if (reasons.Count > 0)
         {
             return Reject(reasons, faceWidth, float.NaN, rawMedianL, clippedFraction);
         }
 
-        BuildLut(frame, faceBounds);
+        if (Illuminant(frame, mesh, faceWidth) is { } lighting)
+        {
+            return Reject([lighting], faceWidth, float.NaN, rawMedianL, clippedFraction);
+        }
         for (var i = 0; i < Pixels; i++)
         {
             if (labels[i] == 0)
@@ -347,9 +347,8 @@ public sealed class SkinAnalyzer : IDisposable
         var model = SkinModel(labels, l, a, b);
         if (Options.Illumination != IlluminationNormalization.None && (model.L > Options.MaxLightness || model.L < Options.MinLightness))
         {
-            // The scene around the face was too far from average grey (a black or white backdrop) for the exposure
-            // normalisation to hold: say so rather than report a face pushed to white or black.
-            return Reject([Issue("normalisation-failed", $"after exposure normalisation face skin median L* is {model.L:F0} (limits {Options.MinLightness:F0}–{Options.MaxLightness:F0}): the background is too dark or bright to normalise against")], faceWidth, float.NaN, rawMedianL, clippedFraction);
+            // The eye whites put the skin outside the range a camera records it in: the reference is not credible.
+            return Reject([Issue("lighting", $"insufficient quality: lighting: after normalising to the whites of the eyes face skin median L* is {model.L:F0} (limits {Options.MinLightness:F0}–{Options.MaxLightness:F0})")], faceWidth, float.NaN, rawMedianL, clippedFraction);
         }
 
         var usableCount = 0;
@@ -418,123 +417,106 @@ public sealed class SkinAnalyzer : IDisposable
         return new SkinFrame(quality, regions, face);
     }
 
-    /// <summary>Per-channel LUT from 8-bit code to normalised linear light, from the whole frame's statistics.</summary>
-    private unsafe void BuildLut(Mat frame, Rect faceBounds)
+    /// <summary>
+    /// Fills the per-channel LUT from 8-bit code to linear light, normalised by the whites of the eyes when they are a
+    /// usable reference, or returns why the frame must be refused (<c>lighting</c>). Each channel c maps as
+    /// W_c · linear / white_c: the lit sclera (white_c) goes to the reference white W_c, which removes exposure gain
+    /// and the light's colour (any per-channel gain) exactly. When the whites cannot be measured (closed eyes, small
+    /// or low-resolution faces, the two eyes disagree) the camera's own exposure and white balance are kept rather
+    /// than guessed (<see cref="LastCorrection"/> says which); when they can and say the correction would be large,
+    /// the frame is refused.
+    /// </summary>
+    private SkinIssue? Illuminant(Mat frame, IReadOnlyList<Point3> mesh, float faceWidth)
     {
-        if (Options.Illumination == IlluminationNormalization.None)
+        LastWhites = default;
+        LastCorrection = default;
+        FillLut(1, 1, 1);
+        if (Options.Illumination == IlluminationNormalization.None || faceWidth < Options.MinEyeWhiteFaceWidth)
         {
-            for (var c = 0; c < 3; c++)
-            {
-                for (var v = 0; v < 256; v++)
-                {
-                    _lut[c][v] = CieLab.Linear((byte)v);
-                }
-            }
-
-            return;
+            return null;
         }
 
-        // Log-domain grey-world on a subsample of the frame outside the face (a face filling the frame would be
-        // turned grey itself), from order statistics of the 8-bit codes: medians and quartiles move exactly with a
-        // gain, a cast or a tone curve (all monotone) and, unlike means, are not bent by pixels that clip.
-        int width = frame.Width, height = frame.Height;
-        var step = Math.Max(1, (int)Math.Sqrt(width * (double)height / 40000));
-        Span<int> histogram = stackalloc int[3 * 256];
-        histogram.Clear();
-        var n = 0;
-        var stride = (int)frame.Step();
-        var data = (byte*)frame.DataPointer;
-        for (var y = 0; y < height; y += step)
+        var right = Eye(frame, mesh, FaceRegion.RightEye, MeshIndices.RightIrisCenter);
+        var left = Eye(frame, mesh, FaceRegion.LeftEye, MeshIndices.LeftIrisCenter);
+        LastWhites = (right, left);
+        bool rightOk = IsReference(right), leftOk = IsReference(left);
+        if (!rightOk && !leftOk)
         {
-            var row = data + ((long)y * stride);
-            for (var x = 0; x < width; x += step)
-            {
-                if (faceBounds.Contains(x, y))
-                {
-                    continue;
-                }
-
-                histogram[row[3 * x]]++;
-                histogram[256 + row[(3 * x) + 1]]++;
-                histogram[512 + row[(3 * x) + 2]]++;
-                n++;
-            }
+            return null;
         }
 
-        if (n < 100)
+        float logR, logG, logB;
+        if (rightOk && leftOk)
         {
-            // The face fills the frame: nothing else to learn the light from; leave colours as they are.
-            for (var c = 0; c < 3; c++)
+            // The two whites see the same light; when their colours differ one of them is not sclera (lid skin at low
+            // resolution, a reflection) or the light is mixed: no estimate rather than a wrong one.
+            var disagreement = Math.Max(Math.Abs(right.LogRg - left.LogRg), Math.Abs(right.LogBg - left.LogBg));
+            if (disagreement > MathF.Log(Options.MaxEyeWhiteDisagreement))
             {
-                for (var v = 0; v < 256; v++)
-                {
-                    _lut[c][v] = CieLab.Linear((byte)v);
-                }
+                return null;
             }
 
-            return;
+            logR = (MathF.Log(right.R) + MathF.Log(left.R)) / 2;
+            logG = (MathF.Log(right.G) + MathF.Log(left.G)) / 2;
+            logB = (MathF.Log(right.B) + MathF.Log(left.B)) / 2;
+        }
+        else
+        {
+            var e = rightOk ? right : left;
+            (logR, logG, logB) = (MathF.Log(e.R), MathF.Log(e.G), MathF.Log(e.B));
         }
 
-        Span<double> median = stackalloc double[3];
+        // Colour: the lit sclera's chromaticity against that of a typical sclera (slightly warm, not grey).
+        var castR = (logR - logG) - Options.WhiteLogRedGreen;
+        var castB = (logB - logG) - Options.WhiteLogBlueGreen;
+        var maxColour = MathF.Log(Options.MaxColourCorrection);
+        if (Math.Abs(castR) > maxColour || Math.Abs(castB) > maxColour)
+        {
+            return Issue("lighting", $"insufficient quality: lighting: the whites of the eyes show a strong colour cast (red ×{MathF.Exp(castR):F2}, blue ×{MathF.Exp(castB):F2} relative to green; limit ×{Options.MaxColourCorrection:F2} either way)");
+        }
+
+        // Exposure: the sclera's luminance against the reference white.
+        var whiteY = (0.2126729f * MathF.Exp(logR)) + (0.7151522f * MathF.Exp(logG)) + (0.0721750f * MathF.Exp(logB));
+        var gain = Options.ReferenceWhite / whiteY;
+        if (gain > Options.MaxExposureCorrection || gain < 1 / Options.MaxExposureCorrection)
+        {
+            return Issue("lighting", $"insufficient quality: lighting: the face would need an exposure correction of ×{gain:F2} (limit ×{1 / Options.MaxExposureCorrection:F2}–×{Options.MaxExposureCorrection:F2}) to bring the whites of the eyes to the reference");
+        }
+
+        // Reference white per channel: the reference chromaticity at luminance ReferenceWhite.
+        var g0 = Options.ReferenceWhite / ((0.2126729f * MathF.Exp(Options.WhiteLogRedGreen)) + 0.7151522f + (0.0721750f * MathF.Exp(Options.WhiteLogBlueGreen)));
+        FillLut(g0 * MathF.Exp(Options.WhiteLogBlueGreen) / MathF.Exp(logB), g0 / MathF.Exp(logG), g0 * MathF.Exp(Options.WhiteLogRedGreen) / MathF.Exp(logR));
+        LastCorrection = (true, gain, MathF.Exp(castR), MathF.Exp(castB));
+        return null;
+    }
+
+    /// <summary>LUT (B, G, R) = gain_c · linear.</summary>
+    private void FillLut(float gainB, float gainG, float gainR)
+    {
+        Span<float> gains = [gainB, gainG, gainR];
         for (var c = 0; c < 3; c++)
         {
-            median[c] = LogQuantile(histogram.Slice(256 * c, 256), n, 0.5);
-        }
-
-        var exponent = 1.0;
-        if (Options.Illumination is IlluminationNormalization.GreyWorldContrast or IlluminationNormalization.Exposure)
-        {
-            var green = histogram.Slice(256, 256);
-            var spread = LogQuantile(green, n, 0.75) - LogQuantile(green, n, 0.25);
-
-            // Realistic tone curves only: a flat scene (a wall) must not be stretched without bound.
-            exponent = Math.Clamp(Options.ReferenceLogContrast / Math.Max(spread, 1e-3), 0.5, 2.0);
-        }
-
-        // The cast is the channels' log-median differences from their average; only realistic casts (within ±40 %
-        // per channel) are corrected, so a coloured wall cannot repaint the face.
-        var grey = (median[0] + median[1] + median[2]) / 3;
-        var target = Math.Log(Options.ReferenceGrey);
-        for (var c = 0; c < 3; c++)
-        {
-            var cast = Options.Illumination == IlluminationNormalization.Exposure ? 0 : Math.Clamp(median[c] - grey, -MaxCast, MaxCast);
-            // At most ×4 / ÷4 overall: a dark studio backdrop is not under-exposure, and beyond that the face would clip.
-            var offset = Math.Clamp(target - (exponent * grey), -MaxGain, MaxGain) - (exponent * cast);
             for (var v = 0; v < 256; v++)
             {
-                var lin = Math.Max(CieLab.Linear((byte)v), 1e-5);
-                _lut[c][v] = (float)Math.Min(1.0, Math.Exp(offset + (exponent * Math.Log(lin))));
+                _lut[c][v] = gains[c] * CieLab.Linear((byte)v);
             }
         }
     }
 
-    /// <summary>Natural log of the linear value at quantile <paramref name="q"/> of an 8-bit code histogram (interpolated within the bin).</summary>
-    private static double LogQuantile(ReadOnlySpan<int> histogram, int n, double q)
-    {
-        var target = q * n;
-        double below = 0;
-        for (var v = 0; v < 256; v++)
-        {
-            var count = histogram[v];
-            if (below + count >= target && count > 0)
-            {
-                var code = v - 0.5 + ((target - below) / count);
-                return Math.Log(Math.Max(CieLab.Linearise((float)Math.Clamp(code, 0.5, 255) / 255f), 1e-5));
-            }
+    private bool IsReference(EyeWhite e) => e.Found && e.Pixels >= Options.MinEyeWhitePixels && e.ClippedShare <= MaxClippedWhite;
 
-            below += count;
-        }
+    private EyeWhite Eye(Mat frame, IReadOnlyList<Point3> mesh, FaceRegion eye, int irisCentre) =>
+        _eyeWhites.Measure(frame, mesh, FaceRegions.Indices(eye), mesh.Count >= MeshIndices.WithIrisCount ? irisCentre : -1, LastTransform);
 
-        return LogLinear[255];
-    }
+    /// <summary>Largest share of clipped eye-white pixels for the white to serve as a reference.</summary>
+    private const float MaxClippedWhite = 0.25f;
 
-    /// <summary>Largest exposure correction, as a natural-log factor (ln 4).</summary>
-    private static readonly double MaxGain = Math.Log(4);
 
-    /// <summary>Largest corrected colour cast per channel, as a natural-log factor (ln 1.4).</summary>
-    private static readonly double MaxCast = Math.Log(1.4);
+    /// <summary>The eye whites of the last call that got as far as the illumination estimate (right, left).</summary>
+    internal (EyeWhite Right, EyeWhite Left) LastWhites { get; private set; }
 
-    private static readonly double[] LogLinear = [.. Enumerable.Range(0, 256).Select(v => Math.Log(Math.Max(CieLab.Linear((byte)v), 1e-5)))];
+    /// <summary>The correction of the last call: whether the eye whites were used, the exposure gain applied and the red and blue cast they showed (relative to green).</summary>
+    internal (bool EyeWhites, float Gain, float CastR, float CastB) LastCorrection { get; private set; }
 
     /// <summary>Robust face skin colour: medians and spreads over all polygon pixels that are not clipped.</summary>
     private SkinColourModel SkinModel(ReadOnlySpan<byte> labels, ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b)

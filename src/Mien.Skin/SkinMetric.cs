@@ -29,8 +29,11 @@ public enum SkinMetric
     /// <summary>Under-eye line density (% of pixels).</summary>
     UnderEyeLines,
 
-    /// <summary>Erythema index (100·log10 R/G).</summary>
+    /// <summary>Erythema index (100·log10 R/G). Rises with pigmentation as well as with redness: compare a person with themself.</summary>
     ErythemaIndex,
+
+    /// <summary>Erythema index above the one expected for the skin's lightness (see <see cref="SkinRedness"/>): redness that does not follow pigmentation.</summary>
+    RelativeRedness,
 
     /// <summary>Spot count.</summary>
     Spots,
@@ -58,6 +61,7 @@ public static class SkinMetrics
         SkinMetric.Lightness or SkinMetric.Redness or SkinMetric.Yellowness or SkinMetric.Roughness or SkinMetric.UnderEyeDarkness => "CIELAB units",
         SkinMetric.Monk => "MST 1–10",
         SkinMetric.ErythemaIndex => "EI (100·log10 R/G)",
+        SkinMetric.RelativeRedness => "EI above tone-expected",
         SkinMetric.Spots => "count",
         _ => "%",
     };
@@ -74,6 +78,7 @@ public static class SkinMetrics
         SkinMetric.ForeheadLines => "forehead-lines",
         SkinMetric.UnderEyeLines => "under-eye-lines",
         SkinMetric.ErythemaIndex => "erythema-index",
+        SkinMetric.RelativeRedness => "relative-redness",
         SkinMetric.Spots => "spots",
         SkinMetric.SpotArea => "spot-area",
         SkinMetric.Shine => "shine",
@@ -96,6 +101,7 @@ public static class SkinMetrics
             SkinMetric.ForeheadLines => face.ForeheadLineDensity,
             SkinMetric.UnderEyeLines => face.UnderEyeLineDensity,
             SkinMetric.ErythemaIndex => face.ErythemaIndex,
+            SkinMetric.RelativeRedness => SkinRedness.Relative(face.Tone.Median.L, face.ErythemaIndex),
             SkinMetric.Spots => face.SpotCount,
             SkinMetric.SpotArea => face.SpotAreaPercent,
             SkinMetric.Shine => face.ShineFraction,
@@ -119,6 +125,7 @@ public static class SkinMetrics
             SkinMetric.Roughness => region.Roughness,
             SkinMetric.ForeheadLines or SkinMetric.UnderEyeLines => region.LineDensity,
             SkinMetric.ErythemaIndex => region.ErythemaIndex,
+            SkinMetric.RelativeRedness => region.Tone is { } t && region.ErythemaIndex is { } ei ? SkinRedness.Relative(t.Median.L, ei) : null,
             SkinMetric.Spots => region.SpotCount,
             SkinMetric.SpotArea => region.SpotAreaPercent,
             SkinMetric.Shine => region.ShineFraction,

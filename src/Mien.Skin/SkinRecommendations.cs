@@ -28,7 +28,7 @@ public static class SkinRecommendations
     private static readonly (SkinMetric Metric, float Threshold, string Text)[] Rules =
     [
         (SkinMetric.Shine, 3f, "Visible shine: blotting papers or a light, oil-free moisturiser may help, and re-check under softer light."),
-        (SkinMetric.ErythemaIndex, 20f, "Skin looks comparatively red: gentle, fragrance-free products and avoiding hot water may be more comfortable."),
+        (SkinMetric.RelativeRedness, 8f, "Skin looks comparatively red: gentle, fragrance-free products and avoiding hot water may be more comfortable."),
         (SkinMetric.Roughness, 1.5f, "Texture looks uneven: regular moisturising and gentle cleansing may help smoothness."),
         (SkinMetric.ForeheadLines, 5f, "Forehead lines are visible: daily sunscreen and moisturiser are common ways to care for them."),
         (SkinMetric.UnderEyeLines, 10f, "Fine lines under the eyes are visible: an eye cream and daily sunscreen are common care steps."),

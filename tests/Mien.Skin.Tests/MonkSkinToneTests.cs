@@ -46,7 +46,7 @@ public sealed class MonkSkinToneTests(SkinFaces faces)
         var (image, face) = await faces.LargestFaceAsync(faces.Models.GroupPhotos[3]);
         var (rows, cols) = (image.Rows, image.Cols);
         image.Dispose();
-        var options = new SkinAnalyzerOptions { Illumination = IlluminationNormalization.None, MinLightness = 0, MaxLightness = 100, MinSharpness = 0, MaxClippedFraction = 1 };
+        var options = new SkinAnalyzerOptions { Illumination = IlluminationNormalization.None, MinLightness = 0, MaxLightness = 100, MinSharpness = 0, MaxClippedFraction = 1, MinSkinChroma = 0 };
         using var analyzer = new SkinAnalyzer(options);
         using var noise = new Mat(rows, cols, MatType.CV_16SC3);
         for (var i = 0; i < 10; i++)

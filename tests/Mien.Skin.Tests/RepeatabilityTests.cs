@@ -11,7 +11,7 @@ namespace Mien.Skin.Tests;
 public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output)
 {
     /// <summary>Skin of the first face on every 3rd frame of the first <paramref name="seconds"/> of a video.</summary>
-    private async Task<(SkinSummary Summary, double MsPerFace)> RunAsync(string video, double seconds, IlluminationNormalization mode = IlluminationNormalization.Exposure)
+    private async Task<(SkinSummary Summary, double MsPerFace)> RunAsync(string video, double seconds, IlluminationNormalization mode = IlluminationNormalization.EyeWhites)
     {
         using var pipeline = await faces.PipelineAsync(still: false);
         using var analyzer = new SkinAnalyzer(new SkinAnalyzerOptions { Illumination = mode });
@@ -38,6 +38,7 @@ public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output
                 clock.Start();
                 var skin = analyzer.Analyze(frame.Image, face.Landmarks, face.Pose);
                 aggregator.Add(frame.Timestamp, skin);
+
                 if (float.IsFinite(skin.Quality.Sharpness))
                 {
                     _sharpness.Add(skin.Quality.Sharpness);
@@ -78,8 +79,12 @@ public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output
         Assert.Equal(ita.Frames, summary.FramesUsed);
     }
 
+    /// <summary>
+    /// Issue 18 item 1: the Pexels clip's bright backdrop used to set the face's exposure normalisation, and every
+    /// frame was refused (or, with other limits, measured "dark"). The face alone now decides.
+    /// </summary>
     [Fact]
-    public async Task A_face_before_a_bright_backdrop_is_reported_as_not_normalisable_instead_of_measured()
+    public async Task A_face_before_a_bright_backdrop_is_measured_steadily()
     {
         var video = SharedData.Find("videos/WolfgangLanger_Pexels.mp4");
         if (video is null)
@@ -90,8 +95,11 @@ public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output
         var (summary, ms) = await RunAsync(video, 8);
         Report("WolfgangLanger_Pexels.mp4", summary, ms);
 
-        Assert.Equal(0, summary.FramesUsed);
-        Assert.True(summary.Rejections.GetValueOrDefault("normalisation-failed") > summary.FramesAdded / 2);
+        var inFrame = summary.FramesAdded - summary.Rejections.GetValueOrDefault("out-of-frame");
+        Assert.True(summary.FramesUsed >= 0.8 * inFrame, $"{summary.FramesUsed} of {inFrame} in-frame faces usable");
+        var ita = summary.Get(SkinMetric.Ita)!;
+        Assert.True(ita.Sd <= 2f, $"ITA SD {ita.Sd:F2}° over {ita.Frames} frames");
+        Assert.InRange(summary.Get(SkinMetric.Monk)!.Value, 1, 6);
     }
 
     [Theory]

@@ -50,8 +50,9 @@ public sealed class AnalysisSession : IAsyncDisposable
         options ??= new SessionOptions();
         options.Validate();
         var still = IsStill(source);
-        // A single still has no next frame to confirm a face in.
-        var pipelineOptions = still ? options.Pipeline with { ConfirmFrames = 1 } : options.Pipeline;
+        // A still is not a video: no next frame to confirm a face in, no temporal smoothing, action units against a
+        // population neutral (PipelineOptions.Stills).
+        var pipelineOptions = still ? options.Pipeline with { Stills = true } : options.Pipeline;
         if (source.IsLive && pipelineOptions.ForgetPeopleAfter is null)
         {
             // A live stream never ends: people who left a minute ago are forgotten, so state stays bounded.

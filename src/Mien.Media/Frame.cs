@@ -12,18 +12,30 @@ public sealed class Frame : IDisposable
     private readonly FramePool _pool;
     private Mat? _image;
 
-    internal Frame(long index, TimeSpan timestamp, Mat image, FramePool pool)
+    internal Frame(long index, TimeSpan timestamp, Mat image, FramePool pool, string? name = null, bool independent = false)
     {
         Index = index;
         Timestamp = timestamp;
         _image = image;
         _pool = pool;
+        Name = name;
+        Independent = independent;
     }
+
+    /// <summary>The image file this frame was decoded from (image folders and single images), else null.</summary>
+    public string? Name { get; }
+
+    /// <summary>
+    /// True when the frame is an independent still, unrelated to the frame before it (a single photo, or a photo in a
+    /// folder of photos not declared a sequence): trackers and temporal filters must start afresh, and a face must
+    /// be confirmed within this one frame.
+    /// </summary>
+    public bool Independent { get; }
 
     /// <summary>0-based position in the source, counting frames a live source dropped.</summary>
     public long Index { get; }
 
-    /// <summary>Presentation time from the container (files), capture clock (cameras, streams) or the sequence rate (images).</summary>
+    /// <summary>Presentation time from the container (files), the stream (network; capture clock for cameras) or index ÷ the sequence rate (images).</summary>
     public TimeSpan Timestamp { get; }
 
     /// <summary>The pixels (BGR, 8-bit). Valid until the frame is disposed.</summary>

@@ -25,12 +25,16 @@ public sealed class AnnotatedVideoWriter : IDisposable
     private readonly bool _anonymize;
     private readonly Size _size;
     private readonly Dictionary<int, FaceBox> _lastBoxes = [];
+    private readonly string _path;
+    private long _written;
 
     /// <summary>Opens <paramref name="path"/> (.mp4 or .avi) for frames of the given size.</summary>
     /// <exception cref="MediaException">The writer cannot be opened (bad folder, unsupported container).</exception>
     public AnnotatedVideoWriter(string path, double fps, int width, int height, bool anonymize)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        NativeLogging.EnsureConfigured();
+        _path = path;
         _anonymize = anonymize;
         _size = new Size(width, height);
         FourCC fourcc = Path.GetExtension(path).Equals(".avi", StringComparison.OrdinalIgnoreCase) ? FourCC.FromString("MJPG") : FourCC.FromString("mp4v");
@@ -68,7 +72,11 @@ public sealed class AnnotatedVideoWriter : IDisposable
         }
 
         _writer.Write(bgr);
+        _written++;
     }
+
+    /// <summary>Frames written so far.</summary>
+    public long FramesWritten => _written;
 
     private void Draw(Mat bgr, FaceObservation face)
     {
@@ -119,6 +127,20 @@ public sealed class AnnotatedVideoWriter : IDisposable
         Cv2.PutText(bgr, text, at, HersheyFonts.HersheySimplex, scale, colour, 1, LineTypes.AntiAlias);
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _writer.Dispose();
+    /// <summary>Closes the video; a video that never received a frame is deleted rather than left as an unplayable stub.</summary>
+    public void Dispose()
+    {
+        _writer.Dispose();
+        if (_written == 0)
+        {
+            try
+            {
+                File.Delete(_path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Nothing useful to do: the stub stays, and the caller's report says no frame was analysed.
+            }
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Text.Json;
 
 namespace Mien.Cli;
@@ -35,8 +34,22 @@ internal static class CliOptions
     /// <summary>Whether the command that ran has --json and it was given.</summary>
     public static bool JsonRequested(ParseResult parse) => Flag(parse, JsonName);
 
-    private static bool Flag(ParseResult parse, string name) =>
-        parse.GetResult(name) is OptionResult { Option: Option<bool> } result && result.GetValueOrDefault<bool>();
+    /// <summary>
+    /// The value of the flag <paramref name="name"/> on the command that ran or, for recursive ones, on its ancestors;
+    /// false when neither has it. (ParseResult.GetResult(name) throws for an option absent from the parse.)
+    /// </summary>
+    private static bool Flag(ParseResult parse, string name)
+    {
+        for (Symbol? s = parse.CommandResult.Command; s is Command command; s = command.Parents.FirstOrDefault())
+        {
+            if (command.Options.FirstOrDefault(o => o.Name == name) is Option<bool> flag)
+            {
+                return parse.GetValue(flag);
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>

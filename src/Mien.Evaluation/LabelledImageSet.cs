@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mien.Evaluation;
 
 /// <summary>A labelled folder cannot be evaluated (missing, empty, no known labels, malformed labels.csv); the message says which and why.</summary>
-public sealed class EvaluationInputException(string message) : Exception(message);
+public sealed class EvaluationInputException(string message) : Mien.Failures.InputException(message);
 
 /// <summary>One image of a labelled set.</summary>
 /// <param name="Path">File path.</param>

@@ -1,7 +1,7 @@
 namespace Mien.Media;
 
 /// <summary>An input file or stream is missing, unreadable, corrupt, unsupported or absurd; the message names it and the problem.</summary>
-public sealed class MediaException : Exception
+public sealed class MediaException : Mien.Failures.InputException
 {
     /// <summary>Creates the exception for <paramref name="source"/>.</summary>
     public MediaException(string source, string problem, Exception? inner = null)

@@ -5,7 +5,7 @@ namespace Mien.ModelImport;
 /// where one is involved, the graph node and its op, so a user can tell a corrupt download from an
 /// unsupported architecture.
 /// </summary>
-public sealed class ModelImportException : Exception
+public sealed class ModelImportException : Mien.Failures.ModelException
 {
     /// <summary>Creates an exception for <paramref name="model"/>, optionally naming a node and op.</summary>
     public ModelImportException(string model, string message, string? node = null, string? op = null, Exception? inner = null)

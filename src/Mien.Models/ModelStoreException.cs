@@ -1,7 +1,7 @@
 namespace Mien.Models;
 
 /// <summary>A model could not be fetched, verified, imported or cached; the message says which and what to do.</summary>
-public sealed class ModelStoreException : Exception
+public sealed class ModelStoreException : Mien.Failures.StoreException
 {
     /// <summary>Creates the exception for model <paramref name="modelId"/>.</summary>
     public ModelStoreException(string modelId, string message, Exception? inner = null)
@@ -12,7 +12,7 @@ public sealed class ModelStoreException : Exception
 }
 
 /// <summary>ONNX Runtime failed while running a model; the message names the model and the input shape.</summary>
-public sealed class ModelRunException : Exception
+public sealed class ModelRunException : Mien.Failures.ModelException
 {
     /// <summary>Creates the exception.</summary>
     public ModelRunException(string modelId, string message, Exception? inner = null)

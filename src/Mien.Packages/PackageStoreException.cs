@@ -4,7 +4,7 @@ namespace Mien.Packages;
 /// A package could not be fetched, verified or extracted. The message names the package, version, file or address,
 /// what went wrong and what to do about it.
 /// </summary>
-public sealed class PackageStoreException : Exception
+public sealed class PackageStoreException : Mien.Failures.StoreException
 {
     /// <summary>Creates an exception with a generic message.</summary>
     public PackageStoreException()

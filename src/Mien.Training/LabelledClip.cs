@@ -45,4 +45,4 @@ public sealed record LabelledClip(string Subject, string Id, IReadOnlyList<Tempo
 }
 
 /// <summary>Training input is missing, malformed or unusable; the message names the file, line or clip.</summary>
-public sealed class TrainingDataException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TrainingDataException(string message, Exception? inner = null) : Mien.Failures.InputException(message, inner);

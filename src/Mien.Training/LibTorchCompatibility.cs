@@ -121,4 +121,4 @@ internal static class LibTorchCompatibility
 }
 
 /// <summary>The training runtime (TorchSharp/LibTorch) cannot be used on this system; the message says why and what to do.</summary>
-public sealed class TrainingEnvironmentException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TrainingEnvironmentException(string message, Exception? inner = null) : Mien.Failures.ModelException(message, inner);

@@ -67,7 +67,7 @@ public sealed class TrainCommandTests : IDisposable
 
         var weights = Path.Combine(_dir, "out", "model.gru");
         var clips = Path.Combine(_dir, "clips.csv");
-        var (code, stdout, stderr) = await Mien("train", "temporal", ckplus, "--ckplus", "--out", weights, "--save-clips", clips,
+        var (code, stdout, stderr) = await Mien("train", "temporal", ckplus, "--ckplus", "-o", weights, "--save-clips", clips,
             "--folds", "2", "--epochs", "3", "--hidden", "8", "--clips-per-subject", "1", "--offline");
 
         Assert.True(code == 0, stderr);
@@ -86,25 +86,25 @@ public sealed class TrainCommandTests : IDisposable
         // The saved clips train again without rebuilding, and the same seed gives the same weights byte for byte.
         var a = Path.Combine(_dir, "a.gru");
         var b = Path.Combine(_dir, "b.gru");
-        Assert.Equal(0, (await Mien("train", "temporal", clips, "--out", a, "--folds", "0", "--epochs", "2", "--hidden", "8", "--seed", "5")).Code);
-        Assert.Equal(0, (await Mien("train", "temporal", clips, "--out", b, "--folds", "0", "--epochs", "2", "--hidden", "8", "--seed", "5")).Code);
+        Assert.Equal(0, (await Mien("train", "temporal", clips, "-o", a, "--folds", "0", "--epochs", "2", "--hidden", "8", "--seed", "5")).Code);
+        Assert.Equal(0, (await Mien("train", "temporal", clips, "-o", b, "--folds", "0", "--epochs", "2", "--hidden", "8", "--seed", "5")).Code);
         Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
     }
 
     [Fact]
     public async Task Missing_or_malformed_input_is_a_bad_input_error_naming_the_problem()
     {
-        var (code, _, stderr) = await Mien("train", "temporal", Path.Combine(_dir, "nope.csv"), "--out", Path.Combine(_dir, "x.gru"));
+        var (code, _, stderr) = await Mien("train", "temporal", Path.Combine(_dir, "nope.csv"), "-o", Path.Combine(_dir, "x.gru"));
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("does not exist", stderr, StringComparison.Ordinal);
 
         var csv = Path.Combine(_dir, "one-subject.csv");
         File.WriteAllLines(csv, ["subject,clip,time_s,label,anger,disgust,fear,happiness,sadness,surprise,neutral", "a,1,0,happiness,0,0,0,1,0,0,0", "a,1,0.04,happiness,0,0,0,1,0,0,0"]);
-        (code, _, stderr) = await Mien("train", "temporal", csv, "--out", Path.Combine(_dir, "x.gru"), "--folds", "0");
+        (code, _, stderr) = await Mien("train", "temporal", csv, "-o", Path.Combine(_dir, "x.gru"), "--folds", "0");
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("1 subject(s)", stderr, StringComparison.Ordinal);
 
-        (code, _, stderr) = await Mien("train", "temporal", csv, "--out", Path.Combine(_dir, "x.gru"), "--folds", "1");
+        (code, _, stderr) = await Mien("train", "temporal", csv, "-o", Path.Combine(_dir, "x.gru"), "--folds", "1");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("--folds 1", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "x.gru")));

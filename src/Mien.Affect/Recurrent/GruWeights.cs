@@ -5,7 +5,7 @@ using Mien.Results;
 namespace Mien.Affect.Recurrent;
 
 /// <summary>A weights file is missing, corrupt, or was made for another feature layout; the message names the file and the problem.</summary>
-public sealed class GruWeightsException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class GruWeightsException(string message, Exception? inner = null) : Mien.Failures.InputException(message, inner);
 
 /// <summary>
 /// The parameters of a <see cref="GruExpressionModel"/>: feature normalisation, a stack of GRU layers in PyTorch's

@@ -16,6 +16,8 @@ internal static class BenchCommand
     private const string BeginMarker = "<!-- bench:models:begin -->";
     private const string EndMarker = "<!-- bench:models:end -->";
 
+    private static readonly JsonSerializerOptions JsonLines = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
     /// <summary>Manifest id → name in tools/reference (which follows the package's file names).</summary>
     private static readonly Dictionary<string, string> ReferenceNames = new(StringComparer.Ordinal) { ["blazeface-back"] = "blazeface" };
 
@@ -27,21 +29,32 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first.", DefaultValueFactory = _ => 20 };
         var threads = new Option<int[]>("--threads") { Description = "Intra-op thread counts to measure.", DefaultValueFactory = _ => [1, 2], AllowMultipleArgumentsPerToken = true };
         var tfjs = new Option<bool>("--tfjs") { Description = "Also measure TF.js WASM via tools/reference (needs Node and the repo).", DefaultValueFactory = _ => true };
-        var output = new Option<string?>("--output") { Description = "Markdown file to update (default: docs/benchmarks.md of the repository, if found)." };
-        var models = new Command("models", "Bare model latency, ORT vs TF.js WASM.") { ids, runs, warmup, threads, tfjs, output };
+        var output = CliOptions.Output("Markdown file to update (default: docs/benchmarks.md of the repository, if found).");
+        var json = CliOptions.Json("the measurements (model, batch, TF.js and ORT medians in ms)");
+        var models = new Command("models", "Bare model latency, ORT vs TF.js WASM.") { ids, runs, warmup, threads, tfjs, output, json };
         models.SetAction(async (parse, ct) =>
         {
             var runCount = parse.GetValue(runs);
             var warm = parse.GetValue(warmup);
             if (runCount < 5 || warm < 0)
             {
-                throw new ArgumentException($"--runs = {runCount} must be at least 5 and --warmup = {warm} at least 0.");
+                throw new InvalidOptionException($"--runs = {runCount} must be at least 5 and --warmup = {warm} at least 0.");
             }
+
+            if (parse.GetValue(threads)!.Where(t => t is < 1 or > 64).Select(t => (int?)t).FirstOrDefault() is { } badThreads)
+            {
+                throw new InvalidOptionException($"--threads {badThreads}: must be within [1, 64].");
+            }
+
+            var repo = FindRepository();
+            var target = parse.GetValue(output) ?? (repo is null ? null : Path.Combine(repo, "docs", "benchmarks.md"));
+            var markdownFile = target is null ? null : OutputFile.Prepare(target, "benchmarks.md");
+            var machine = parse.GetValue(json);
+            var human = machine ? Console.Error : Console.Out;
 
             using var store = CliStore.Open(offline: false);
             var selected = ModelsCommand.Resolve(store.Models.Manifest, parse.GetValue(ids));
             var artifacts = await store.EnsureModelsAsync(selected, ct);
-            var repo = FindRepository();
             Dictionary<string, double>? reference = null;
             string? referenceNote = null;
             if (parse.GetValue(tfjs))
@@ -63,20 +76,32 @@ internal static class BenchCommand
                     var key = (ReferenceNames.GetValueOrDefault(artifact.Model.Id) ?? artifact.Model.Id) + (batch > 1 ? $":{batch}" : "");
                     row.TfjsMedianMs = reference?.GetValueOrDefault(key);
                     rows.Add(row);
-                    Console.WriteLine(row.ToConsole());
+                    human.WriteLine(row.ToConsole());
                 }
             }
 
             var markdown = Render(rows, parse.GetValue(threads)!, runCount, warm, referenceNote);
-            var target = parse.GetValue(output) ?? (repo is null ? null : Path.Combine(repo, "docs", "benchmarks.md"));
-            if (target is not null)
+            if (markdownFile is not null)
             {
-                WriteSection(target, markdown);
-                Console.WriteLine($"wrote {target}");
+                WriteSection(markdownFile, markdown);
+                human.WriteLine($"wrote {markdownFile.Path}");
             }
             else
             {
-                Console.WriteLine(markdown);
+                human.WriteLine(markdown);
+            }
+
+            if (machine)
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    machine = MachineDescription(),
+                    onnxRuntime = OrtVersion(),
+                    runs = runCount,
+                    warmup = warm,
+                    tfjs = referenceNote,
+                    results = rows.Select(r => new { model = r.Id, batch = r.Batch, tfjsMedianMs = r.TfjsMedianMs, ortMedianMs = r.OrtMedianMs.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => Math.Round(kv.Value, 3)) }),
+                }, JsonLines));
             }
 
             return ExitCodes.Ok;
@@ -244,8 +269,9 @@ internal static class BenchCommand
         return sb.ToString();
     }
 
-    private static void WriteSection(string path, string content)
+    private static void WriteSection(OutputFile file, string content)
     {
+        var path = file.Path;
         var section = $"{BeginMarker}\n{content}{EndMarker}";
         var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n\n## Bare models: ONNX Runtime vs TF.js\n\n" + BeginMarker + "\n" + EndMarker + "\n";
         var begin = text.IndexOf(BeginMarker, StringComparison.Ordinal);
@@ -253,8 +279,7 @@ internal static class BenchCommand
         text = begin >= 0 && end > begin
             ? string.Concat(text.AsSpan(0, begin), section, text.AsSpan(end + EndMarker.Length))
             : text + "\n" + section + "\n";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, text);
+        file.Write(text);
     }
 
     internal static string MachineDescription()

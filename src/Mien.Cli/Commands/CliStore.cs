@@ -24,7 +24,10 @@ internal sealed class CliStore : IDisposable
     {
         var options = NpmStoreOptions.FromEnvironment();
         options.Offline = offline;
-        options.Validate();
+        OptionValidation.Run(
+            options.Validate,
+            ("NpmStoreOptions.CacheDirectory", "the cache folder (MIEN_CACHE_DIR)"),
+            ("NpmStoreOptions.Registry", "the npm registry address (MIEN_NPM_REGISTRY)"));
         return new CliStore(options);
     }
 

@@ -34,13 +34,14 @@ internal static class EvalCommand
         var pad = new Option<float>("--pad") { Description = "Detect mode: pad each image with a grey (128) border to F times its larger side before detection (e.g. 2 for 48x48 crops); 1 = no padding.", DefaultValueFactory = _ => 1f };
         var cropScale = new Option<float?>("--crop-scale") { Description = $"Detect mode: side of the face crop as a multiple of the detector box (default {new EmotionClassifierOptions().CropScale.ToString(CultureInfo.InvariantCulture)})." };
         var cropShift = new Option<float>("--crop-shift") { Description = "Detect mode: move the face crop up by this fraction of the detector box height (0 = centred on the box; an evaluation experiment, not a product option).", DefaultValueFactory = _ => 0f };
-        var detector = new Option<BlazeFaceVariant>("--detector") { Description = "Detect mode: back = full-range model, front = short-range model.", DefaultValueFactory = _ => BlazeFaceVariant.Back };
+        var detector = new EnumOption<BlazeFaceVariant>("--detector", "Detect mode: back = full-range model, front = short-range model.", BlazeFaceVariant.Back);
         var minScore = new Option<float>("--min-score") { Description = "Detect mode: minimum face detection score.", DefaultValueFactory = _ => new BlazeFaceOptions().MinScore };
-        var output = new Option<string?>("--output", "-o") { Description = "JSON report path (default out/eval/<folder-name>.json)." };
+        var output = CliOptions.Output("JSON report file, or a folder to write <folder-name>.json into (default out/eval/<folder-name>.json; with --json only when given).");
+        var json = CliOptions.Json("the report (the same document as the file, with per-image predictions)");
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
-        var command = new Command("eval", "Expression accuracy on a labelled image folder: accuracy, macro-F1, balanced accuracy, per-class scores and confusion matrix (stdout and JSON).")
+        var command = new Command("eval", "Expression accuracy on a labelled image folder: accuracy, macro-F1, balanced accuracy, per-class scores, confusion matrix and per-image predictions (stdout and JSON).")
         {
-            folder, crops, flip, limit, pad, cropScale, cropShift, detector, minScore, output, offline,
+            folder, crops, flip, limit, pad, cropScale, cropShift, detector.Option, minScore, output, json, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -51,9 +52,9 @@ internal static class EvalCommand
                 parse.GetValue(pad),
                 parse.GetValue(cropScale),
                 parse.GetValue(cropShift),
-                parse.GetValue(detector),
+                detector.Get(parse),
                 parse.GetValue(minScore));
-            settings.Validate(parse.GetResult(pad) is { Implicit: false }, parse.GetResult(detector) is { Implicit: false } || parse.GetResult(minScore) is { Implicit: false });
+            settings.Validate(parse.GetResult(pad) is { Implicit: false }, parse.GetResult(detector.Option) is { Implicit: false } || parse.GetResult(minScore) is { Implicit: false });
 
             var root = parse.GetValue(folder)!;
             LabelledImageSet set;
@@ -61,9 +62,10 @@ internal static class EvalCommand
             {
                 set = LabelledImageSet.Scan(root, LabelMap.Expressions, StillImage.Extensions, settings.LimitPerClass);
             }
-            catch (EvaluationInputException e)
+            catch (Exception e) when (FileProblems.IsFileSystem(e))
             {
-                throw new InputException(e.Message);
+                // A folder of the set that cannot be listed (mode 000, or vanished while scanning).
+                throw new InputException($"{FileProblems.PathIn(e.Message) ?? root}: {FileProblems.Describe(FileProblems.PathIn(e.Message) ?? root, e)}", e);
             }
 
             foreach (var note in set.Notes)
@@ -71,7 +73,12 @@ internal static class EvalCommand
                 Console.Error.WriteLine($"note: {note}");
             }
 
-            var reportPath = parse.GetValue(output) ?? Path.Combine("out", "eval", Path.GetFileName(Path.TrimEndingDirectorySeparator(set.Root)) + ".json");
+            // Checked before the models load and the images run, so a bad -o costs a second rather than the whole run.
+            var setName = Path.GetFileName(Path.TrimEndingDirectorySeparator(set.Root));
+            var machine = parse.GetValue(json);
+            var given = parse.GetValue(output);
+            var reportFile = given is null && machine ? null : OutputFile.Prepare(given ?? Path.Combine("out", "eval", setName + ".json"), setName + ".json");
+
             using var store = CliStore.Open(parse.GetValue(offline));
             var detectorOptions = new BlazeFaceOptions { Variant = settings.Detector, MinScore = settings.MinScore, MaxFaces = 1 };
             var classifierOptions = new EmotionClassifierOptions { FlipAugmentation = settings.Flip };
@@ -86,37 +93,40 @@ internal static class EvalCommand
             using var classifier = new EmotionClassifier(emotionModel, classifierOptions);
             using var detectorModel = settings.Crops ? null : OnnxModel.Load(artifacts[1]);
             using var faceDetector = detectorModel is null ? null : new BlazeFaceDetector(detectorModel, detectorOptions);
-            using var detectPredictor = faceDetector is null ? null : new DetectPredictor(faceDetector, classifier, settings.Pad, settings.CropShift);
-            IImagePredictor predictor = detectPredictor is null ? new CropPredictor(classifier) : detectPredictor;
+            var log = new PredictionLog(set);
+            using var detectPredictor = faceDetector is null ? null : new DetectPredictor(faceDetector, classifier, settings.Pad, settings.CropShift, log);
+            IImagePredictor predictor = detectPredictor is null ? new CropPredictor(classifier, log) : detectPredictor;
 
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"eval: {set.Images.Count} image(s) in {set.Root}, {settings.Describe(classifierOptions.CropScale)}"));
-            var result = Evaluator.Run(set, predictor, new StderrProgress(), ct);
+            var result = Evaluator.Run(set, log.Around(predictor), new StderrProgress(), ct);
 
             var models = artifacts.Select(a =>
             {
                 var package = store.Models.Manifest.Packages[a.Model.Package];
                 return new ModelRecord(a.Model.Id, $"{package.Name}@{package.Version}", a.OnnxSha256);
             }).ToArray();
-            return Report(result, settings with { CropScale = settings.Crops ? null : classifierOptions.CropScale }, models, reportPath);
+            return Report(result, settings with { CropScale = settings.Crops ? null : classifierOptions.CropScale }, models, log, reportFile, machine);
         });
         return command;
     }
 
-    private static int Report(EvaluationResult result, Settings settings, IReadOnlyList<ModelRecord> models, string reportPath)
+    private static int Report(EvaluationResult result, Settings settings, IReadOnlyList<ModelRecord> models, PredictionLog log, OutputFile? reportFile, bool machine)
     {
         var set = result.Set;
         var noFaceColumn = settings.Crops ? null : NoFace;
         var images = MetricsReport.From(result.Images, noFaceColumn);
         var sequences = result.Sequences is null ? null : MetricsReport.From(result.Sequences, noFaceColumn);
 
+        // With --json, stdout carries the document alone; the lines for people go to stderr.
+        var human = machine ? Console.Error : Console.Out;
         var c = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(c, $"{set.Root}  ({settings.Describe(settings.CropScale)})"));
-        Console.WriteLine();
-        MetricsText.Write(Console.Out, images, string.Create(c, $"per image: {images.Total} scored{(settings.Crops ? "" : $", {images.Unpredicted} without a detected face (counted wrong)")}"));
+        human.WriteLine(string.Create(c, $"{set.Root}  ({settings.Describe(settings.CropScale)})"));
+        human.WriteLine();
+        MetricsText.Write(human, images, string.Create(c, $"per image: {images.Total} scored{(settings.Crops ? "" : $", {images.Unpredicted} without a detected face (counted wrong)")}"));
         if (sequences is not null)
         {
-            MetricsText.Write(Console.Out, sequences, string.Create(c, $"per sequence ({sequences.Total} sequences; {VoteRule})"));
+            MetricsText.Write(human, sequences, string.Create(c, $"per sequence ({sequences.Total} sequences; {VoteRule})"));
         }
 
         if (result.Unreadable.Count > 0)
@@ -162,15 +172,20 @@ internal static class EvalCommand
             images,
             sequences = sequences is null ? null : new { rule = VoteRule, metrics = sequences, verdicts = result.Verdicts },
             unreadable = result.Unreadable,
+            predictions = log.Records,
         };
-        var directory = Path.GetDirectoryName(Path.GetFullPath(reportPath));
-        if (directory is not null)
+        var text = JsonSerializer.Serialize(report, Json);
+        if (reportFile is not null)
         {
-            Directory.CreateDirectory(directory);
+            reportFile.Write(text);
+            human.WriteLine(string.Create(c, $"wrote {reportFile.Path} ({seconds:F1} s, {(processed == 0 ? 0 : seconds * 1000 / processed):F2} ms per image)"));
         }
 
-        File.WriteAllText(reportPath, JsonSerializer.Serialize(report, Json));
-        Console.WriteLine(string.Create(c, $"wrote {reportPath} ({seconds:F1} s, {(processed == 0 ? 0 : seconds * 1000 / processed):F2} ms per image)"));
+        if (machine)
+        {
+            Console.Out.WriteLine(text);
+        }
+
         if (result.Unreadable.Count == 0)
         {
             return ExitCodes.Ok;
@@ -179,8 +194,9 @@ internal static class EvalCommand
         return result.Images.Total == 0 ? ExitCodes.BadInput : ExitCodes.ProblemsFound;
     }
 
-    private static ImagePrediction Predicted(ExpressionEstimate estimate)
+    private static ImagePrediction Predicted(ExpressionEstimate estimate, PredictionLog log)
     {
+        log.Probabilities = estimate.Probabilities;
         var best = 0;
         for (var i = 1; i < estimate.Probabilities.Count; i++)
         {
@@ -203,27 +219,27 @@ internal static class EvalCommand
         {
             if (LimitPerClass is < 1)
             {
-                throw new ArgumentException($"--limit = {LimitPerClass}: must be at least 1.");
+                throw new InvalidOptionException($"--limit = {LimitPerClass}: must be at least 1.");
             }
 
             if (Pad is < 1 or > 8 || float.IsNaN(Pad))
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--pad = {Pad}: must be within [1, 8] (1 = no padding)."));
+                throw new InvalidOptionException(string.Create(CultureInfo.InvariantCulture, $"--pad = {Pad}: must be within [1, 8] (1 = no padding)."));
             }
 
             if (CropShift is < -0.5f or > 0.5f || float.IsNaN(CropShift))
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--crop-shift = {CropShift}: must be within [-0.5, 0.5]."));
+                throw new InvalidOptionException(string.Create(CultureInfo.InvariantCulture, $"--crop-shift = {CropShift}: must be within [-0.5, 0.5]."));
             }
 
             if (Crops && (padGiven || CropScale is not null || CropShift != 0 || detectorGiven))
             {
-                throw new ArgumentException("--pad, --crop-scale, --crop-shift, --detector and --min-score apply to detect mode; --crops classifies whole images without detection.");
+                throw new InvalidOptionException("--pad, --crop-scale, --crop-shift, --detector and --min-score apply to detect mode; --crops classifies whole images without detection.");
             }
 
             if (!Crops)
             {
-                new BlazeFaceOptions { Variant = Detector, MinScore = MinScore }.Validate();
+                OptionValidation.Run(new BlazeFaceOptions { Variant = Detector, MinScore = MinScore }.Validate, ("MinScore", "--min-score"));
             }
         }
 
@@ -236,7 +252,7 @@ internal static class EvalCommand
     }
 
     /// <summary>Classifies whole images: they already are tight face crops.</summary>
-    private sealed class CropPredictor(EmotionClassifier classifier) : IImagePredictor
+    private sealed class CropPredictor(EmotionClassifier classifier, PredictionLog log) : IImagePredictor
     {
         public ImagePrediction Predict(string path)
         {
@@ -252,13 +268,13 @@ internal static class EvalCommand
 
             using (image)
             {
-                return Predicted(classifier.ClassifyCrop(image));
+                return Predicted(classifier.ClassifyCrop(image), log);
             }
         }
     }
 
     /// <summary>The pipeline: (optionally padded) image → best BlazeFace detection → expression of its crop.</summary>
-    private sealed class DetectPredictor(BlazeFaceDetector detector, EmotionClassifier classifier, float pad, float shift) : IImagePredictor, IDisposable
+    private sealed class DetectPredictor(BlazeFaceDetector detector, EmotionClassifier classifier, float pad, float shift, PredictionLog log) : IImagePredictor, IDisposable
     {
         private readonly Mat _padded = new();
 
@@ -295,11 +311,58 @@ internal static class EvalCommand
                 }
 
                 var box = faces[0].Box;
-                return Predicted(classifier.Classify(frame, box with { Y = box.Y - (shift * box.Height) }));
+                return Predicted(classifier.Classify(frame, box with { Y = box.Y - (shift * box.Height) }), log);
             }
         }
 
         public void Dispose() => _padded.Dispose();
+    }
+
+    /// <summary>One image's outcome in the JSON report: its label, what was predicted and with which probabilities.</summary>
+    private sealed record ImageRecord(string Image, string Label, string Outcome, string? Predicted, float? Confidence, IReadOnlyDictionary<string, float>? Probabilities, string? Problem);
+
+    /// <summary>
+    /// Keeps every image's prediction for the report (the evaluator keeps only the confusion matrix). The predictors
+    /// leave the estimate's probabilities here; <see cref="Around"/> pairs them with the outcome, in the set's order.
+    /// </summary>
+    private sealed class PredictionLog(LabelledImageSet set)
+    {
+        private readonly Dictionary<string, LabelledImage> _byPath = set.Images.ToDictionary(i => i.Path, StringComparer.Ordinal);
+        private readonly List<ImageRecord> _records = new(set.Images.Count);
+
+        /// <summary>The last estimate's probabilities (in <see cref="ExpressionEstimate.Labels"/> order), set by the predictors.</summary>
+        public IReadOnlyList<float>? Probabilities { get; set; }
+
+        public IReadOnlyList<ImageRecord> Records => _records;
+
+        public IImagePredictor Around(IImagePredictor inner) => new Recording(inner, this);
+
+        private void Add(string path, ImagePrediction p)
+        {
+            var image = _byPath[path];
+            var probabilities = p.Outcome == PredictionOutcome.Predicted && Probabilities is { } probs
+                ? ExpressionEstimate.Labels.Select((label, i) => (label, p: MathF.Round(probs[i], 4))).ToDictionary(x => x.label, x => x.p, StringComparer.Ordinal)
+                : null;
+            _records.Add(new ImageRecord(
+                Path.GetRelativePath(set.Root, path),
+                set.Classes[image.Class],
+                p.Outcome switch { PredictionOutcome.Predicted => "predicted", PredictionOutcome.NoFace => "no-face", _ => "unreadable" },
+                p.Outcome == PredictionOutcome.Predicted ? set.Classes[p.Class] : null,
+                p.Outcome == PredictionOutcome.Predicted ? MathF.Round(p.Confidence, 4) : null,
+                probabilities,
+                p.Error));
+            Probabilities = null;
+        }
+
+        private sealed class Recording(IImagePredictor inner, PredictionLog log) : IImagePredictor
+        {
+            public ImagePrediction Predict(string path)
+            {
+                var p = inner.Predict(path);
+                log.Add(path, p);
+                return p;
+            }
+        }
     }
 
     /// <summary>Progress on stderr: a self-overwriting line on a terminal, a line per 10 % otherwise. Synchronous (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>

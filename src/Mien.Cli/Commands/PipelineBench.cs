@@ -27,13 +27,15 @@ internal static class PipelineBench
         var maxFaces = new Option<int>("--max-faces") { Description = "Most faces per frame (Human's benchmark uses 1).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "ORT intra-op threads per model.", DefaultValueFactory = _ => 1 };
         var human = new Option<string?>("--human") { Description = "Folder of the Human peer harness (a writable copy of ../shared/peers/human-node with npm install done): also run it on the same stills." };
-        var output = new Option<string?>("--output") { Description = "Markdown file to update (default: the repository's docs/benchmarks.md)." };
+        var output = CliOptions.Output("Markdown file to update (default: the repository's docs/benchmarks.md).");
         var label = new Option<string?>("--label") { Description = "Name of this measurement in the markdown (default: the input's name)." };
         var all = new Option<bool>("--all-modalities") { Description = "Also run body pose and skin (action units and the temporal model run by default), as `mien analyze` does." };
         var command = new Command("pipeline", "End-to-end pipeline benchmark (stills or video).") { input, repeat, maxFaces, threads, human, output, label, all };
         command.SetAction(async (parse, ct) =>
         {
             var spec = parse.GetValue(input)!;
+            var target = parse.GetValue(output) ?? (BenchCommand.FindRepository() is { } repo ? Path.Combine(repo, "docs", "benchmarks.md") : null);
+            var markdownFile = target is null ? null : OutputFile.Prepare(target, "benchmarks.md");
             using var store = CliStore.Open(offline: false);
             var options = new PipelineOptions
             {
@@ -54,11 +56,10 @@ internal static class PipelineBench
             report.AppendLine(CultureInfo.InvariantCulture, $"Bare models on the same machine and run (1 thread, median of 100): blazeface-back {bare.Detector:F2} ms + facemesh {bare.Mesh:F2} + iris ×2 {bare.Iris:F2} + emotion {bare.Emotion:F2} = **{bare.Sum:F2} ms** per one-face frame.");
             report.AppendLine();
             Console.WriteLine(report);
-            var target = parse.GetValue(output) ?? (BenchCommand.FindRepository() is { } repo ? Path.Combine(repo, "docs", "benchmarks.md") : null);
-            if (target is not null)
+            if (markdownFile is not null)
             {
-                Append(target, report.ToString());
-                Console.WriteLine($"wrote {target}");
+                Append(markdownFile, report.ToString());
+                Console.WriteLine($"wrote {markdownFile.Path}");
             }
 
             return ExitCodes.Ok;
@@ -253,8 +254,9 @@ internal static class PipelineBench
         return sorted[sorted.Length / 2];
     }
 
-    private static void Append(string path, string section)
+    private static void Append(OutputFile file, string section)
     {
+        var path = file.Path;
         var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n";
         if (!text.Contains(Begin, StringComparison.Ordinal))
         {
@@ -263,6 +265,6 @@ internal static class PipelineBench
 
         var end = text.IndexOf(End, StringComparison.Ordinal);
         text = text[..end] + section + "\n" + text[end..];
-        File.WriteAllText(path, text);
+        file.Write(text);
     }
 }

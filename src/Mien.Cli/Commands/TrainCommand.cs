@@ -8,7 +8,7 @@ using Mien.Training;
 namespace Mien.Cli.Commands;
 
 /// <summary>
-/// `mien train temporal &lt;input&gt; --out weights.gru`: trains the recurrent expression model (docs/temporal-gru.md) on
+/// `mien train temporal &lt;input&gt; -o weights.gru`: trains the recurrent expression model (docs/temporal-gru.md) on
 /// labelled clips, evaluates it against the raw per-frame estimates and the HMM filter with a K-fold split by subject,
 /// then trains the final model on every subject and writes its weights (plus a JSON report beside them).
 /// </summary>
@@ -29,7 +29,9 @@ internal static class TrainCommand
         {
             Description = "A labelled-clip CSV (subject,clip,time_s,label + the seven probabilities; optional reliability, yaw/pitch/roll, eye_openness, mouth_opening, AU01..AU45), or with --ckplus a CK+48 folder (labels.csv + <label>/*.png).",
         };
-        var output = new Option<string>("--out", "-o") { Description = "Weights file to write (.gru); a JSON report is written beside it.", Required = true };
+        var output = CliOptions.Output("Weights file to write (.gru); a JSON report is written beside it.");
+        output.Required = true;
+        var json = CliOptions.Json("the training report (the same document as the .json file)");
         var ckplus = new Option<bool>("--ckplus") { Description = "The input is a CK+48 folder: assemble labelled pseudo-clips from it with the real emotion CNN." };
         var neutral = new Option<string?>("--neutral") { Description = "With --ckplus: a folder of neutral face crops (e.g. FER2013 train/neutral) for neutral segments." };
         var clipsPerSubject = new Option<int>("--clips-per-subject") { Description = "With --ckplus: pseudo-clips per subject.", DefaultValueFactory = _ => new CkPlusClipOptions().ClipsPerSubject };
@@ -42,7 +44,7 @@ internal static class TrainCommand
         var offline = new Option<bool>("--offline") { Description = "Use cached models only (--ckplus needs the emotion model)." };
         var command = new Command("temporal", "Train the recurrent (GRU) temporal expression model on labelled clips; evaluate it by subject against raw and HMM; write weights for analyze.")
         {
-            input, output, ckplus, neutral, clipsPerSubject, saveClips, epochs, hidden, layers, seed, folds, offline,
+            input, output, ckplus, neutral, clipsPerSubject, saveClips, epochs, hidden, layers, seed, folds, offline, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -56,20 +58,19 @@ internal static class TrainCommand
             var foldCount = parse.GetValue(folds);
             if (foldCount is 1 or < 0)
             {
-                throw new ArgumentException($"--folds {foldCount}: must be 0 (no evaluation) or at least 2");
+                throw new InvalidOptionException($"--folds {foldCount}: must be 0 (no evaluation) or at least 2");
             }
 
-            try
-            {
-                training.Validate();
-            }
-            catch (ArgumentOutOfRangeException e)
-            {
-                throw new ArgumentException($"--{e.ParamName?.ToLowerInvariant()} {e.ActualValue}: {e.Message.Split(" (Parameter")[0]}", e);
-            }
+            OptionValidation.Run(training.Validate, ("Hidden", "--hidden"), ("Layers", "--layers"), ("Epochs", "--epochs"), ("Seed", "--seed"));
 
+            // Checked before hours of training: the weights, the report beside them and the saved clips must be writable.
+            var weightsFile = OutputFile.Prepare(parse.GetValue(output)!, "temporal.gru");
+            var outPath = weightsFile.Path;
+            var reportFile = OutputFile.Prepare(Path.ChangeExtension(outPath, ".json"), "temporal.json");
+            var clipsFile = parse.GetValue(saveClips) is { } clipsPath ? OutputFile.Prepare(clipsPath, "clips.csv") : null;
+            var machine = parse.GetValue(json);
+            var human = machine ? Console.Error : Console.Out;
             var source = parse.GetValue(input)!;
-            var outPath = parse.GetValue(output)!;
             var started = DateTime.UtcNow;
             IReadOnlyList<LabelledClip> clips;
             string dataDescription;
@@ -78,6 +79,7 @@ internal static class TrainCommand
                 if (parse.GetValue(ckplus))
                 {
                     var clipOptions = new CkPlusClipOptions { ClipsPerSubject = parse.GetValue(clipsPerSubject), Seed = training.Seed };
+                    OptionValidation.Run(clipOptions.Validate, ("ClipsPerSubject", "--clips-per-subject"));
                     using var store = CliStore.Open(parse.GetValue(offline));
                     var artifacts = await store.EnsureModelsAsync([EmotionClassifier.ModelId], ct);
                     using var model = OnnxModel.Load(artifacts[0]);
@@ -92,70 +94,55 @@ internal static class TrainCommand
                 {
                     if (parse.GetResult(neutral) is not null)
                     {
-                        throw new ArgumentException("--neutral only applies with --ckplus");
+                        throw new InvalidOptionException("--neutral only applies with --ckplus");
                     }
 
                     clips = ClipCsv.Read(source);
                     dataDescription = $"labelled clips from {source}";
                 }
             }
-            catch (TrainingDataException e)
+            catch (Exception e) when (FileProblems.IsFileSystem(e))
             {
-                throw new InputException(e.Message);
+                throw new InputException($"{source}: {FileProblems.Describe(source, e)}", e);
             }
 
-            if (parse.GetValue(saveClips) is { } clipsPath)
-            {
-                ClipCsv.Write(clipsPath, clips);
-            }
+            clipsFile?.Write(path => ClipCsv.Write(path, clips));
 
             var c = CultureInfo.InvariantCulture;
             var subjects = clips.Select(x => x.Subject).Distinct(StringComparer.Ordinal).Count();
             var frames = clips.Sum(x => x.Frames.Count);
             var minutes = clips.Sum(x => x.Duration.TotalMinutes);
-            Console.WriteLine(string.Create(c, $"{dataDescription}: {clips.Count} clip(s), {subjects} subject(s), {frames} frames, {minutes:F1} min"));
+            human.WriteLine(string.Create(c, $"{dataDescription}: {clips.Count} clip(s), {subjects} subject(s), {frames} frames, {minutes:F1} min"));
             if (subjects < Math.Max(2, foldCount))
             {
                 throw new InputException($"{subjects} subject(s): training needs at least 2 (and at least as many as --folds {foldCount}) to split by subject");
             }
 
-            TemporalExperimentResult result;
-            try
-            {
-                result = TemporalExperiment.Run(clips, new TemporalExperimentOptions { Folds = foldCount, Training = training }, line => Console.WriteLine(line), ct);
-            }
-            catch (TrainingDataException e)
-            {
-                throw new InputException(e.Message);
-            }
-            catch (TrainingEnvironmentException e)
-            {
-                Console.Error.WriteLine($"mien: {e.Message}");
-                return ExitCodes.Model;
-            }
+            // TrainingDataException (bad input) and TrainingEnvironmentException (LibTorch unusable: a model failure) reach the runner.
+            var result = TemporalExperiment.Run(clips, new TemporalExperimentOptions { Folds = foldCount, Training = training }, line => human.WriteLine(line), ct);
 
             if (result.Pooled.Count > 0)
             {
-                Console.WriteLine();
-                Console.WriteLine(string.Create(c, $"held-out subjects, {foldCount}-fold by subject, pooled over {result.Pooled[0].Frames} frames:"));
-                Console.WriteLine("  model    accuracy  macro-F1  switches/min");
+                human.WriteLine();
+                human.WriteLine(string.Create(c, $"held-out subjects, {foldCount}-fold by subject, pooled over {result.Pooled[0].Frames} frames:"));
+                human.WriteLine("  model    accuracy  macro-F1  switches/min");
                 foreach (var s in result.Pooled)
                 {
-                    Console.WriteLine(string.Create(c, $"  {s.Model,-7}  {s.Accuracy,8:P1}  {s.MacroF1,8:F3}  {s.SwitchesPerMinute,12:F1}"));
+                    human.WriteLine(string.Create(c, $"  {s.Model,-7}  {s.Accuracy,8:P1}  {s.MacroF1,8:F3}  {s.SwitchesPerMinute,12:F1}"));
                 }
             }
 
             var curve = result.Final.Curve;
-            Console.WriteLine();
-            Console.WriteLine("final model, validation subjects (epoch: train loss / validation loss / validation accuracy):");
+            human.WriteLine();
+            human.WriteLine("final model, validation subjects (epoch: train loss / validation loss / validation accuracy):");
             foreach (var e in curve.Where((_, i) => i == 0 || i == curve.Count - 1 || (i + 1) % 10 == 0 || i + 1 == result.Final.BestEpoch))
             {
-                Console.WriteLine(string.Create(c, $"  {e.Epoch,3}: {e.TrainLoss:F3} / {e.ValidationLoss:F3} / {e.ValidationAccuracy:P1}{(e.Epoch == result.Final.BestEpoch ? "  <- kept" : "")}"));
+                human.WriteLine(string.Create(c, $"  {e.Epoch,3}: {e.TrainLoss:F3} / {e.ValidationLoss:F3} / {e.ValidationAccuracy:P1}{(e.Epoch == result.Final.BestEpoch ? "  <- kept" : "")}"));
             }
 
-            result.Final.Weights.Save(outPath);
-            var reportPath = Path.ChangeExtension(outPath, ".json");
-            File.WriteAllText(reportPath, JsonSerializer.Serialize(new
+            weightsFile.Write(result.Final.Weights.Save);
+            var reportPath = reportFile.Path;
+            var report = JsonSerializer.Serialize(new
             {
                 data = dataDescription,
                 clips = clips.Count,
@@ -168,9 +155,15 @@ internal static class TrainCommand
                 final = new { keptEpoch = result.Final.BestEpoch, curve },
                 weights = result.Final.Weights.Description,
                 seconds = (DateTime.UtcNow - started).TotalSeconds,
-            }, Json));
-            Console.WriteLine();
-            Console.WriteLine(string.Create(c, $"weights: {outPath} (hidden {training.Hidden}, layers {training.Layers}); report: {reportPath}; {(DateTime.UtcNow - started).TotalSeconds:F0} s"));
+            }, Json);
+            reportFile.Write(report);
+            if (machine)
+            {
+                Console.Out.WriteLine(report);
+            }
+
+            human.WriteLine();
+            human.WriteLine(string.Create(c, $"weights: {outPath} (hidden {training.Hidden}, layers {training.Layers}); report: {reportPath}; {(DateTime.UtcNow - started).TotalSeconds:F0} s"));
             return ExitCodes.Ok;
         });
         return command;

@@ -1,7 +1,7 @@
 namespace Mien.Voice;
 
 /// <summary>An audio or video file is missing, unreadable, corrupt, truncated, unsupported or absurd; the message names the file and the problem.</summary>
-public sealed class AudioException : Exception
+public sealed class AudioException : Mien.Failures.InputException
 {
     /// <summary>Creates the exception for <paramref name="source"/>.</summary>
     public AudioException(string source, string problem, Exception? inner = null)

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Mien.Testing;
+
+namespace Mien.Cli.Tests;
+
+/// <summary>
+/// Outputs that cannot be written and inputs that cannot be read: one `mien:` line naming the path and the problem,
+/// the documented exit code, no stack trace, and no half-written file. Real commands on real files; permissions are
+/// tested in a child process without root's override of file modes.
+/// </summary>
+[Collection(CliCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class OutputFailureTests(RealModels models) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mien-output-").FullName;
+
+    public void Dispose()
+    {
+        foreach (var d in Directory.EnumerateDirectories(_dir, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string Set(int images = 2)
+    {
+        Assert.NotNull(models.Artifacts["emotion"]);
+        return FaceCrops.SmileSet(Path.Combine(_dir, "set"), images);
+    }
+
+    private static void AssertOneLine(string stderr, string expected)
+    {
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_output_naming_a_folder_writes_the_report_inside_it()
+    {
+        var set = Set();
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "reports")).FullName;
+
+        var (code, stdout, stderr) = await InProcessMien.RunAsync("eval", set, "--crops", "-o", folder, "--offline");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        var report = Path.Combine(folder, "set.json");
+        Assert.Contains($"wrote {report}", stdout, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.Equal(2, json.RootElement.GetProperty("counts").GetProperty("scored").GetInt32());
+    }
+
+    [Fact]
+    public async Task Eval_output_below_a_file_names_the_file_in_the_way_before_any_work()
+    {
+        var set = Set();
+        var file = Path.Combine(_dir, "notes.txt");
+        File.WriteAllText(file, "x");
+
+        var (code, stdout, stderr) = await InProcessMien.RunAsync("eval", set, "--crops", "-o", Path.Combine(file, "report.json"), "--offline");
+
+        Assert.Equal(ExitCodes.Output, code);
+        AssertOneLine(stderr, $"{file} is a file, not a folder");
+        Assert.DoesNotContain("eval: 2 image(s)", stderr, StringComparison.Ordinal);   // refused before the evaluation ran
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task A_full_disk_is_an_output_failure_naming_the_file()
+    {
+        var set = Set();
+
+        var (code, _, stderr) = await InProcessMien.RunAsync("eval", set, "--crops", "-o", "/dev/full", "--offline");
+
+        Assert.Equal(ExitCodes.Output, code);
+        AssertOneLine(stderr, "mien: /dev/full: no space left on device");
+        Assert.Throws<IOException>(() => File.WriteAllText("/dev/full", "x"));   // still the device: written through, never replaced
+    }
+
+    [PrivilegedFact("mounts a 16 KiB tmpfs")]
+    public async Task A_disk_that_fills_during_the_write_leaves_no_half_report()
+    {
+        // A 16 KiB tmpfs takes the empty probe file but not a report of 200 images with their predictions.
+        var mount = Directory.CreateDirectory(Path.Combine(_dir, "small")).FullName;
+        Mount(mount);
+
+        try
+        {
+            var set = Set(200);
+            var report = Path.Combine(mount, "report.json");
+            var (code, _, stderr) = await InProcessMien.RunAsync("eval", set, "--crops", "-o", report, "--offline");
+
+            Assert.Equal(ExitCodes.Output, code);
+            AssertOneLine(stderr, $"mien: {report}: no space left on device");
+            Assert.Empty(Directory.GetFileSystemEntries(mount));   // neither the report nor its temporary file
+        }
+        finally
+        {
+            using var umount = Process.Start("umount", [mount]);
+            umount.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public async Task A_read_only_output_folder_is_an_output_failure()
+    {
+        var set = Set();
+        var readOnly = Directory.CreateDirectory(Path.Combine(_dir, "ro")).FullName;
+        File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        var (code, _, stderr) = await MienProcess.RunAsync(["eval", set, "--crops", "-o", Path.Combine(readOnly, "report.json"), "--offline"], asUnprivileged: true);
+
+        Assert.Equal(ExitCodes.Output, code);
+        AssertOneLine(stderr, $"mien: {Path.Combine(readOnly, "report.json")}: permission denied");
+    }
+
+    [Fact]
+    public async Task A_training_output_in_a_read_only_folder_is_refused_before_training()
+    {
+        var readOnly = Directory.CreateDirectory(Path.Combine(_dir, "ro")).FullName;
+        File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var clips = Path.Combine(_dir, "clips.csv");
+        File.WriteAllLines(clips, ["subject,clip,time_s,label,anger,disgust,fear,happiness,sadness,surprise,neutral", "a,1,0,happiness,0,0,0,1,0,0,0"]);
+
+        var (code, _, stderr) = await MienProcess.RunAsync(["train", "temporal", clips, "-o", Path.Combine(readOnly, "t.gru")], asUnprivileged: true);
+
+        Assert.Equal(ExitCodes.Output, code);
+        AssertOneLine(stderr, "t.gru: permission denied");
+    }
+
+    [Fact]
+    public async Task An_unreadable_input_folder_is_bad_input_naming_it()
+    {
+        var set = Set();
+        var happiness = Path.Combine(set, "happiness");
+        File.SetUnixFileMode(happiness, UnixFileMode.None);
+
+        var (code, _, stderr) = await MienProcess.RunAsync(["eval", set, "--crops", "-o", Path.Combine(_dir, "r.json"), "--offline"], asUnprivileged: true);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        AssertOneLine(stderr, $"mien: {happiness}: permission denied");
+    }
+
+    private static void Mount(string folder)
+    {
+        using var mount = Process.Start("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", folder]);
+        mount.WaitForExit();
+        Assert.True(mount.ExitCode == 0, "root could not mount a tmpfs (a container without CAP_SYS_ADMIN?)");
+    }
+}

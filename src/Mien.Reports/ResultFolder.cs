@@ -55,6 +55,15 @@ public sealed class ResultFolder : IDisposable
             }
         }
 
+        foreach (var folder in (string[])["annotated", "anonymized"])
+        {
+            var pictures = System.IO.Path.Combine(path, folder);
+            if (Directory.Exists(pictures))
+            {
+                Directory.Delete(pictures, recursive: true);
+            }
+        }
+
         return new ResultFolder(path, held);
     }
 

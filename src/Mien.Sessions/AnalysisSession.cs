@@ -74,7 +74,8 @@ public sealed class AnalysisSession : IAsyncDisposable
     /// <summary>The latest progress (updated after every frame; safe to read from any thread).</summary>
     public SessionProgress Progress => Volatile.Read(ref _progress);
 
-    private static bool IsStill(IFrameSource source) => source.Info.Kind == "image";
+    /// <summary>One photo, or a folder of unrelated photos: every frame stands alone.</summary>
+    private static bool IsStill(IFrameSource source) => source.Info.Kind is "image" or "images";
 
     private bool IsRecording => _source.Info.Kind == "video";
 
@@ -118,7 +119,7 @@ public sealed class AnalysisSession : IAsyncDisposable
                 using (frame)
                 {
                     read++;
-                    if (_source.Info.Width > 0 && (frame.Image.Width != _source.Info.Width || frame.Image.Height != _source.Info.Height))
+                    if (!frame.Independent && _source.Info.Width > 0 && (frame.Image.Width != _source.Info.Width || frame.Image.Height != _source.Info.Height))
                     {
                         Problem($"frame {frame.Index}: size changed to {frame.Image.Width}x{frame.Image.Height}; skipped");
                         continue;
@@ -165,7 +166,7 @@ public sealed class AnalysisSession : IAsyncDisposable
                     paths?.Observe(analysis);
 
                     // Last: drawing changes the frame.
-                    annotated?.Render(frame.Image, analysis);
+                    annotated?.Render(frame.Image, analysis, _source.Info.Kind == "images" ? frame.Name : null);
                     Report(last, read, analysed, started, progress);
                 }
             }

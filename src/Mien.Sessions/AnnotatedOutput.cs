@@ -29,7 +29,8 @@ internal sealed class AnnotatedOutput : IDisposable
         }
     }
 
-    public void Render(Mat image, FrameAnalysis analysis)
+    /// <summary>Draws the results on <paramref name="image"/> and writes it; <paramref name="name"/> names a photo of a folder.</summary>
+    public void Render(Mat image, FrameAnalysis analysis, string? name)
     {
         DrawBodies(image, analysis);
         if (_video is not null)
@@ -38,7 +39,7 @@ internal sealed class AnnotatedOutput : IDisposable
         }
         else
         {
-            WriteStill(image, analysis);
+            WriteStill(image, analysis, name);
         }
     }
 
@@ -62,7 +63,7 @@ internal sealed class AnnotatedOutput : IDisposable
     /// <summary>Forgets the held pose of a person who left (bounded state on long streams).</summary>
     public void Forget(int trackId) => _bodies.Remove(trackId);
 
-    private void WriteStill(Mat image, FrameAnalysis analysis)
+    private void WriteStill(Mat image, FrameAnalysis analysis, string? name)
     {
         if (_anonymize)
         {
@@ -78,7 +79,17 @@ internal sealed class AnnotatedOutput : IDisposable
             }
         }
 
-        Cv2.ImWrite(Path.Combine(_folder, _anonymize ? "anonymized.jpg" : "annotated.jpg"), image);
+        var kind = _anonymize ? "anonymized" : "annotated";
+        if (name is null)
+        {
+            Cv2.ImWrite(Path.Combine(_folder, kind + ".jpg"), image);
+        }
+        else
+        {
+            // A folder of photos: one annotated picture per photo, named after it.
+            var folder = Directory.CreateDirectory(Path.Combine(_folder, kind)).FullName;
+            Cv2.ImWrite(Path.Combine(folder, Path.GetFileNameWithoutExtension(name) + ".jpg"), image);
+        }
     }
 
     public void Dispose() => _video?.Dispose();

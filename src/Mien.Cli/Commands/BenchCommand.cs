@@ -108,6 +108,7 @@ internal static class BenchCommand
         });
         command.Subcommands.Add(models);
         command.Subcommands.Add(PipelineBench.Create());
+        command.Subcommands.Add(ServiceBench.Create());
         return command;
     }
 

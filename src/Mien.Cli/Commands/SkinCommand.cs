@@ -147,14 +147,14 @@ internal static class SkinCommand
             return;
         }
 
-        var table = new Table().AddColumns("face", "frames", "ITA°", "category", "MST", "L*", "a*", "EI", "rough", "lines %", "spots", "shine %", "under-eye ΔL*");
+        var table = new Table().AddColumns("face", "frames", "ITA°", "category", "MST", "L*", "a*", "EI", "EI vs tone", "rough", "lines %", "spots", "shine %", "under-eye ΔL*");
         foreach (var r in results)
         {
             var s = r.Summary;
             string V(SkinMetric m, string format) => s.Get(m) is { } a ? a.Value.ToString(format, CultureInfo.InvariantCulture) : "–";
             if (s.FramesUsed == 0)
             {
-                table.AddRow($"#{r.TrackId}", $"0/{s.FramesAdded}", "insufficient quality", string.Join("; ", r.Reasons.Select(x => x.ToString())).EscapeMarkup(), "", "", "", "", "", "", "", "", "");
+                table.AddRow($"#{r.TrackId}", $"0/{s.FramesAdded}", "insufficient quality", string.Join("; ", r.Reasons.Select(x => x.ToString())).EscapeMarkup(), "", "", "", "", "", "", "", "", "", "");
                 continue;
             }
 
@@ -168,6 +168,7 @@ internal static class SkinCommand
                 V(SkinMetric.Lightness, "F1"),
                 V(SkinMetric.Redness, "F1"),
                 V(SkinMetric.ErythemaIndex, "F1"),
+                V(SkinMetric.RelativeRedness, "+0.0;-0.0"),
                 V(SkinMetric.Roughness, "F2"),
                 V(SkinMetric.ForeheadLines, "F1"),
                 V(SkinMetric.Spots, "0"),

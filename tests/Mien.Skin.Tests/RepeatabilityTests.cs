@@ -78,14 +78,10 @@ public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output
         Assert.Equal(ita.Frames, summary.FramesUsed);
     }
 
-    [Fact]
+    [SharedDataFact("videos/WolfgangLanger_Pexels.mp4")]
     public async Task A_face_before_a_bright_backdrop_is_reported_as_not_normalisable_instead_of_measured()
     {
-        var video = SharedData.Find("videos/WolfgangLanger_Pexels.mp4");
-        if (video is null)
-        {
-            return;
-        }
+        var video = SharedData.Require("videos/WolfgangLanger_Pexels.mp4");
 
         var (summary, ms) = await RunAsync(video, 8);
         Report("WolfgangLanger_Pexels.mp4", summary, ms);
@@ -94,15 +90,11 @@ public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output
         Assert.True(summary.Rejections.GetValueOrDefault("normalisation-failed") > summary.FramesAdded / 2);
     }
 
-    [Theory]
+    [SharedDataTheory("videos/single_face.mp4")]
     [InlineData("videos/single_face.mp4", 2f)]
     public async Task Ita_over_the_shared_face_videos_stays_within_its_bound(string relative, float bound)
     {
-        var video = SharedData.Find(relative);
-        if (video is null)
-        {
-            return;
-        }
+        var video = SharedData.Require(relative);
 
         var (summary, ms) = await RunAsync(video, 8);
         Report(relative, summary, ms);

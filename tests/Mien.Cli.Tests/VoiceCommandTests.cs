@@ -71,13 +71,10 @@ public sealed class VoiceCommandTests
         Assert.DoesNotContain("no audio track", output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SharedDataFact("audio/emodb_dev/anger/03a01Wa.wav")]
     public async Task A_single_utterance_says_its_arousal_rests_on_the_population_prior()
     {
-        if (SharedData.Find("audio/emodb_dev/anger/03a01Wa.wav") is not { } path)
-        {
-            return;
-        }
+        var path = SharedData.Require("audio/emodb_dev/anger/03a01Wa.wav");
 
         var (code, output, _) = await Voice(path);
         Assert.Equal(ExitCodes.Ok, code);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Mien.Failures;
 using Mien.Media;
 using Mien.Models;
 using Mien.Pipeline;
@@ -33,7 +34,7 @@ internal static class SkinCommand
     public static Command Create()
     {
         var input = new Argument<string>("input") { Description = "An image or video file." };
-        var output = new Option<string>("--output", "-o", "--out") { Description = "Output folder for skin.json and overlay PNGs.", DefaultValueFactory = _ => Path.Combine("out", "skin") };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder for skin.json and overlay PNGs.", DefaultValueFactory = _ => Path.Combine("out", "skin") };
         var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: append this recording to the subject's skin profile (needs --profiles; one face only)." };
         var profiles = new Option<string?>("--profiles") { Description = "Folder of per-subject skin profiles." };
         var json = new Option<bool>("--json") { Description = "Print skin.json to standard output instead of the table." };
@@ -51,17 +52,17 @@ internal static class SkinCommand
             var seconds = parse.GetValue(interval);
             if (!(seconds is >= 0 and <= 3600))
             {
-                throw new ArgumentException($"--interval {seconds}: must be between 0 and 3600 seconds.");
+                throw new InvalidOptionException($"--interval {seconds}: must be between 0 and 3600 seconds.");
             }
 
             if ((subjectId is null) != (profileDir is null))
             {
-                throw new ArgumentException("--subject and --profiles go together.");
+                throw new InvalidOptionException("--subject and --profiles go together.");
             }
 
             if (subjectId is not null && !SkinProfileStore.IsValidId(subjectId))
             {
-                throw new ArgumentException($"--subject '{subjectId}' is not a safe pseudonym: use 1–64 letters, digits, '-', '_' or '.'.");
+                throw new InvalidOptionException($"--subject '{subjectId}' is not a safe pseudonym: use 1–64 letters, digits, '-', '_' or '.'.");
             }
 
             if (!File.Exists(spec))
@@ -130,7 +131,7 @@ internal static class SkinCommand
 
             if (completed.End == SessionEnd.Interrupted)
             {
-                return ExitCodes.Cancelled;
+                return ExitCodes.Interrupted;
             }
 
             return results.Any(r => r.Summary.FramesUsed > 0) ? ExitCodes.Ok : ExitCodes.ProblemsFound;
@@ -140,7 +141,7 @@ internal static class SkinCommand
 
     private static void Print(string spec, List<TrackResult> results, IReadOnlyList<SkinTrend>? trends, string folder)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        var console = CliConsole.Out();
         if (results.Count == 0)
         {
             console.WriteLine($"{spec}: insufficient quality: no-face: no face was found");

@@ -348,6 +348,7 @@ public sealed class JsonlWriter : IDisposable
         {
             w.WriteStartObject("heartRate");
             w.WriteNumberOrNull("bpm", hr.BeatsPerMinute is { } bpm ? Precision.Degrees(bpm) : null);
+            w.WriteNumberOrNull("candidateBpm", hr.CandidateBeatsPerMinute is { } candidate ? Precision.Degrees(candidate) : null);
             w.WriteNumberOrNull("chromBpm", hr.ChromBeatsPerMinute is { } chrom ? Precision.Degrees(chrom) : null);
             w.WriteNumberOrNull("quality", Precision.Ratio(hr.Quality));
             w.WriteNumberOrNull("snrDb", hr.SnrDb is { } snr ? Precision.Degrees(snr) : null);

@@ -25,16 +25,12 @@ internal static class PulseVideoRun
         IEnumerable<(Mat Image, TimeSpan Time)> frames,
         Injection? injection,
         bool motion,
-        Action<FrameAnalysis>? onFrame = null,
-        bool permissive = false)
+        Action<FrameAnalysis>? onFrame = null)
     {
         var options = new PipelineOptions { Expressions = false, Affect = null, KeepLandmarks = true };
-        if (permissive)
-        {
-            options = options with { Physiology = new PhysiologyOptions { HeartRate = new Pulse.HeartRateOptions { MinSnrDb = -100, MaxMethodDisagreementBpm = 1000, MaxArtefactShare = 1 } } };
-        }
 
         using var pipeline = await FaceAnalysisPipeline.CreateAsync(store, options);
+        Cv2.SetTheRNG(20261206); // thread-local: after the await, on the thread that runs the loop; same dither and noise every run
         var estimates = new List<HeartRateEstimate>();
         IReadOnlyList<Point3>? previous = null;
         using var moved = new Mat();

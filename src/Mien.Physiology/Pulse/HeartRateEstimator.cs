@@ -260,20 +260,20 @@ public sealed class HeartRateEstimator
         var quality = Quality(peak.SnrDb, disagreement, artefactShare);
         if (artefactShare > o.MaxArtefactShare)
         {
-            return Withheld(window, snr, quality, artefactShare, "artefacts", $"{artefactShare:P0} of frames moved fast or changed light, allows ≤ {o.MaxArtefactShare:P0}", chromBpm);
+            return Withheld(window, snr, quality, artefactShare, "artefacts", $"{artefactShare:P0} of frames moved fast or changed light, allows ≤ {o.MaxArtefactShare:P0}", bpm, chromBpm);
         }
 
         if (peak.SnrDb < o.MinSnrDb)
         {
-            return Withheld(window, snr, quality, artefactShare, "low-quality", $"pulse SNR {peak.SnrDb:0.0} dB, needs ≥ {o.MinSnrDb:0.0} dB", chromBpm);
+            return Withheld(window, snr, quality, artefactShare, "low-quality", $"pulse SNR {peak.SnrDb:0.0} dB, needs ≥ {o.MinSnrDb:0.0} dB", bpm, chromBpm);
         }
 
         if (disagreement > o.MaxMethodDisagreementBpm)
         {
-            return Withheld(window, snr, quality, artefactShare, "methods-disagree", $"POS {bpm:0} BPM and CHROM {(chromBpm is { } x ? x.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : "none")} BPM differ by more than {o.MaxMethodDisagreementBpm:0.#}", chromBpm);
+            return Withheld(window, snr, quality, artefactShare, "methods-disagree", $"POS {bpm:0} BPM and CHROM {(chromBpm is { } x ? x.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : "none")} BPM differ by more than {o.MaxMethodDisagreementBpm:0.#}", bpm, chromBpm);
         }
 
-        return new HeartRateEstimate(window.Item1, window.Item2, bpm, chromBpm, snr, quality, artefactShare, null);
+        return new HeartRateEstimate(window.Item1, window.Item2, bpm, bpm, chromBpm, snr, quality, artefactShare, null);
     }
 
     /// <summary>
@@ -329,8 +329,8 @@ public sealed class HeartRateEstimator
         };
     }
 
-    private static HeartRateEstimate Withheld((TimeSpan Start, TimeSpan End) window, float? snr, float quality, float artefactShare, string code, string message, float? chromBpm = null) =>
-        new(window.Start, window.End, null, chromBpm, snr, quality, artefactShare, new PhysiologyIssue(code, message));
+    private static HeartRateEstimate Withheld((TimeSpan Start, TimeSpan End) window, float? snr, float quality, float artefactShare, string code, string message, float? candidate = null, float? chromBpm = null) =>
+        new(window.Start, window.End, null, candidate, chromBpm, snr, quality, artefactShare, new PhysiologyIssue(code, message));
 
     private readonly record struct RawSample(double T, double R, double G, double B, double CenterX, double CenterY, double Size, double Yaw, double Pitch);
 }

@@ -21,11 +21,15 @@ public sealed record HeartRateOptions
     /// <summary>POS/CHROM sub-window (default 1.6 s, as published).</summary>
     public TimeSpan ProjectionWindow { get; init; } = TimeSpan.FromSeconds(1.6);
 
-    /// <summary>Least spectral SNR to report a rate, dB (default 0: the pulse peak and harmonic carry as much power as everything else in the band).</summary>
-    public double MinSnrDb { get; init; }
+    /// <summary>
+    /// Least spectral SNR to report a rate, dB (default +0.5). Calibrated on real faces without any pulse (video frames held
+    /// still with fresh sensor noise, with and without synthetic head motion), which must stay unreported, against pulses
+    /// injected into real videos, which must be reported (docs/physiology.md).
+    /// </summary>
+    public double MinSnrDb { get; init; } = 0.5;
 
-    /// <summary>Most disagreement between POS and CHROM to report a rate, BPM (default 6).</summary>
-    public double MaxMethodDisagreementBpm { get; init; } = 6;
+    /// <summary>Most disagreement between POS and CHROM to report a rate, BPM (default 4).</summary>
+    public double MaxMethodDisagreementBpm { get; init; } = 4;
 
     /// <summary>Most share of frames marked as motion or illumination artefacts to report a rate (default 0.3).</summary>
     public double MaxArtefactShare { get; init; } = 0.3;

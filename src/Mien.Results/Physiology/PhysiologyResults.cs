@@ -17,6 +17,7 @@ public sealed record PhysiologyIssue(string Code, string Message)
 /// <param name="WindowStart">Start of the analysed window (stream time).</param>
 /// <param name="WindowEnd">End of the window (the frame this result is attached to).</param>
 /// <param name="BeatsPerMinute">Pulse rate (POS method), or null when withheld.</param>
+/// <param name="CandidateBeatsPerMinute">The POS spectrum's peak, given even when the rate is withheld so the refusal can be checked; not a reported rate.</param>
 /// <param name="ChromBeatsPerMinute">The same window's rate by the CHROM method (null when its spectrum had no peak); a second opinion.</param>
 /// <param name="SnrDb">Spectral signal-to-noise ratio of the POS pulse signal (power near the peak and its harmonic over the rest of 0.7–3.5 Hz), dB; null when there was no spectrum (too few frames, no colour variation at all).</param>
 /// <param name="Quality">Signal-quality index in [0, 1] from SNR, POS/CHROM agreement and the share of samples hit by motion or illumination jumps.</param>
@@ -26,6 +27,7 @@ public sealed record HeartRateEstimate(
     TimeSpan WindowStart,
     TimeSpan WindowEnd,
     float? BeatsPerMinute,
+    float? CandidateBeatsPerMinute,
     float? ChromBeatsPerMinute,
     float? SnrDb,
     float Quality,

@@ -82,7 +82,7 @@ public static class SkinColorSampler
     /// <summary>Adds the B, G, R sums of the polygon's usable pixels to <paramref name="sums"/>; returns how many were added.</summary>
     internal static long AccumulatePolygon(BgrImage image, ReadOnlySpan<float> xs, ReadOnlySpan<float> ys, int maxPixels, Span<double> sums)
     {
-        float minX = float.MaxValue, maxX = float.MinValue, minY = float.MaxValue, maxY = float.MinValue;
+        float minY = float.MaxValue, maxY = float.MinValue;
         for (var i = 0; i < xs.Length; i++)
         {
             if (!float.IsFinite(xs[i]) || !float.IsFinite(ys[i]))
@@ -90,15 +90,18 @@ public static class SkinColorSampler
                 return 0;
             }
 
-            minX = Math.Min(minX, xs[i]);
-            maxX = Math.Max(maxX, xs[i]);
             minY = Math.Min(minY, ys[i]);
             maxY = Math.Max(maxY, ys[i]);
         }
 
-        // Regular subsampling: the bounding box over-counts a polygon by ~2×, which only makes the grid a little finer.
-        var area = Math.Max(0, (maxX - minX) * (maxY - minY));
-        var step = Math.Max(1, (int)MathF.Ceiling(MathF.Sqrt(area / 2 / maxPixels)));
+        // Regular subsampling on a grid whose step keeps the polygon's pixels (shoelace area) at or below maxPixels.
+        double twiceArea = 0;
+        for (int i = 0, j = xs.Length - 1; i < xs.Length; j = i++)
+        {
+            twiceArea += ((double)xs[j] * ys[i]) - ((double)xs[i] * ys[j]);
+        }
+
+        var step = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(Math.Abs(twiceArea) / 2 / maxPixels)));
         var top = Math.Max(0, (int)MathF.Ceiling(minY - 0.5f));
         var bottom = Math.Min(image.Height - 1, (int)MathF.Floor(maxY - 0.5f));
         Span<float> crossings = stackalloc float[xs.Length];

@@ -51,7 +51,7 @@ public sealed class PulseSignalTests
     }
 
     [Theory]
-    [InlineData(48, 0.002)]
+    [InlineData(48, 0.003)]
     [InlineData(72, 0.002)]
     [InlineData(95, 0.003)]
     [InlineData(130, 0.005)]

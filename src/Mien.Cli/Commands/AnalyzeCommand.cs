@@ -3,7 +3,6 @@ using System.Globalization;
 using Mien.Affect;
 using Mien.Affect.Recurrent;
 using Mien.Faces.Detection;
-using Mien.Failures;
 using Mien.Faces.Tracking;
 using Mien.Models;
 using Mien.Media;
@@ -43,13 +42,15 @@ internal static class AnalyzeCommand
         var noSkin = new Option<bool>("--no-skin") { Description = "Skip skin measurements (tone, texture, redness, spots, shine)." };
         var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: store this recording's skin measurements in the subject's profile and show trends (one person per input)." };
         var profiles = new Option<string>("--profiles") { Description = "Folder of skin profiles (with --subject).", DefaultValueFactory = _ => Path.Combine("out", "profiles") };
+        var profile = new Option<string?>("--profile") { Description = "driver: also the driver/operator indicators (PERCLOS, long eye closures, yawns, head drops, gaze away, alert levels)." };
+        var noPhysiology = new Option<bool>("--no-physiology") { Description = "Skip pulse rate from skin colour, head gestures and facial asymmetry." };
         var noVoice = new Option<bool>("--no-voice") { Description = "Skip the audio track (voice activity, prosody, voice arousal, speaker attribution)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model.", DefaultValueFactory = _ => 1 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
             inputs, sample, output, detector.Option, minScore, maxFaces, detectEvery, flip, anonymize, noVideo, landmarks, noExpressions,
-            noAffect, temporalModel, noBody, noSkin, subject, profiles, noVoice, threads, offline,
+            noAffect, temporalModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noVoice, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -75,6 +76,7 @@ internal static class AnalyzeCommand
                 Affect = parse.GetValue(noAffect) ? null : new AffectOptions { ModelFactory = TemporalModelFactory(parse.GetValue(temporalModel)) },
                 Body = !parse.GetValue(noBody),
                 Skin = !parse.GetValue(noSkin),
+                Physiology = parse.GetValue(noPhysiology) ? null : new Physiology.PhysiologyOptions { Driver = Profile(parse.GetValue(profile)) },
                 Inference = new Models.InferenceOptions { IntraOpThreads = parse.GetValue(threads) },
             };
             OptionValidation.Run(options.Validate, ("MinScore", "--min-score"), ("MaxFaces", "--max-faces"), ("DetectEveryFrames", "--detect-every"), ("IntraOpThreads", "--threads"));
@@ -114,6 +116,14 @@ internal static class AnalyzeCommand
         });
         return command;
     }
+
+    /// <summary>The option set a `--profile` names (today only "driver").</summary>
+    private static bool Profile(string? name) => name switch
+    {
+        null => false,
+        "driver" => true,
+        _ => throw new InvalidOptionException($"--profile '{name}': the only profile is 'driver'."),
+    };
 
     /// <summary>The GRU from a weights file (loaded once, to fail early on a bad file), or null for the default HMM.</summary>
     private static Func<IExpressionSequenceModel>? TemporalModelFactory(string? path)

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Mien.Failures;
 using Mien.Media;
 using Mien.Models;
 using Mien.Pipeline;

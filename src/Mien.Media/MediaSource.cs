@@ -272,7 +272,8 @@ public sealed class MediaSource : IFrameSource
         }
 
         var capture = new VideoCapture(spec, VideoCaptureAPIs.FFMPEG);
-        if (!capture.IsOpened())
+        // FFmpeg "opens" some non-media (a text file through its tty demuxer) with no picture size: that is not media either.
+        if (!capture.IsOpened() || capture.FrameWidth <= 0 || capture.FrameHeight <= 0)
         {
             capture.Dispose();
             var hint = sniffed is not null

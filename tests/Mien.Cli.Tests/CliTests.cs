@@ -121,7 +121,7 @@ public sealed class CliTests(RealModels models) : IDisposable
     {
         var (code, _, stderr) = await Mien("analyze", models.GroupPhotos[0], "--min-score", "2", "--offline");
         Assert.Equal(2, code);
-        Assert.Contains("MinScore", stderr, StringComparison.Ordinal);
+        Assert.Contains("--min-score", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -62,11 +62,42 @@ public sealed class InterruptTests(RealModels models) : IDisposable
         AssertNoCrash(stderr);
     }
 
+    /// <summary>analyze on franck.mp4: stopping completes the outputs (summary, report), which takes a moment.</summary>
+    private async Task<(MienProcess Process, string Output)> StartAnalyzeAsync()
+    {
+        var franck = (await Mien.Media.Samples.SampleMedia.FaceVideosAsync(models.Packages))[0];
+        var output = Path.Combine(_dir, "analyze");
+        var process = MienProcess.Start(["analyze", franck, "-o", output, "--offline", "--no-video", "--no-voice"]);
+        await process.WaitForErrorLineAsync(line => line.StartsWith("franck.mp4: ", StringComparison.Ordinal));
+        return (process, Path.Combine(output, "franck"));
+    }
+
+    [Fact]
+    public async Task Ctrl_c_on_analyze_keeps_every_complete_frame_and_a_summary_and_report_that_say_interrupted()
+    {
+        var (mien, folder) = await StartAnalyzeAsync();
+        using (mien)
+        {
+            mien.Signal("INT");
+            var (code, stdout, stderr) = await mien.WaitForExitAsync();
+
+            Assert.Equal(ExitCodes.Interrupted, code);
+            AssertNoCrash(stderr);
+            Assert.Contains("(interrupted)", stdout, StringComparison.Ordinal);
+        }
+
+        var lines = File.ReadAllLines(Path.Combine(folder, "faces.jsonl"));
+        Assert.All(lines, l => System.Text.Json.JsonDocument.Parse(l).Dispose());
+        var summary = File.ReadAllText(Path.Combine(folder, "summary.json"));
+        Assert.Contains("interrupted after", summary, StringComparison.Ordinal);
+        Assert.Contains("interrupted after", File.ReadAllText(Path.Combine(folder, "report.html")), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_second_signal_while_stopping_aborts_at_once_with_its_own_code()
     {
-        using var mien = StartEvaluation();
-        await mien.WaitForErrorLineAsync(IsProgress);
+        var (mien, _) = await StartAnalyzeAsync();
+        using var owned = mien;
 
         // Stopped, the process holds both signals pending and receives them together when continued: the second one
         // reaches the handler while the first is still being acted on, whatever the machine's speed.

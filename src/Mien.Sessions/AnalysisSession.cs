@@ -23,17 +23,19 @@ public sealed class AnalysisSession : IAsyncDisposable
     private readonly SessionOptions _options;
     private readonly FaceAnalysisPipeline _pipeline;
     private readonly VoiceAnalyzer? _voice;
+    private readonly AudioPushSource? _audio;
     private readonly TimeProvider _time;
     private readonly List<string> _problems = [];
     private long _moreProblems;
     private SessionProgress _progress;
 
-    private AnalysisSession(IFrameSource source, SessionOptions options, FaceAnalysisPipeline pipeline, VoiceAnalyzer? voice, TimeProvider time)
+    private AnalysisSession(IFrameSource source, SessionOptions options, FaceAnalysisPipeline pipeline, VoiceAnalyzer? voice, AudioPushSource? audio, TimeProvider time)
     {
         _source = source;
         _options = options;
         _pipeline = pipeline;
         _voice = voice;
+        _audio = audio;
         _time = time;
         _progress = new SessionProgress(TimeSpan.Zero, source.Info.Duration, 0, 0, 0, TimeSpan.Zero);
     }
@@ -42,8 +44,25 @@ public sealed class AnalysisSession : IAsyncDisposable
     /// Creates a session over <paramref name="source"/> (which the session then owns and disposes), with models from
     /// the process-wide <paramref name="models"/> and, for video files, the audio track analysed by <paramref name="voice"/>.
     /// </summary>
-    public static async Task<AnalysisSession> CreateAsync(
-        ModelSet models, IFrameSource source, SessionOptions? options = null, VoiceAnalyzer? voice = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static Task<AnalysisSession> CreateAsync(
+        ModelSet models, IFrameSource source, SessionOptions? options = null, VoiceAnalyzer? voice = null, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(models, source, null, options, voice, time, cancellationToken);
+
+    /// <summary>
+    /// Creates a live session whose host also pushes audio into <paramref name="audio"/> (from any thread): the
+    /// session analyses it with a stream of <paramref name="voice"/> between frames, emits speech as each segment
+    /// closes, attributed to the visible speaker, and holds fused windows up to <see cref="LiveVoice.Hold"/> for it.
+    /// </summary>
+    public static Task<AnalysisSession> CreateAsync(
+        ModelSet models, IFrameSource source, AudioPushSource audio, VoiceAnalyzer voice, SessionOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        ArgumentNullException.ThrowIfNull(voice);
+        return CreateAsync(models, source, audio, options, voice, time, cancellationToken);
+    }
+
+    private static async Task<AnalysisSession> CreateAsync(
+        ModelSet models, IFrameSource source, AudioPushSource? audio, SessionOptions? options, VoiceAnalyzer? voice, TimeProvider? time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(source);
@@ -65,7 +84,7 @@ public sealed class AnalysisSession : IAsyncDisposable
         }
 
         var pipeline = await FaceAnalysisPipeline.CreateAsync(models, pipelineOptions, cancellationToken).ConfigureAwait(false);
-        return new AnalysisSession(source, options, pipeline, options.Voice ? voice : null, time ?? TimeProvider.System);
+        return new AnalysisSession(source, options, pipeline, options.Voice || audio is not null ? voice : null, audio, time ?? TimeProvider.System);
     }
 
     /// <summary>What is being analysed.</summary>
@@ -108,6 +127,8 @@ public sealed class AnalysisSession : IAsyncDisposable
             ? Task.Run(() => voice.AnalyzeFile(_source.Info.Name), CancellationToken.None)
             : null;
 
+        // Live audio pushed by the host: analysed between frames on this thread.
+        using var liveVoice = _audio is not null && _voice is not null ? new LiveVoice(_voice, _audio) : null;
         using var annotated = _options.AnnotatedOutput is { } folder ? new AnnotatedOutput(folder, _source, _options.Anonymize, still) : null;
         long read = 0, analysed = 0;
         var last = TimeSpan.Zero;
@@ -156,8 +177,17 @@ public sealed class AnalysisSession : IAsyncDisposable
                     }
                     else
                     {
-                        // No voice will arrive later: fuse finished windows now, so a long live stream stays bounded.
-                        foreach (var f in fusion.FlushReady(frame.Timestamp))
+                        // Fuse finished windows now, so a long live stream stays bounded; with live audio, a window
+                        // waits (a bounded time) for speech that has not closed yet.
+                        var flushTo = frame.Timestamp;
+                        if (liveVoice is not null)
+                        {
+                            liveVoice.Observe(analysis);
+                            liveVoice.Drain(emit.Write, fusion, Problem);
+                            flushTo = liveVoice.FlushPoint(frame.Timestamp);
+                        }
+
+                        foreach (var f in fusion.FlushReady(flushTo))
                         {
                             emit.Write(new FusedUpdate(f));
                         }
@@ -210,7 +240,7 @@ public sealed class AnalysisSession : IAsyncDisposable
         }
 
         EmitSkin(emit, overlays);
-        var voiceNote = await EmitVoiceAsync(emit, voiceTask, mouths, fusion).ConfigureAwait(false);
+        var voiceNote = liveVoice is not null ? liveVoice.Complete(emit.Write, fusion, Problem) : await EmitVoiceAsync(emit, voiceTask, mouths, fusion).ConfigureAwait(false);
         foreach (var f in fusion.Complete(last))
         {
             emit.Write(new FusedUpdate(f));
@@ -352,12 +382,9 @@ public sealed class AnalysisSession : IAsyncDisposable
         var attributed = 0;
         for (var i = 0; i < analysis.Segments.Count; i++)
         {
-            var (segment, p, affect) = analysis.Segments[i];
+            var (segment, _, affect) = analysis.Segments[i];
             var match = matches[i];
-            float? correlation = float.IsFinite(match.Correlation) ? match.Correlation : null;
-            var prosody = new SpeechProsody(p.VoicedFraction, p.F0MeanHz, p.F0SdSemitones, p.F0RangeSemitones, p.LoudnessMeanDb, p.LoudnessSdDb,
-                p.SpeakingRate, p.JitterPercent, p.ShimmerPercent, p.HnrDb, p.AlphaRatioDb, p.SpectralSlopeDbPerOctave);
-            emit.Write(new SpeechUpdate(new SpeechResult(match.TrackId, segment.Start, segment.End, affect.Arousal, affect.Valence, affect.Confidence, correlation, prosody)));
+            emit.Write(new SpeechUpdate(LiveVoice.ToResult(analysis.Segments[i], match)));
             if (match.TrackId is { } track)
             {
                 attributed++;

@@ -11,6 +11,7 @@ namespace Mien.Sessions;
 internal sealed class FusionCollector(TimeSpan window)
 {
     private readonly Dictionary<int, AffectWindows> _tracks = [];
+    private TimeSpan? _flushedTo;
 
     public void Observe(FrameAnalysis analysis)
     {
@@ -29,9 +30,24 @@ internal sealed class FusionCollector(TimeSpan window)
         }
     }
 
-    /// <summary>Adds a voice estimate for speech attributed to <paramref name="trackId"/>.</summary>
-    public void AddVoice(int trackId, TimeSpan start, TimeSpan end, ValenceArousal affect) =>
+    /// <summary>
+    /// Adds a voice estimate for speech attributed to <paramref name="trackId"/>. Speech that arrives after windows
+    /// were flushed (live voice) counts only for the part not flushed yet: a fused window is never emitted twice.
+    /// </summary>
+    public void AddVoice(int trackId, TimeSpan start, TimeSpan end, ValenceArousal affect)
+    {
+        if (_flushedTo is { } flushed)
+        {
+            if (end <= flushed)
+            {
+                return;
+            }
+
+            start = start < flushed ? flushed : start;
+        }
+
         Windows(trackId).Add(start, end, new ModalityEstimate(AffectSource.Voice, affect, null));
+    }
 
     /// <summary>
     /// Fuses the windows that ended before <paramref name="now"/>. Used when no voice will arrive later (live sources,
@@ -39,6 +55,7 @@ internal sealed class FusionCollector(TimeSpan window)
     /// </summary>
     public IReadOnlyList<TrackFusedAffect> FlushReady(TimeSpan now)
     {
+        _flushedTo = _flushedTo is { } before && before > now ? before : now;
         var result = new List<TrackFusedAffect>();
         foreach (var (id, windows) in _tracks)
         {

@@ -5,7 +5,7 @@ namespace Mien.Voice;
 /// <summary>
 /// The voice pipeline for one recording: decode → Silero VAD → prosody per segment → arousal/valence against a
 /// baseline of this recording's own speech (one speaker assumed per recording), plus the energy envelope.
-/// Holds one VAD session; not thread-safe (one analyzer per concurrent stream).
+/// Holds one VAD session; <see cref="AnalyzeFile"/> is not thread-safe (one analyzer per concurrent file), <see cref="CreateStream"/> is.
 /// </summary>
 public sealed class VoiceAnalyzer : IDisposable
 {
@@ -52,6 +52,23 @@ public sealed class VoiceAnalyzer : IDisposable
 
     /// <summary>Prosody of one span of a clip (for callers that segment themselves, e.g. one utterance per file).</summary>
     public Prosody Measure(AudioClip clip, SpeechSegment segment) => _prosody.Analyze(clip, segment);
+
+    /// <summary>
+    /// A streaming analyser for audio pushed in chunks at <paramref name="sampleRate"/> (see <see cref="VoiceStream"/>):
+    /// same segments and figures as <see cref="Analyze"/> on the same audio. It shares this analyzer's loaded VAD
+    /// network (safe: ONNX Runtime sessions run concurrently) and keeps its own state, so any number of streams may
+    /// run on other threads, each fed from one thread.
+    /// </summary>
+    /// <param name="sampleRate">Rate of the pushed audio, Hz (<see cref="VoiceStream.ValidateSampleRate"/>).</param>
+    /// <param name="start">Time of the first sample on the caller's clock.</param>
+    /// <param name="options">Memory limits, or the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An absurd or unsupported sample rate.</exception>
+    public VoiceStream CreateStream(int sampleRate, TimeSpan start = default, VoiceStreamOptions? options = null)
+    {
+        VoiceStream.ValidateSampleRate(sampleRate);
+        (options ?? new VoiceStreamOptions()).Validate();
+        return new VoiceStream(_vad.CreateRunner(), _vad.Options, sampleRate, start, options);
+    }
 
     /// <summary>Speech segments only.</summary>
     public IReadOnlyList<SpeechSegment> DetectSpeech(AudioClip clip) => _vad.Detect(clip);

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Mien.Server.Live;
+using Mien.Testing;
 
 namespace Mien.Server.Tests;
 
@@ -39,6 +40,77 @@ public sealed class LiveTests(ServerFixture server)
         Assert.All(frames, f => Assert.True(f.GetProperty("latencyMs").GetDouble() is > 0 and < 5000));
         Assert.All(frames, f => Assert.Equal("mien-results/1", f.GetProperty("schema").GetString()));
         Assert.Contains(messages, m => m.TryGetProperty("event", out var e) && e.GetString() == "track-started");
+    }
+
+    [SharedDataFact("audio/ravdess_dev/anger/03-01-05-01-01-01-03.wav", "audio/ravdess_dev/calm/03-01-02-01-01-01-05.wav")]
+    public async Task Speech_streamed_with_the_frames_comes_back_as_speech_events()
+    {
+        // Two real utterances with a pause, as a client's microphone would send them: 16 kHz PCM16 in 100 ms chunks,
+        // interleaved with frames of a face video at 15 fps on the same clock.
+        var speech = new[] { "audio/ravdess_dev/anger/03-01-05-01-01-01-03.wav", "audio/ravdess_dev/calm/03-01-02-01-01-01-05.wav" }
+            .SelectMany(f => Voice.AudioClip.Load(SharedData.Require(f))!.Samples.Concat(new float[8_000]))
+            .Select(v => (short)Math.Clamp(MathF.Round(v * 32768), short.MinValue, short.MaxValue)).ToArray();
+        using var socket = await ConnectAsync(server.AdminKey);
+        await SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":2},\"audio\":{\"sampleRate\":16000}}");
+        var ready = await ReceiveJsonAsync(socket);
+        Assert.Equal("ready", ready.GetProperty("type").GetString());
+        Assert.Equal(16_000, ready.GetProperty("limits").GetProperty("audioSampleRate").GetInt32());
+
+        var receive = Task.Run(() => CollectAsync(socket));
+        const int chunk = 1_600;
+        for (var at = 0; at < speech.Length; at += chunk)
+        {
+            var t = TimeSpan.FromSeconds(at / 16_000.0);
+            var audio = LiveFrameMessage.Audio(t, speech.AsSpan(at, Math.Min(chunk, speech.Length - at)));
+            await socket.SendAsync(audio, WebSocketMessageType.Binary, true, CancellationToken.None);
+            if (at / chunk % 2 == 0)
+            {
+                // One frame every 200 ms keeps a 2-core test machine from dropping most of them.
+                var frame = at / chunk / 2;
+                await socket.SendAsync(LiveFrameMessage.Image(t, server.Jpegs[frame % server.Jpegs.Count]), WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+
+            await Task.Delay(50);
+        }
+
+        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        var messages = await receive;
+        Assert.DoesNotContain(messages, m => m.GetProperty("type").GetString() == "error");
+        var spoken = messages.Where(m => m.TryGetProperty("event", out var e) && e.GetString() == "speech").ToList();
+        Assert.True(spoken.Count >= 2, $"{spoken.Count} speech events for two utterances");
+        Assert.Contains(messages, m => m.GetProperty("type").GetString() == "frame");
+        Assert.Contains(messages, m => m.GetProperty("type").GetString() == "completed");
+    }
+
+    [Fact]
+    public async Task Audio_without_a_declared_rate_or_at_an_absurd_rate_is_refused_with_a_clear_error()
+    {
+        using var socket = await ConnectAsync(server.AdminKey);
+        await SendTextAsync(socket, "{\"type\":\"start\",\"audio\":{\"sampleRate\":96000}}");
+        Assert.Contains("sampleRate = 96000: must be between 8000 and 48000 Hz", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await SendTextAsync(socket, "{\"type\":\"start\"}");
+        Assert.Equal("ready", (await ReceiveJsonAsync(socket)).GetProperty("type").GetString());
+        await socket.SendAsync(LiveFrameMessage.Audio(TimeSpan.Zero, new short[160]), WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Contains("declare the audio in the start message", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        Assert.Contains(await CollectAsync(socket), m => m.GetProperty("type").GetString() == "completed");
+    }
+
+    [Fact]
+    public async Task An_odd_or_oversized_audio_chunk_is_refused_and_the_session_goes_on()
+    {
+        using var socket = await ConnectAsync(server.AdminKey);
+        await SendTextAsync(socket, "{\"type\":\"start\",\"audio\":{\"sampleRate\":8000}}");
+        Assert.Equal("ready", (await ReceiveJsonAsync(socket)).GetProperty("type").GetString());
+        var odd = LiveFrameMessage.Audio(TimeSpan.Zero, new short[10]);
+        await socket.SendAsync(odd.AsMemory(0, odd.Length - 1), WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Contains("not a whole number of 2-byte samples", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await socket.SendAsync(LiveFrameMessage.Audio(TimeSpan.Zero, new short[80_001]), WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Contains("1 to 80000 samples", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await socket.SendAsync(LiveFrameMessage.Image(TimeSpan.Zero, server.Jpegs[0]), WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Equal("frame", (await ReceiveJsonAsync(socket)).GetProperty("type").GetString());
+        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        Assert.Contains(await CollectAsync(socket), m => m.GetProperty("type").GetString() == "completed");
     }
 
     [Fact]

@@ -26,8 +26,11 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
     /// <summary>Binary message kind: an encoded image frame.</summary>
     public const byte ImageFrame = 1;
 
-    /// <summary>Binary message kind: PCM16 audio (not supported yet; refused with an error message).</summary>
+    /// <summary>Binary message kind: PCM16 LE mono audio at the rate the start message declared.</summary>
     public const byte AudioChunk = 2;
+
+    /// <summary>Audio rates a live client may declare, Hz.</summary>
+    public const int MinAudioRate = 8_000, MaxAudioRate = 48_000;
 
     private const int HeaderBytes = 9;
     private const int MaxProtocolErrors = 50;
@@ -89,20 +92,23 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                 return;
             }
 
-            var (analysis, keep) = request.Value;
+            var (analysis, keep, audioRate) = request.Value;
             await using var push = new PushFrameSource("live", options.Live);
-            await using var session = await AnalysisSession.CreateAsync(runtime.Models, push, analysis.ToSession(live: true, null), null, options.Time, aborted).ConfigureAwait(false);
+            var audio = audioRate is { } rate ? new AudioPushSource(rate) : null;
+            await using var session = audio is null
+                ? await AnalysisSession.CreateAsync(runtime.Models, push, analysis.ToSession(live: true, null), null, options.Time, aborted).ConfigureAwait(false)
+                : await AnalysisSession.CreateAsync(runtime.Models, push, audio, await runtime.VoiceAsync().ConfigureAwait(false), analysis.ToSession(live: true, null), options.Time, aborted).ConfigureAwait(false);
             var recording = keep ? await StartRecordingAsync(identity, analysis).ConfigureAwait(false) : null;
             await using var writer = recording is null ? null : await store.OpenWriterAsync(recording.Id, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             using var database = writer is null ? null : new DatabaseSink(writer);
             using var live = new LiveSink(connection, push, metrics, options.Time);
-            connection.Send(Ready(recording?.Id));
+            connection.Send(Ready(recording?.Id, audio));
 
             using var stop = new CancellationTokenSource();
             IAnalysisSink[] sinks = database is null ? [live] : [live, database];
             var frames = 0L;
             var run = Task.Run(() => session.RunAsync(sinks, p => { metrics.FrameAnalysed("live", p.FramesAnalysed - frames); frames = p.FramesAnalysed; }, stop.Token), CancellationToken.None);
-            var ended = await ReceiveFramesAsync(socket, buffer, push, live, connection, aborted).ConfigureAwait(false);
+            var ended = await ReceiveFramesAsync(socket, buffer, push, audio, live, connection, aborted).ConfigureAwait(false);
             push.Complete(ended);
             var completed = await run.ConfigureAwait(false);
             metrics.Stages(completed.Summary.Stages);
@@ -135,7 +141,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
     }
 
     /// <summary>Waits for the start message (text); a binary frame first means "start with the defaults".</summary>
-    private async Task<(AnalysisRequest Request, bool Store)?> ReadStartAsync(WebSocket socket, byte[] buffer, Connection connection, CancellationToken aborted)
+    private async Task<(AnalysisRequest Request, bool Store, int? AudioRate)?> ReadStartAsync(WebSocket socket, byte[] buffer, Connection connection, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(StartTimeout);
@@ -160,10 +166,10 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                     connection.Send(Error($"message exceeds {options.MaxWebSocketMessageBytes} bytes"));
                     continue;
                 case MessageKind.Text:
-                    var (request, store, problem) = ParseStart(buffer.AsSpan(0, message.Length));
+                    var (request, store, audioRate, problem) = ParseStart(buffer.AsSpan(0, message.Length));
                     if (request is not null)
                     {
-                        return (request, store);
+                        return (request, store, audioRate);
                     }
 
                     connection.Send(Error(problem!));
@@ -177,7 +183,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         return null;
     }
 
-    private (AnalysisRequest? Request, bool Store, string? Problem) ParseStart(ReadOnlySpan<byte> text)
+    private (AnalysisRequest? Request, bool Store, int? AudioRate, string? Problem) ParseStart(ReadOnlySpan<byte> text)
     {
         try
         {
@@ -185,7 +191,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "start")
             {
-                return (null, false, "the first message must be {\"type\":\"start\",\"options\":{…}}");
+                return (null, false, null, "the first message must be {\"type\":\"start\",\"options\":{…}}");
             }
 
             var request = root.TryGetProperty("options", out var o) && o.ValueKind == JsonValueKind.Object
@@ -193,16 +199,33 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                 : new AnalysisRequest();
             request.Validate();
             var store = root.TryGetProperty("store", out var s) && s.ValueKind == JsonValueKind.True;
-            return (request, store, null);
+            int? audioRate = null;
+            if (root.TryGetProperty("audio", out var a) && a.ValueKind != JsonValueKind.Null)
+            {
+                if (a.ValueKind != JsonValueKind.Object || !a.TryGetProperty("sampleRate", out var r) || !r.TryGetInt32(out var rate))
+                {
+                    return (null, false, null, "invalid start message: \"audio\" must be {\"sampleRate\": <Hz>} (PCM16 LE mono)");
+                }
+
+                if (rate is < MinAudioRate or > MaxAudioRate)
+                {
+                    return (null, false, null, $"invalid start message: audio sampleRate = {rate}: must be between {MinAudioRate} and {MaxAudioRate} Hz");
+                }
+
+                Voice.VoiceStream.ValidateSampleRate(rate);
+                audioRate = rate;
+            }
+
+            return (request, store, audioRate, null);
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return (null, false, "invalid start message: " + e.Message);
+            return (null, false, null, "invalid start message: " + e.Message);
         }
     }
 
     /// <summary>Reads frames until the client stops, leaves or breaks the protocol; returns why the stream ended.</summary>
-    private async Task<string?> ReceiveFramesAsync(WebSocket socket, byte[] buffer, PushFrameSource push, LiveSink live, Connection connection, CancellationToken aborted)
+    private async Task<string?> ReceiveFramesAsync(WebSocket socket, byte[] buffer, PushFrameSource push, AudioPushSource? audio, LiveSink live, Connection connection, CancellationToken aborted)
     {
         var errors = 0;
         while (true)
@@ -235,7 +258,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                     problem = "expected a binary frame or {\"type\":\"stop\"}";
                     break;
                 case MessageKind.Binary:
-                    problem = Frame(buffer.AsSpan(0, message.Length), push, live);
+                    problem = Frame(buffer.AsSpan(0, message.Length), push, audio, live);
                     break;
                 default:
                     break;
@@ -254,21 +277,16 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         }
     }
 
-    private static string? Frame(ReadOnlySpan<byte> message, PushFrameSource push, LiveSink live)
+    private static string? Frame(ReadOnlySpan<byte> message, PushFrameSource push, AudioPushSource? audio, LiveSink live)
     {
         if (message.Length < HeaderBytes)
         {
             return $"binary message of {message.Length} bytes is shorter than the {HeaderBytes}-byte header (kind, timestamp)";
         }
 
-        if (message[0] == AudioChunk)
+        if (message[0] is not (ImageFrame or AudioChunk))
         {
-            return "audio is not supported on the live socket yet; send frames only (voice is analysed for uploaded recordings)";
-        }
-
-        if (message[0] != ImageFrame)
-        {
-            return $"unknown binary message kind {message[0]} (1 = image frame)";
+            return $"unknown binary message kind {message[0]} (1 = image frame, 2 = audio chunk)";
         }
 
         var micros = BinaryPrimitives.ReadInt64LittleEndian(message[1..HeaderBytes]);
@@ -278,6 +296,24 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         }
 
         var timestamp = TimeSpan.FromMicroseconds(micros);
+        if (message[0] == AudioChunk)
+        {
+            if (audio is null)
+            {
+                return "audio chunk refused: declare the audio in the start message first, e.g. {\"type\":\"start\",\"audio\":{\"sampleRate\":16000}}";
+            }
+
+            try
+            {
+                audio.PushPcm16(message[HeaderBytes..], timestamp);
+                return null;
+            }
+            catch (ArgumentException e)
+            {
+                return "audio chunk refused: " + e.Message;
+            }
+        }
+
         live.Received(timestamp);
         return push.Push(message[HeaderBytes..], timestamp);
     }
@@ -351,7 +387,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         }
     }
 
-    private byte[] Ready(Guid? recording) => Json(w =>
+    private byte[] Ready(Guid? recording, AudioPushSource? audio) => Json(w =>
     {
         w.WriteString("type", "ready");
         w.WriteString("schema", ResultJsonEncoder.Schema);
@@ -368,6 +404,13 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         w.WriteNumber("maxFrameBytes", options.Live.MaxEncodedBytes);
         w.WriteNumber("maxSide", options.Live.MaxSide);
         w.WriteNumber("queue", options.Live.Capacity);
+        if (audio is not null)
+        {
+            w.WriteNumber("audioSampleRate", audio.SampleRate);
+            w.WriteNumber("audioQueueSeconds", audio.Capacity.TotalSeconds);
+            w.WriteNumber("maxAudioChunkSeconds", new Voice.VoiceStreamOptions().MaxChunk.TotalSeconds);
+        }
+
         w.WriteEndObject();
     });
 
@@ -379,6 +422,11 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         w.WriteNumber("framesReceived", s.FramesRead);
         w.WriteNumber("framesAnalysed", s.FramesAnalysed);
         w.WriteNumber("framesDropped", s.FramesDropped);
+        if (completed.VoiceNote is { } note)
+        {
+            w.WriteString("voice", note);
+        }
+
         w.WriteNumber("resultsUnsent", unsent);
         w.WriteNumber("people", s.Tracks.Count);
         w.WriteStartArray("problems");
@@ -543,6 +591,20 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
 /// <summary>Encodes a binary live frame message: kind, client timestamp, image bytes (used by clients and tests).</summary>
 public static class LiveFrameMessage
 {
+    /// <summary>Builds <c>[2][int64 LE microseconds of the first sample][PCM16 LE mono samples]</c>.</summary>
+    public static byte[] Audio(TimeSpan clientTime, ReadOnlySpan<short> samples)
+    {
+        var message = new byte[9 + (2 * samples.Length)];
+        message[0] = 2;
+        BinaryPrimitives.WriteInt64LittleEndian(message.AsSpan(1, 8), (long)clientTime.TotalMicroseconds);
+        for (var i = 0; i < samples.Length; i++)
+        {
+            BinaryPrimitives.WriteInt16LittleEndian(message.AsSpan(9 + (2 * i), 2), samples[i]);
+        }
+
+        return message;
+    }
+
     /// <summary>Builds <c>[1][int64 LE microseconds][JPEG or PNG bytes]</c>.</summary>
     public static byte[] Image(TimeSpan clientTime, ReadOnlySpan<byte> encodedImage)
     {

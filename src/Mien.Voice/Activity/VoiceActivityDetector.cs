@@ -12,34 +12,15 @@ public sealed class VoiceActivityDetector : IDisposable
 {
     /// <summary>Samples per decision window at 16 kHz.</summary>
     public const int Window = 512;
-    private const int Context = 64;
 
     private readonly InferenceSession _session;
-    private readonly RunOptions _run = new();
-    private readonly float[] _input = new float[Context + Window];
-    private readonly float[] _state = new float[2 * 128];
-    private readonly float[] _stateOut = new float[2 * 128];
-    private readonly float[] _probability = new float[1];
-    private readonly OrtValue[] _inputs;
-    private readonly OrtValue[] _outputs;
-    private readonly string[] _inputNames = ["input", "state", "sr"];
-    private readonly string[] _outputNames = ["output", "stateN"];
+    private readonly VadRunner _runner;
 
     private VoiceActivityDetector(InferenceSession session, VadOptions options)
     {
         _session = session;
         Options = options;
-        _inputs =
-        [
-            OrtValue.CreateTensorValueFromMemory(_input, [1, Context + Window]),
-            OrtValue.CreateTensorValueFromMemory(_state, [2, 1, 128]),
-            OrtValue.CreateTensorValueFromMemory(new long[] { AudioClip.AnalysisRate }, [1]),
-        ];
-        _outputs =
-        [
-            OrtValue.CreateTensorValueFromMemory(_probability, [1, 1]),
-            OrtValue.CreateTensorValueFromMemory(_stateOut, [2, 1, 128]),
-        ];
+        _runner = new VadRunner(session);
     }
 
     /// <summary>The segmentation rules.</summary>
@@ -76,22 +57,20 @@ public sealed class VoiceActivityDetector : IDisposable
     {
         var count = (samples.Length + Window - 1) / Window;
         var result = new float[count];
-        Array.Clear(_state);
-        Array.Clear(_input);
+        _runner.Reset();
         for (var i = 0; i < count; i++)
         {
-            // Context = the tail of the previous window, then this window.
-            _input.AsSpan(Window, Context).CopyTo(_input);
-            var chunk = samples.Slice(i * Window, Math.Min(Window, samples.Length - (i * Window)));
-            chunk.CopyTo(_input.AsSpan(Context));
-            _input.AsSpan(Context + chunk.Length).Clear();
-            _session.Run(_run, _inputNames, _inputs, _outputNames, _outputs);
-            _stateOut.CopyTo(_state, 0);
-            result[i] = _probability[0];
+            result[i] = _runner.Next(samples.Slice(i * Window, Math.Min(Window, samples.Length - (i * Window))));
         }
 
         return result;
     }
+
+    /// <summary>
+    /// A fresh recurrent state over this detector's network, for one more stream: ONNX Runtime runs one session from
+    /// several threads, so streams share the loaded model and keep only their own 2 KB of state and buffers.
+    /// </summary>
+    internal VadRunner CreateRunner() => new(_session);
 
     /// <summary>Speech segments of <paramref name="clip"/> (which must be at 16 kHz), on its container clock.</summary>
     public IReadOnlyList<SpeechSegment> Detect(AudioClip clip)
@@ -105,74 +84,21 @@ public sealed class VoiceActivityDetector : IDisposable
         return Segment(Probabilities(clip.Samples), clip.Samples.Length, clip.Start, Options);
     }
 
-    /// <summary>Silero's hysteresis rules turned into segments (pure; exposed for tests).</summary>
+    /// <summary>Silero's hysteresis rules turned into segments (pure; exposed for tests). The rules live in <see cref="VadSegmenter"/>, shared with the streaming path.</summary>
     internal static List<SpeechSegment> Segment(ReadOnlySpan<float> probabilities, int sampleCount, TimeSpan start, VadOptions options)
     {
-        const double rate = AudioClip.AnalysisRate;
-        var minSpeech = (int)(options.MinSpeech.TotalSeconds * rate);
-        var minSilence = (int)(options.MinSilence.TotalSeconds * rate);
-        var pad = (int)(options.Padding.TotalSeconds * rate);
-        var raw = new List<(int Start, int End)>();
-        var triggered = false;
-        int segStart = 0, tempEnd = -1;
+        var segmenter = new VadSegmenter(options, maxSpeech: null);
+        var spans = new List<(long Start, long End)>();
         for (var i = 0; i < probabilities.Length; i++)
         {
-            var at = i * Window;
-            var p = probabilities[i];
-            if (p >= options.Threshold && tempEnd >= 0)
-            {
-                tempEnd = -1;
-            }
-
-            if (p >= options.Threshold && !triggered)
-            {
-                triggered = true;
-                segStart = at;
-                continue;
-            }
-
-            if (triggered && p < options.EndThreshold)
-            {
-                if (tempEnd < 0)
-                {
-                    tempEnd = at;
-                }
-
-                if (at + Window - tempEnd >= minSilence)
-                {
-                    if (tempEnd - segStart >= minSpeech)
-                    {
-                        raw.Add((segStart, tempEnd));
-                    }
-
-                    triggered = false;
-                    tempEnd = -1;
-                }
-            }
+            segmenter.Push(probabilities[i], spans, partial: (long)(i + 1) * Window > sampleCount);
         }
 
-        if (triggered && sampleCount - segStart >= minSpeech)
+        segmenter.Finish(sampleCount, spans);
+        var segments = new List<SpeechSegment>(spans.Count);
+        foreach (var (lo, hi) in spans)
         {
-            raw.Add((segStart, sampleCount));
-        }
-
-        var segments = new List<SpeechSegment>(raw.Count);
-        for (var i = 0; i < raw.Count; i++)
-        {
-            var lo = Math.Max(0, raw[i].Start - pad);
-            var hi = Math.Min(sampleCount, raw[i].End + pad);
-            if (i > 0)
-            {
-                // Padding never overlaps the previous segment: split the gap.
-                lo = Math.Max(lo, (raw[i - 1].End + raw[i].Start) / 2);
-            }
-
-            if (i + 1 < raw.Count)
-            {
-                hi = Math.Min(hi, (raw[i].End + raw[i + 1].Start) / 2);
-            }
-
-            segments.Add(new SpeechSegment(start + TimeSpan.FromSeconds(lo / rate), start + TimeSpan.FromSeconds(hi / rate)));
+            segments.Add(new SpeechSegment(start + TimeSpan.FromSeconds(lo / (double)AudioClip.AnalysisRate), start + TimeSpan.FromSeconds(hi / (double)AudioClip.AnalysisRate)));
         }
 
         return segments;
@@ -181,17 +107,7 @@ public sealed class VoiceActivityDetector : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var value in _inputs)
-        {
-            value.Dispose();
-        }
-
-        foreach (var value in _outputs)
-        {
-            value.Dispose();
-        }
-
-        _run.Dispose();
+        _runner.Dispose();
         _session.Dispose();
     }
 }

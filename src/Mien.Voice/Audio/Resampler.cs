@@ -20,13 +20,8 @@ internal static class Resampler
             return input.ToArray();
         }
 
-        var g = Gcd(fromRate, toRate);
-        var up = toRate / g;    // L: output samples per …
-        var down = fromRate / g; // M: … input samples
-        var cutoff = Rolloff * Math.Min(1.0, (double)up / down); // in cycles per input sample × 2 (fraction of input Nyquist)
-        var half = (int)Math.Ceiling(ZeroCrossings / cutoff);
+        var (up, down, half, table) = Plan(fromRate, toRate);
         var taps = 2 * half;
-        var table = BuildTable(up, half, cutoff);
 
         var outLength = (int)((long)input.Length * up / down);
         var output = new float[outLength];
@@ -59,6 +54,23 @@ internal static class Resampler
 
         return output;
     }
+
+    /// <summary>
+    /// The filter for <paramref name="fromRate"/> → <paramref name="toRate"/>: L output samples per M input samples,
+    /// the kernel's half length in input samples, and the polyphase table (L rows of 2·half taps).
+    /// </summary>
+    internal static (int Up, int Down, int Half, float[] Table) Plan(int fromRate, int toRate)
+    {
+        var g = Gcd(fromRate, toRate);
+        var up = toRate / g;    // L: output samples per …
+        var down = fromRate / g; // M: … input samples
+        var cutoff = Rolloff * Math.Min(1.0, (double)up / down); // in cycles per input sample × 2 (fraction of input Nyquist)
+        var half = (int)Math.Ceiling(ZeroCrossings / cutoff);
+        return (up, down, half, BuildTable(up, half, cutoff));
+    }
+
+    /// <summary>Output samples per input sample's worth of phases (L of L/M), for rate checks before building a table.</summary>
+    internal static int Phases(int fromRate, int toRate) => toRate / Gcd(fromRate, toRate);
 
     /// <summary>Row p holds h(p/L + half − 1 − j) for j = 0 … 2·half−1: the weights of input samples base−half+1 … base+half.</summary>
     private static float[] BuildTable(int phases, int half, double cutoff)
@@ -101,7 +113,7 @@ internal static class Resampler
         return sum;
     }
 
-    private static int Gcd(int a, int b)
+    internal static int Gcd(int a, int b)
     {
         while (b != 0)
         {

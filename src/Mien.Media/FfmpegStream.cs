@@ -54,7 +54,7 @@ internal sealed partial class FfmpegStream : IDisposable
 
     public string? Codec { get; }
 
-    /// <summary>Times the stream was re-opened after a stall or disconnect.</summary>
+    /// <summary>Attempts to re-open the stream after a stall or disconnect (successful or not).</summary>
     public int Reconnects { get; private set; }
 
     /// <summary>Why reading stopped early, or null.</summary>
@@ -191,12 +191,15 @@ internal sealed partial class FfmpegStream : IDisposable
             }
 
             // Live: re-open with back-off until a frame arrives again or the window since the last frame has passed.
+            var cause = stalled ? $"stalled: no data for {_options.NetworkTimeout.TotalSeconds:0.#} s" : error ?? "connection closed";
+            string? attemptError = null;
             while (true)
             {
                 var quiet = _clock.Elapsed - lastFrameAt;
                 if (quiet + backoff > _options.ReconnectWindow)
                 {
-                    StopReason = $"the stream was lost {position} ({(stalled ? "stalled" : error ?? "connection closed")}); no frame for {quiet.TotalSeconds:F0} s after {Reconnects} reconnect attempt(s), gave up";
+                    var lastAttempt = attemptError is null ? "" : $"; last attempt: {attemptError}";
+                    StopReason = $"the stream was lost {position} ({cause}); no frame for {quiet.TotalSeconds:F0} s after {Reconnects} reconnect attempt(s){lastAttempt}; gave up";
                     return;
                 }
 
@@ -210,14 +213,14 @@ internal sealed partial class FfmpegStream : IDisposable
                 _segment = Segment.Start(_ffmpeg, _url, new Uri(_url), _options);
                 if (_segment.WaitForFirstFrame(_options.NetworkTimeout) is not null)
                 {
-                    // The new connection's clock restarts: continue from the wall-clock time of the reconnect.
-                    segmentBase = TimeSpan.FromTicks(Math.Max(_clock.Elapsed.Ticks, (last + TimeSpan.FromSeconds(1 / (Fps ?? 30))).Ticks));
+                    // The new connection's clock restarts: continue after the last frame plus the time the stream was
+                    // away, so the outage shows as a gap rather than as frames packed together.
+                    segmentBase = last + (_clock.Elapsed - lastFrameAt);
                     firstPts = null;
                     break;
                 }
 
-                error = _segment.LastError() ?? error;
-                stalled = _segment.KilledByWatchdog;
+                attemptError = _segment.LastError() ?? (_segment.KilledByWatchdog ? "stalled" : "no frame in time");
                 _segment.Finish();
             }
         }
@@ -266,7 +269,8 @@ internal sealed partial class FfmpegStream : IDisposable
 
         public static Segment Start(string ffmpeg, string url, Uri uri, MediaSourceOptions options)
         {
-            var micros = ((long)options.NetworkTimeout.TotalMicroseconds).ToString(CultureInfo.InvariantCulture);
+            // ffmpeg's own I/O timeout is a safety net at twice Mien's: the watchdog below, which names the stall, acts first.
+            var micros = ((long)(options.NetworkTimeout.TotalMicroseconds * 2)).ToString(CultureInfo.InvariantCulture);
             var start = new ProcessStartInfo(ffmpeg)
             {
                 RedirectStandardOutput = true,
@@ -274,18 +278,17 @@ internal sealed partial class FfmpegStream : IDisposable
                 RedirectStandardInput = true,
                 UseShellExecute = false,
             };
-            foreach (var a in (string[])["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"])
+            // A live source is probed in real time: FFmpeg's default 5 s of analysis would delay the first frame by 5 s.
+            foreach (var a in (string[])["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-analyzeduration", "1000000"])
             {
                 start.ArgumentList.Add(a);
             }
 
-            // ffmpeg's own I/O timeouts end a dead connection; the watchdog below covers everything else.
+            // RTSP keeps FFmpeg's transport choice (UDP, then TCP): forcing TCP fails on servers such as VLC's.
             if (uri.Scheme is "rtsp" or "rtsps")
             {
-                foreach (var a in (string[])["-rtsp_transport", "tcp", "-timeout", micros])
-                {
-                    start.ArgumentList.Add(a);
-                }
+                start.ArgumentList.Add("-timeout");
+                start.ArgumentList.Add(micros);
             }
             else if (uri.Scheme is not "udp" and not "rtp" and not "srt")
             {

@@ -123,7 +123,7 @@ public sealed class MediaSource : IFrameSource
     /// <summary>Frames dropped because the consumer was behind (live sources only).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Times a live network stream was re-opened after it stalled or closed.</summary>
+    /// <summary>Attempts to re-open a live network stream after it stalled or closed (successful or not).</summary>
     public int Reconnects => _stream?.Reconnects ?? 0;
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Mien.Models;
@@ -88,8 +89,17 @@ public sealed class ModelRunner : IDisposable
     }
 
     /// <summary>Runs the model on the current input buffer.</summary>
+    /// <exception cref="ModelRunException">ONNX Runtime failed, or the input holds NaN or infinite values.</exception>
+    /// <exception cref="ModelOutputException">An output holds NaN or infinite values (damaged weights).</exception>
     public void Run()
     {
+        // A NaN fed in comes out as NaN everywhere: say it was the input, not the model.
+        if (_floatInput is not null && !TensorPrimitives.IsFiniteAll<float>(_floatInput))
+        {
+            var at = FirstNonFinite(_floatInput);
+            throw new ModelRunException(_model.Descriptor.Id, $"input '{_inputNames[0]}' holds a non-finite value ({_floatInput[at]}) at element {at}; the stage preparing it is at fault");
+        }
+
         try
         {
             _model.Session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
@@ -98,6 +108,30 @@ public sealed class ModelRunner : IDisposable
         {
             throw new ModelRunException(_model.Descriptor.Id, $"input '{_inputNames[0]}' [{string.Join(',', _inputShape)}]: {e.Message}", e);
         }
+
+        // Finite weights on finite input give finite outputs for every model Mien runs; a NaN or infinity means the
+        // weights are damaged (the hash on load catches a damaged file, this catches damage it cannot see).
+        for (var i = 0; i < _outputs.Length; i++)
+        {
+            if (!TensorPrimitives.IsFiniteAll<float>(_outputs[i]))
+            {
+                var at = FirstNonFinite(_outputs[i]);
+                throw new ModelOutputException(_model.Descriptor.Id, _outputNames[i], at, _outputs[i][at]);
+            }
+        }
+    }
+
+    private static int FirstNonFinite(float[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return 0;
     }
 
     /// <inheritdoc />

@@ -128,6 +128,25 @@ public sealed class ModelStore
         return problems;
     }
 
+    /// <summary>
+    /// Removes the cache entry of the ONNX file at <paramref name="onnxPath"/> (record first, so the entry stops
+    /// counting as ready even if the file cannot be deleted); the next <see cref="EnsureAsync"/> re-imports it.
+    /// </summary>
+    internal static void Discard(string onnxPath)
+    {
+        foreach (var path in (string[])[onnxPath + ".json", onnxPath])
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A read-only cache keeps the damaged file; the load still fails and says so.
+            }
+        }
+    }
+
     /// <summary>Removes a cached ONNX file so the next use re-imports it (used to repair a corrupt cache).</summary>
     public void Evict(string id)
     {

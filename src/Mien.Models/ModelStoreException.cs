@@ -21,3 +21,24 @@ public sealed class ModelRunException : Mien.Failures.ModelException
     /// <summary>The model concerned.</summary>
     public string ModelId { get; }
 }
+
+/// <summary>
+/// A model produced NaN or infinite values: its weights are damaged (or it was fed invalid input), so nothing the
+/// stage would derive from it can be trusted. The message names the model, the output and what to run.
+/// </summary>
+public sealed class ModelOutputException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ModelOutputException(string modelId, string output, int index, float value)
+        : base($"Model '{modelId}' produced a non-finite value ({value}) in output '{output}' at element {index}: its weights are damaged or its input was invalid, so this stage's result is refused rather than reported. Run `mien models verify {modelId}`, then `mien models fetch {modelId}` to import it again.")
+    {
+        ModelId = modelId;
+        Output = output;
+    }
+
+    /// <summary>The model concerned.</summary>
+    public string ModelId { get; }
+
+    /// <summary>The output holding the non-finite value.</summary>
+    public string Output { get; }
+}

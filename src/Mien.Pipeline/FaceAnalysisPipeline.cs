@@ -6,6 +6,8 @@ using Mien.Faces.Mesh;
 using Mien.Faces.Tracking;
 using Mien.Media;
 using Mien.Models;
+using Mien.Physiology;
+using Mien.Physiology.Pulse;
 using Mien.Results;
 using Mien.Skin;
 
@@ -263,6 +265,14 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 _clock.Stop("skin", ts);
             }
 
+            PhysiologyFrame? physiology = null;
+            if (person.Physiology is { } physiologyState)
+            {
+                var tp = _clock.Start();
+                physiology = physiologyState.Update(now, Pixels(image), state.Smoothed, m.Pose, m.Gaze, m.Eyes, m.Mouth);
+                _clock.Stop("physiology", tp);
+            }
+
             faces.Add(new FaceObservation(
                 id, track.Box, state.Mesh.Presence, state.Mesh.Presence,
                 m.Pose, m.Gaze, m.Eyes, m.Mouth, expression,
@@ -272,6 +282,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 BodyPose = bodyPose,
                 Body = bodyCues,
                 Skin = skin,
+                Physiology = physiology,
             });
         }
 
@@ -340,7 +351,8 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 _options.Affect is { } affect ? new TrackAffect(affect) : null,
                 _body is not null ? new BodyLanguageAnalyzer(_options.BodyLanguage) : null,
                 _body is not null ? new BodyPoseSchedule(_options.BodyEveryFrames) : null,
-                _skin is not null ? new SkinAggregator() : null);
+                _skin is not null ? new SkinAggregator() : null,
+                _options.Physiology is { } physiology ? new PersonPhysiology(physiology) : null);
             _people[publicId] = person;
         }
 
@@ -475,6 +487,18 @@ public sealed class FaceAnalysisPipeline : IDisposable
         _ended.Clear();
         _nextPublicId = 1;
         _tracker = new FaceTracker(_options.Tracker);
+    }
+
+    /// <summary>A borrowed view of a BGR frame's bytes for the physiology measurements (valid while <paramref name="image"/> is).</summary>
+    private static unsafe BgrImage Pixels(OpenCvSharp.Mat image)
+    {
+        if (image.Type() != OpenCvSharp.MatType.CV_8UC3 || image.Empty())
+        {
+            throw new ArgumentException($"frames must be 8-bit BGR (CV_8UC3); got {image.Type()} {image.Width}×{image.Height}", nameof(image));
+        }
+
+        var stride = (int)image.Step();
+        return new BgrImage(new ReadOnlySpan<byte>((void*)image.Data, (stride * (image.Rows - 1)) + (image.Cols * 3)), image.Cols, image.Rows, stride);
     }
 
     private static FaceBox BoundsOf(Point3[] points)

@@ -6,6 +6,7 @@ using Mien.Faces.Detection;
 using Mien.Faces.Mesh;
 using Mien.Faces.Tracking;
 using Mien.Models;
+using Mien.Physiology;
 using Mien.Results;
 
 namespace Mien.Pipeline;
@@ -99,6 +100,13 @@ public sealed record PipelineOptions
     /// </summary>
     public TimeSpan? ForgetPeopleAfter { get; init; }
 
+    /// <summary>
+    /// Pulse rate from skin colour, head gestures, facial asymmetry and (with <see cref="PhysiologyOptions.Driver"/>) the
+    /// driver/operator indicators, per person (default on, driver profile off; null turns them all off). Pure arithmetic
+    /// on the mesh and the frame's bytes: well under a millisecond per face (docs/physiology.md).
+    /// </summary>
+    public PhysiologyOptions? Physiology { get; init; } = new();
+
     /// <summary>ONNX Runtime session options shared by all models.</summary>
     public InferenceOptions Inference { get; init; } = new();
 
@@ -117,6 +125,7 @@ public sealed record PipelineOptions
         BodyPose.Validate();
         BodyLanguage.Validate();
         SkinAnalysis.Validate();
+        Physiology?.Validate();
         if (ConfirmFrames is < 1 or > 100 || MinStartPresence is <= 0 or > 1)
         {
             throw new ArgumentException($"{nameof(ConfirmFrames)} = {ConfirmFrames} must be within 1..100 and {nameof(MinStartPresence)} = {MinStartPresence} within (0, 1].");

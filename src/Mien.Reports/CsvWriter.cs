@@ -43,7 +43,9 @@ public sealed class CsvWriter : IDisposable
     /// seven expression probabilities in <see cref="ExpressionEstimate.Labels"/> order; then the temporal model's
     /// smoothed dominant expression and its probability, valence, arousal and their confidence, frame reliability,
     /// the action units' baseline and intensities in <see cref="ActionUnits.Codes"/> order; body cues each followed by
-    /// its confidence on frames with a body pose; and face-level skin values on frames where skin was measured.
+    /// its confidence on frames with a body pose; and face-level skin values on frames where skin was measured; then
+    /// physiology: pulse rate (BPM, empty when withheld), its quality, SNR and withholding code on frames that close a
+    /// pulse window, the gesture that ended (nod/shake), the asymmetry indices, and the driver indicators (profile on).
     /// </summary>
     public static IReadOnlyList<string> Header { get; } =
     [
@@ -58,6 +60,9 @@ public sealed class CsvWriter : IDisposable
         "shouldersRaised", "shouldersRaisedConfidence", "movementEnergy", "movementEnergyConfidence",
         "fidgeting", "fidgetingConfidence", "handToFace", "handToFaceConfidence", "armsCrossed", "armsCrossedConfidence",
         "skinUsable", "skinQualityWeight", "ita", "itaCategory", "monk", "monkConfidence", "erythemaIndex", "roughness", "shinePercent",
+        "heartRate", "heartRateQuality", "heartRateSnrDb", "heartRateIssue", "gesture",
+        "asymMouthCorner", "asymEyeAperture", "asymBrow", "asymNasolabial", "asymSmileExcursion", "asymReliable",
+        "perclos", "eyesClosedFor", "longClosures", "yawns", "drowsyNods", "gazeAwayFor", "alertLevel",
     ];
 
     /// <summary>Creates (or truncates) the UTF-8 file at <paramref name="path"/>; others may read it while it grows.</summary>
@@ -202,6 +207,29 @@ public sealed class CsvWriter : IDisposable
         Cell(skin?.Face is { } f3 ? Precision.Ratio(f3.ErythemaIndex) : null);
         Cell(skin?.Face is { } f4 ? Precision.Ratio(f4.Roughness) : null);
         Cell(skin?.Face is { } f5 ? Precision.Ratio(f5.ShineFraction) : null);
+
+        var physiology = face.Physiology;
+        var hr = physiology?.HeartRate;
+        Cell(hr?.BeatsPerMinute is { } bpm ? Precision.Degrees(bpm) : null);
+        Cell(hr is not null ? Precision.Ratio(hr.Quality) : null);
+        Cell(hr?.SnrDb is { } snr ? Precision.Degrees(snr) : null);
+        Text(hr?.Issue?.Code);
+        Text(physiology?.Gestures.Count > 0 ? (physiology.Gestures[^1].Kind == HeadGestureKind.Nod ? "nod" : "shake") : null);
+        var asymmetry = physiology?.Asymmetry;
+        Cell(asymmetry is not null ? Precision.Degrees(asymmetry.MouthCorner) : null);
+        Cell(asymmetry is not null ? Precision.Degrees(asymmetry.EyeAperture) : null);
+        Cell(asymmetry is not null ? Precision.Degrees(asymmetry.Brow) : null);
+        Cell(asymmetry is not null ? Precision.Degrees(asymmetry.Nasolabial) : null);
+        Cell(asymmetry?.SmileExcursion is { } smile ? Precision.Degrees(smile) : null);
+        Text(asymmetry is null ? null : asymmetry.Reliable ? "true" : "false");
+        var driver = physiology?.Driver;
+        Cell(driver is not null ? Precision.Ratio(driver.Perclos) : null);
+        Cell(driver is not null ? Precision.Seconds(driver.EyesClosedFor) : null);
+        Cell(driver?.LongClosures);
+        Cell(driver?.Yawns);
+        Cell(driver?.Nods);
+        Cell(driver is not null ? Precision.Seconds(driver.GazeAwayFor) : null);
+        Text(driver is null ? null : JsonlWriter.Kebab(driver.Level));
 
         writer.Write('\n');
     }

@@ -237,6 +237,11 @@ public sealed class JsonlWriter : IDisposable
             WriteSkin(w, skin);
         }
 
+        if (face.Physiology is { } physiology)
+        {
+            WritePhysiology(w, physiology);
+        }
+
         if (face.Landmarks is { } landmarks)
         {
             w.WriteStartArray("landmarks");
@@ -359,6 +364,110 @@ public sealed class JsonlWriter : IDisposable
             w.WriteNumberOrNull("confidence", Precision.Ratio(c.Confidence));
             w.WriteEndObject();
         }
+    }
+
+    /// <summary>
+    /// <c>"physiology"</c>: <c>heartRate</c> on frames that close a pulse window (<c>bpm</c> null when withheld, with
+    /// <c>issue</c>), <c>gestures</c> that ended, <c>asymmetry</c> indices (% of face height; left minus right) and trends
+    /// when a stretch closes, <c>driver</c> indicators with the driver profile.
+    /// </summary>
+    private static void WritePhysiology(Utf8JsonWriter w, PhysiologyFrame physiology)
+    {
+        w.WriteStartObject("physiology");
+        if (physiology.HeartRate is { } hr)
+        {
+            w.WriteStartObject("heartRate");
+            w.WriteNumberOrNull("bpm", hr.BeatsPerMinute is { } bpm ? Precision.Degrees(bpm) : null);
+            w.WriteNumberOrNull("candidateBpm", hr.CandidateBeatsPerMinute is { } candidate ? Precision.Degrees(candidate) : null);
+            w.WriteNumberOrNull("chromBpm", hr.ChromBeatsPerMinute is { } chrom ? Precision.Degrees(chrom) : null);
+            w.WriteNumberOrNull("quality", Precision.Ratio(hr.Quality));
+            w.WriteNumberOrNull("snrDb", hr.SnrDb is { } snr ? Precision.Degrees(snr) : null);
+            w.WriteNumberOrNull("artefactShare", Precision.Ratio(hr.ArtefactShare));
+            w.WriteNumberOrNull("windowStart", Precision.Seconds(hr.WindowStart));
+            if (hr.Issue is { } issue)
+            {
+                w.WriteString("issue", issue.Code);
+                w.WriteString("message", issue.Message);
+            }
+
+            w.WriteEndObject();
+        }
+
+        if (physiology.Gestures.Count > 0)
+        {
+            w.WriteStartArray("gestures");
+            foreach (var g in physiology.Gestures)
+            {
+                w.WriteStartObject();
+                w.WriteString("kind", g.Kind == HeadGestureKind.Nod ? "nod" : "shake");
+                w.WriteNumberOrNull("start", Precision.Seconds(g.Start));
+                w.WriteNumberOrNull("end", Precision.Seconds(g.End));
+                w.WriteNumber("swings", g.HalfCycles);
+                w.WriteNumberOrNull("amplitude", Precision.Degrees(g.AmplitudeDegrees));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        if (physiology.Asymmetry is { } a)
+        {
+            w.WriteStartObject("asymmetry");
+            w.WriteNumberOrNull("mouthCorner", Precision.Degrees(a.MouthCorner));
+            w.WriteNumberOrNull("eyeAperture", Precision.Degrees(a.EyeAperture));
+            w.WriteNumberOrNull("brow", Precision.Degrees(a.Brow));
+            w.WriteNumberOrNull("nasolabial", Precision.Degrees(a.Nasolabial));
+            w.WriteNumberOrNull("smileExcursion", a.SmileExcursion is { } se ? Precision.Degrees(se) : null);
+            w.WriteBoolean("reliable", a.Reliable);
+            w.WriteEndObject();
+        }
+
+        if (physiology.AsymmetryTrends.Count > 0)
+        {
+            w.WriteStartArray("asymmetryTrends");
+            foreach (var t in physiology.AsymmetryTrends)
+            {
+                w.WriteStartObject();
+                w.WriteString("index", t.Index);
+                w.WriteNumberOrNull("start", Precision.Seconds(t.Start));
+                w.WriteNumberOrNull("end", Precision.Seconds(t.End));
+                w.WriteNumberOrNull("mean", Precision.Degrees(t.Mean));
+                w.WriteNumberOrNull("low", Precision.Degrees(t.Low));
+                w.WriteNumberOrNull("high", Precision.Degrees(t.High));
+                w.WriteNumberOrNull("baseline", t.Baseline is { } b ? Precision.Degrees(b) : null);
+                w.WriteBoolean("changed", t.Changed);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        if (physiology.Driver is { } d)
+        {
+            w.WriteStartObject("driver");
+            w.WriteNumberOrNull("perclos", Precision.Ratio(d.Perclos));
+            w.WriteNumberOrNull("eyesClosedFor", Precision.Seconds(d.EyesClosedFor));
+            w.WriteNumber("longClosures", d.LongClosures);
+            w.WriteNumberOrNull("meanBlinkMs", d.MeanBlinkMs is { } mb ? Precision.Pixels(mb) : null);
+            w.WriteNumber("yawns", d.Yawns);
+            w.WriteNumber("nods", d.Nods);
+            w.WriteNumberOrNull("gazeAwayFor", Precision.Seconds(d.GazeAwayFor));
+            w.WriteString("level", Kebab(d.Level));
+            if (d.Causes.Count > 0)
+            {
+                w.WriteStartArray("causes");
+                foreach (var c in d.Causes)
+                {
+                    w.WriteStringValue(c);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
     }
 
     private static void WriteSkin(Utf8JsonWriter w, SkinFrame skin)

@@ -60,6 +60,9 @@ public sealed record FaceObservation(
 
     /// <summary>Skin measurements, on frames where skin was measured (a few per second).</summary>
     public SkinFrame? Skin { get; init; }
+
+    /// <summary>Pulse, head gestures, asymmetry and driver indicators of this frame (null when that stage is off).</summary>
+    public PhysiologyFrame? Physiology { get; init; }
 }
 
 /// <summary>Everything measured in one frame. Immutable: sinks may keep it.</summary>

@@ -20,14 +20,10 @@ public sealed class ActionUnitTests(RealModels models, ITestOutputHelper output)
 {
     private const int PerClass = 120;
 
-    [Fact]
+    [SharedDataFact("fer2013/public_test")]
     public async Task Labelled_expressions_move_their_prototype_action_units_against_neutral_faces()
     {
-        var root = SharedData.Find("fer2013/public_test");
-        if (root is null)
-        {
-            return;
-        }
+        var root = SharedData.Require("fer2013/public_test");
 
         using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { KeepLandmarks = true, ConfirmFrames = 1 });
         string[] classes = ["neutral", "happiness", "surprise", "anger", "sadness", "disgust", "fear"];

@@ -17,14 +17,10 @@ public sealed class CalibrationTests(RealModels models, ITestOutputHelper output
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(1 / 30.0);
 
-    [Fact]
+    [SharedDataFact("fer2013/public_test")]
     public void Fitted_output_temperature_is_calibrated_on_held_out_pseudo_videos()
     {
-        var root = SharedData.Find("fer2013/public_test");
-        if (root is null)
-        {
-            return;
-        }
+        var root = SharedData.Require("fer2013/public_test");
 
         using var model = models.Load(EmotionClassifier.ModelId);
         using var classifier = new EmotionClassifier(model);

@@ -1,4 +1,5 @@
 using Mien.Results;
+using Mien.Testing;
 using Xunit.Abstractions;
 
 namespace Mien.Body.Tests;
@@ -67,14 +68,9 @@ public sealed class BodyLanguageAnalyzerTests(RealBodies bodies, ITestOutputHelp
         return counted == 0 ? float.NaN : (float)(sum / counted);
     }
 
-    [Fact]
+    [SharedDataFact("videos/single_face.mp4")]
     public void A_talking_person_moves_more_than_the_same_frame_repeated_and_speed_is_per_second()
     {
-        if (bodies.Video.Count == 0)
-        {
-            return; // needs ../shared/data
-        }
-
         var real = MeanEnergy(bodies.Video.Select(v => (v.Time, v.Pose, v.Face)), out var n);
         var first = FirstVisible();
         var still = MeanEnergy(bodies.Video.Select(v => (v.Time, first.Pose, first.Face)), out _);
@@ -96,14 +92,9 @@ public sealed class BodyLanguageAnalyzerTests(RealBodies bodies, ITestOutputHelp
         Assert.InRange(halfRate / real, 0.6f, 1.5f);
     }
 
-    [Fact]
+    [SharedDataFact("videos/single_face.mp4")]
     public void Cues_on_a_real_video_stay_in_range_and_wrists_out_of_frame_give_no_hand_cues()
     {
-        if (bodies.Video.Count == 0)
-        {
-            return; // needs ../shared/data
-        }
-
         var analyzer = new BodyLanguageAnalyzer();
         var visible = 0;
         foreach (var v in bodies.Video)

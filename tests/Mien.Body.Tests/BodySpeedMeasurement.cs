@@ -14,11 +14,11 @@ namespace Mien.Body.Tests;
 [Collection(RealBodiesCollection.Name)]
 public sealed class BodySpeedMeasurement(RealBodies bodies, ITestOutputHelper output)
 {
-    [Fact]
+    [SharedDataFact("videos/single_face.mp4")]
     public async Task Measure_ms_per_person_per_frame()
     {
-        var path = SharedData.Find("videos/single_face.mp4");
-        if (Environment.GetEnvironmentVariable("MIEN_BODY_BENCH") != "1" || path is null || bodies.Video.Count == 0)
+        var path = SharedData.Require("videos/single_face.mp4");
+        if (Environment.GetEnvironmentVariable("MIEN_BODY_BENCH") != "1")
         {
             return;
         }

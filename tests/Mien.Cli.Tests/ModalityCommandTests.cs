@@ -151,7 +151,7 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
     public async Task Skin_measures_real_faces_and_says_why_a_blank_image_has_none()
     {
         var output = Path.Combine(_dir, "skin");
-        var (code, stdout, stderr) = await InProcessMien.RunAsync("skin", models.GroupPhotos[3], "--out", output, "--offline");
+        var (code, stdout, stderr) = await InProcessMien.RunAsync("skin", models.GroupPhotos[3], "-o", output, "--offline");
 
         Assert.True(code == 0, stderr + stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "skin.json")));
@@ -168,7 +168,7 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
             Cv2.ImWrite(blank, grey);
         }
 
-        var (blankCode, blankOut, blankErr) = await InProcessMien.RunAsync("skin", blank, "--out", Path.Combine(_dir, "blank"), "--offline");
+        var (blankCode, blankOut, blankErr) = await InProcessMien.RunAsync("skin", blank, "-o", Path.Combine(_dir, "blank"), "--offline");
         Assert.Equal(1, blankCode);
         Assert.Contains("no-face", blankOut + blankErr, StringComparison.Ordinal);
     }

@@ -33,13 +33,9 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     /// <summary>A CK+48 folder with the first <paramref name="subjects"/> subjects (labels.csv rewritten, images copied).</summary>
-    private string? CkPlusSubset(int subjects)
+    private string CkPlusSubset(int subjects)
     {
-        var source = SharedData.Find("ckplus48_dev");
-        if (source is null)
-        {
-            return null;
-        }
+        var source = SharedData.Require("ckplus48_dev");
 
         var target = Path.Combine(_dir, "ckplus");
         var lines = File.ReadAllLines(Path.Combine(source, "labels.csv"));
@@ -56,14 +52,10 @@ public sealed class TrainCommandTests : IDisposable
         return target;
     }
 
-    [Fact]
+    [SharedDataFact("ckplus48_dev")]
     public async Task CkPlus_training_evaluates_by_subject_and_writes_loadable_weights_and_clips()
     {
         var ckplus = CkPlusSubset(6);
-        if (ckplus is null)
-        {
-            return;
-        }
 
         var weights = Path.Combine(_dir, "out", "model.gru");
         var clips = Path.Combine(_dir, "clips.csv");

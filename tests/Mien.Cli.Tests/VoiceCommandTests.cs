@@ -28,13 +28,10 @@ public sealed class VoiceCommandTests
         }
     }
 
-    [Fact]
+    [SharedDataFact("audio/emodb_dev/anger/03a01Wa.wav")]
     public async Task Json_has_segments_with_prosody_and_affect_for_real_speech()
     {
-        if (SharedData.Find("audio/emodb_dev/anger/03a01Wa.wav") is not { } path)
-        {
-            return;
-        }
+        var path = SharedData.Require("audio/emodb_dev/anger/03a01Wa.wav");
 
         var (code, output, error) = await Voice(path, "--json");
         Assert.True(code == ExitCodes.Ok, error);
@@ -74,13 +71,10 @@ public sealed class VoiceCommandTests
         Assert.DoesNotContain("no audio track", output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SharedDataFact("audio/emodb_dev/anger/03a01Wa.wav")]
     public async Task A_single_utterance_says_its_arousal_rests_on_the_population_prior()
     {
-        if (SharedData.Find("audio/emodb_dev/anger/03a01Wa.wav") is not { } path)
-        {
-            return;
-        }
+        var path = SharedData.Require("audio/emodb_dev/anger/03a01Wa.wav");
 
         var (code, output, _) = await Voice(path);
         Assert.Equal(ExitCodes.Ok, code);
@@ -113,13 +107,10 @@ public sealed class VoiceCommandTests
         }
     }
 
-    [Fact]
+    [SharedDataFact("audio/emodb_dev")]
     public async Task Eval_prints_arousal_and_four_class_accuracy_with_confusion_matrices()
     {
-        if (SharedData.Find("audio/emodb_dev") is not { } emodb)
-        {
-            return;
-        }
+        var emodb = SharedData.Require("audio/emodb_dev");
 
         var (code, output, error) = await Voice("eval", "--emodb", emodb);
         Assert.True(code == ExitCodes.Ok, error);

@@ -1,5 +1,6 @@
 using Mien.Media.Samples;
 using Mien.Packages;
+using Mien.Testing;
 using OpenCvSharp;
 
 namespace Mien.Media.Tests;
@@ -24,14 +25,6 @@ public sealed class MediaSourceTests(SampleVideos videos) : IClassFixture<Sample
     private readonly string _dir = Directory.CreateTempSubdirectory("mien-source-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    /// <summary>Development data beside the repository (../shared); present in CI, not needed by the product.</summary>
-    private static string? Shared(string relative)
-    {
-        var root = Testing.Repository.Root;
-        var path = Path.GetFullPath(Path.Combine(root, "..", "shared", relative));
-        return File.Exists(path) ? path : null;
-    }
 
     private static async Task<List<(long Index, TimeSpan Timestamp, int Width)>> ReadAll(MediaSource source, int max = int.MaxValue)
     {
@@ -135,14 +128,10 @@ public sealed class MediaSourceTests(SampleVideos videos) : IClassFixture<Sample
         Assert.Contains("002.png", source.StopReason, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SharedDataFact("videos/face_noface.mov")]
     public async Task Hevc_mov_from_a_phone_decodes()
     {
-        var mov = Shared("data/videos/face_noface.mov");
-        if (mov is null)
-        {
-            return; // ../shared is absent outside development and CI machines
-        }
+        var mov = SharedData.Require("videos/face_noface.mov");
 
         await using var source = MediaSource.Open(mov);
         var frames = await ReadAll(source, max: 30);

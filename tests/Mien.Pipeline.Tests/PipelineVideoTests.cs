@@ -15,13 +15,6 @@ public sealed class RealModelsCollection : ICollectionFixture<RealModels>
 [Collection(RealModelsCollection.Name)]
 public sealed class PipelineVideoTests(RealModels models)
 {
-    /// <summary>Development videos beside the repository (../shared/data/videos); present in CI, not needed by the product.</summary>
-    private static string? Shared(string name)
-    {
-        var path = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "data", "videos", name));
-        return File.Exists(path) ? path : null;
-    }
-
     private async Task<(List<FrameAnalysis> Frames, List<TrackEvent> Events)> RunAsync(string video)
     {
         using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store);
@@ -64,14 +57,10 @@ public sealed class PipelineVideoTests(RealModels models)
         });
     }
 
-    [Fact]
+    [SharedDataFact("videos/no_face.mp4")]
     public async Task Clip_without_faces_yields_no_observations()
     {
-        var clip = Shared("no_face.mp4");
-        if (clip is null)
-        {
-            return; // ../shared is absent outside development and CI machines
-        }
+        var clip = SharedData.Require("videos/no_face.mp4");
 
         var (frames, events) = await RunAsync(clip);
         Assert.NotEmpty(frames);
@@ -79,14 +68,10 @@ public sealed class PipelineVideoTests(RealModels models)
         Assert.Empty(events);
     }
 
-    [Fact]
+    [SharedDataFact("videos/face_noface.mov")]
     public async Task Face_that_leaves_ends_its_track_and_no_other_starts()
     {
-        var clip = Shared("face_noface.mov");
-        if (clip is null)
-        {
-            return;
-        }
+        var clip = SharedData.Require("videos/face_noface.mov");
 
         var (frames, events) = await RunAsync(clip);
         var seen = frames.Where(f => f.Faces.Count > 0).ToArray();
@@ -97,14 +82,10 @@ public sealed class PipelineVideoTests(RealModels models)
         Assert.Empty(frames.Where(f => f.Timestamp > end).SelectMany(f => f.Faces));
     }
 
-    [Fact]
+    [SharedDataFact("videos/noface_face.mov")]
     public async Task Face_that_enters_starts_one_track_after_the_empty_start()
     {
-        var clip = Shared("noface_face.mov");
-        if (clip is null)
-        {
-            return;
-        }
+        var clip = SharedData.Require("videos/noface_face.mov");
 
         var (frames, events) = await RunAsync(clip);
         var first = frames.First(f => f.Faces.Count > 0);

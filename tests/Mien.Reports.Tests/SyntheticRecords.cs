@@ -46,6 +46,14 @@ internal static class SyntheticRecords
             new BodyCue(0.4f, 0.8f), new BodyCue(0.1f, 0.6f), new HandToFace(true, Hands.Both, 0.7f), new BodyFlag(false, 0.6f), new BodyAffect(0.1f, 0.4f)),
         BodyPose = new BodyPose([new Keypoint("nose", 50, 60, 0.9f), new Keypoint("left_shoulder", 20, 150, 0.8f)], new FaceBox(10, 20, 100, 110), track, 0.9f, new FaceBox(0, 0, 200, 200)),
         Skin = UsableSkin(),
+        Physiology = new PhysiologyFrame
+        {
+            HeartRate = new HeartRateEstimate(t - TimeSpan.FromSeconds(10), t, null, 71, 73, -1.2f, 0.2f, 0.1f, new PhysiologyIssue("low-quality", "pulse SNR −1.2 dB, needs ≥ 1.5 dB")),
+            Gestures = [new HeadGesture(HeadGestureKind.Nod, t - TimeSpan.FromSeconds(1), t, 3, 8)],
+            Asymmetry = new AsymmetryFrame(0.5f, 2, -0.3f, 0.1f, 0.4f, true),
+            AsymmetryTrends = [new AsymmetryTrend("mouth-corner", TimeSpan.Zero, t, 0.5f, 0.2f, 0.8f, 0.1f, true)],
+            Driver = new DriverState(0.1f, TimeSpan.Zero, 1, 180, 0, 0, TimeSpan.FromSeconds(0.5), AlertLevel.Caution, ["perclos 10 %"]),
+        },
     };
 
     private static FaceObservation Unseen(int track, TimeSpan t) => new FaceObservation(

@@ -19,14 +19,10 @@ public sealed class MonkSkinToneTests(SkinFaces faces)
         }
     }
 
-    [Fact]
+    [SharedDataFact("skintone/mst_swatches")]
     public void Embedded_hex_values_match_the_official_swatch_images()
     {
-        var dir = SharedData.Find("skintone/mst_swatches");
-        if (dir is null)
-        {
-            return;
-        }
+        var dir = SharedData.Require("skintone/mst_swatches");
 
         for (var i = 1; i <= 10; i++)
         {

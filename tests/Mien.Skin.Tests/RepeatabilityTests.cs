@@ -83,14 +83,10 @@ public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output
     /// Issue 18 item 1: the Pexels clip's bright backdrop used to set the face's exposure normalisation, and every
     /// frame was refused (or, with other limits, measured "dark"). The face alone now decides.
     /// </summary>
-    [Fact]
+    [SharedDataFact("videos/WolfgangLanger_Pexels.mp4")]
     public async Task A_face_before_a_bright_backdrop_is_measured_steadily()
     {
-        var video = SharedData.Find("videos/WolfgangLanger_Pexels.mp4");
-        if (video is null)
-        {
-            return;
-        }
+        var video = SharedData.Require("videos/WolfgangLanger_Pexels.mp4");
 
         var (summary, ms) = await RunAsync(video, 8);
         Report("WolfgangLanger_Pexels.mp4", summary, ms);
@@ -102,15 +98,11 @@ public sealed class RepeatabilityTests(SkinFaces faces, ITestOutputHelper output
         Assert.InRange(summary.Get(SkinMetric.Monk)!.Value, 1, 6);
     }
 
-    [Theory]
+    [SharedDataTheory("videos/single_face.mp4")]
     [InlineData("videos/single_face.mp4", 2f)]
     public async Task Ita_over_the_shared_face_videos_stays_within_its_bound(string relative, float bound)
     {
-        var video = SharedData.Find(relative);
-        if (video is null)
-        {
-            return;
-        }
+        var video = SharedData.Require(relative);
 
         var (summary, ms) = await RunAsync(video, 8);
         Report(relative, summary, ms);

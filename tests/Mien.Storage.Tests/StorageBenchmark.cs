@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Mien.Testing;
 using Xunit.Abstractions;
 
 namespace Mien.Storage.Tests;

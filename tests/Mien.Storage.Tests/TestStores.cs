@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Mien.Testing;
 using Npgsql;
 using Xunit.Sdk;
 

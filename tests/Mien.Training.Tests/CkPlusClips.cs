@@ -7,7 +7,7 @@ namespace Mien.Training.Tests;
 
 /// <summary>
 /// Real pseudo-clips from CK+48 dev (../shared/data), classified by the real emotion CNN, built once per test class.
-/// Empty when the shared data is absent (tests then return early).
+/// Empty when the shared data is absent (the tests are marked [SharedDataFact("ckplus48_dev")] and skipped then).
 /// </summary>
 public sealed class CkPlusClips : IAsyncLifetime
 {

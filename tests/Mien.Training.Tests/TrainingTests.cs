@@ -1,18 +1,14 @@
 using Mien.Affect.Recurrent;
+using Mien.Testing;
 
 namespace Mien.Training.Tests;
 
 /// <summary>Training on real CK+ pseudo-clips must learn something (fails if the trainer is broken).</summary>
 public sealed class TrainingTests(CkPlusClips data) : IClassFixture<CkPlusClips>
 {
-    [Fact]
+    [SharedDataFact("ckplus48_dev")]
     public void TrainingLowersValidationLossAndBeatsTheMajorityClass()
     {
-        if (data.Clips.Count == 0)
-        {
-            return;
-        }
-
         var (train, validation) = SubjectSplit.Holdout(data.Clips, 0.25, 7);
         var result = GruTrainer.Train(train, validation, new GruTrainingOptions { Epochs = 25, Patience = 25, Hidden = 16, Seed = 7 });
 
@@ -33,14 +29,9 @@ public sealed class TrainingTests(CkPlusClips data) : IClassFixture<CkPlusClips>
         Assert.True(accuracy > majority + 0.1, $"GRU accuracy {accuracy:P1} vs majority class {majority:P1} on {counts.Sum()} validation frames");
     }
 
-    [Fact]
+    [SharedDataFact("ckplus48_dev")]
     public void SameSeedGivesTheSameWeights()
     {
-        if (data.Clips.Count == 0)
-        {
-            return;
-        }
-
         var (train, validation) = SubjectSplit.Holdout([.. data.Clips.Take(8)], 0.25, 1);
         var options = new GruTrainingOptions { Epochs = 3, Hidden = 8, Seed = 4 };
         var a = GruTrainer.Train(train, validation, options).Weights.ToBytes();
@@ -48,14 +39,9 @@ public sealed class TrainingTests(CkPlusClips data) : IClassFixture<CkPlusClips>
         Assert.Equal(a, b);
     }
 
-    [Fact]
+    [SharedDataFact("ckplus48_dev")]
     public void BuilderClipsHaveIncreasingTimeValidLabelsAndDroppedFrames()
     {
-        if (data.Clips.Count == 0)
-        {
-            return;
-        }
-
         var options = new CkPlusClipOptions();
         foreach (var clip in data.Clips)
         {
@@ -73,14 +59,9 @@ public sealed class TrainingTests(CkPlusClips data) : IClassFixture<CkPlusClips>
 
 public sealed class FrameBaselineTests(CkPlusClips data) : IClassFixture<CkPlusClips>
 {
-    [Fact]
+    [SharedDataFact("ckplus48_dev")]
     public void PerFrameBaselineTrainsAfterAGruInTheSameProcess()
     {
-        if (data.Clips.Count == 0)
-        {
-            return;
-        }
-
         var (train, validation) = SubjectSplit.Holdout(data.Clips, 0.25, 7);
         var options = new GruTrainingOptions { Epochs = 6, Patience = 6, Hidden = 8, Seed = 7 };
         GruTrainer.Train(train, validation, options);

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Xunit;
+using Mien.Testing;
 using Xunit.Abstractions;
 
 namespace Mien.Voice.Tests;
@@ -61,13 +62,10 @@ public sealed class AffectTests(VoiceFixture fx, ITestOutputHelper output) : ICl
         Assert.Equal(later.Confidence * VoiceAffect.ValenceReliability, later.ValenceConfidence, 5);
     }
 
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbDirPath)]
     public void EmoDB_high_versus_low_arousal_is_well_above_chance_and_anger_outranks_sadness()
     {
-        if (AudioTestData.EmoDbDir is not { } dir)
-        {
-            return;
-        }
+        var dir = AudioTestData.EmoDbDir;
 
         using var analyzer = fx.CreateAnalyzer();
         var u = VoiceEvaluation.Run(dir, analyzer);
@@ -81,13 +79,10 @@ public sealed class AffectTests(VoiceFixture fx, ITestOutputHelper output) : ICl
         Assert.True(u.Where(x => x.Label == "anger").Average(x => x.Online.Arousal) > u.Where(x => x.Label == "sadness").Average(x => x.Online.Arousal) + 0.4);
     }
 
-    [Fact]
+    [SharedDataFact(AudioTestData.RavdessDirPath)]
     public void RAVDESS_high_versus_low_arousal_is_above_chance_across_twelve_actors()
     {
-        if (AudioTestData.RavdessDir is not { } dir)
-        {
-            return;
-        }
+        var dir = AudioTestData.RavdessDir;
 
         using var analyzer = fx.CreateAnalyzer();
         var u = VoiceEvaluation.Run(dir, analyzer);

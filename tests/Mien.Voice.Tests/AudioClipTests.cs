@@ -1,18 +1,16 @@
 using System.Globalization;
 using FsCheck;
 using FsCheck.Xunit;
+using Mien.Testing;
 
 namespace Mien.Voice.Tests;
 
 public sealed class AudioClipTests(VoiceFixture fx) : IClassFixture<VoiceFixture>
 {
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbAngerPath)]
     public void Real_EmoDB_wav_loads_at_its_own_rate_with_the_labelled_duration()
     {
-        if (AudioTestData.EmoDbAnger is not { } path)
-        {
-            return;
-        }
+        var path = AudioTestData.EmoDbAnger;
 
         var clip = AudioClip.Load(path)!;
         Assert.Equal(16_000, clip.OriginalSampleRate);
@@ -22,13 +20,10 @@ public sealed class AudioClipTests(VoiceFixture fx) : IClassFixture<VoiceFixture
         Assert.All(clip.Samples, s => Assert.InRange(s, -1f, 1f));
     }
 
-    [Fact]
+    [SharedDataFact(AudioTestData.RavdessAngerPath)]
     public void Real_48kHz_RAVDESS_wav_is_resampled_to_16kHz_keeping_duration_and_level()
     {
-        if (AudioTestData.RavdessAnger is not { } path)
-        {
-            return;
-        }
+        var path = AudioTestData.RavdessAnger;
 
         var native = AudioClip.Load(path, 48_000)!;
         var clip = AudioClip.Load(path)!;
@@ -42,7 +37,7 @@ public sealed class AudioClipTests(VoiceFixture fx) : IClassFixture<VoiceFixture
         Assert.InRange(db, -0.5, 0.1);
     }
 
-    [Theory]
+    [SharedDataTheory(AudioTestData.EmoDbAngerPath)]
     [InlineData(8, false, 1, false, 1.5e-2)]
     [InlineData(16, false, 1, false, 1e-4)]
     [InlineData(24, false, 1, false, 1e-6)]
@@ -54,10 +49,7 @@ public sealed class AudioClipTests(VoiceFixture fx) : IClassFixture<VoiceFixture
     [InlineData(16, false, 6, true, 1e-4)]
     public void Every_WAV_encoding_of_real_speech_decodes_to_the_same_samples(int bits, bool isFloat, int channels, bool extensible, double tolerance)
     {
-        if (AudioTestData.EmoDbAnger is not { } path)
-        {
-            return;
-        }
+        var path = AudioTestData.EmoDbAnger;
 
         // 0.9 × the real speech, so the ±5 % channel offsets never clip.
         var original = AudioClip.Load(path)!.Samples.Select(v => 0.9f * v).ToArray();
@@ -70,13 +62,10 @@ public sealed class AudioClipTests(VoiceFixture fx) : IClassFixture<VoiceFixture
         Assert.True(worst <= tolerance + 1e-7, $"worst difference {worst}");
     }
 
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbAngerPath)]
     public void Truncated_wav_is_reported_as_truncated()
     {
-        if (AudioTestData.EmoDbAnger is not { } path)
-        {
-            return;
-        }
+        var path = AudioTestData.EmoDbAnger;
 
         var bytes = File.ReadAllBytes(path);
         var file = AudioTestData.Scratch("truncated.wav");
@@ -126,13 +115,10 @@ public sealed class AudioClipTests(VoiceFixture fx) : IClassFixture<VoiceFixture
         Assert.Null(AudioClip.Load(franck));
     }
 
-    [Fact]
+    [SharedDataFact("videos/no_face.mp4")]
     public void Audio_track_of_a_real_video_is_decoded_through_FFmpeg()
     {
-        if (Mien.Testing.SharedData.Find("videos/no_face.mp4") is not { } path)
-        {
-            return;
-        }
+        var path = SharedData.Require("videos/no_face.mp4");
 
         var clip = AudioClip.Load(path)!;
         Assert.Equal(44_100, clip.OriginalSampleRate);
@@ -141,13 +127,10 @@ public sealed class AudioClipTests(VoiceFixture fx) : IClassFixture<VoiceFixture
         Assert.InRange(20 * Math.Log10(Rms(clip.Samples)), -30, -18); // measured −24 dBFS: real sound, not silence or noise blow-up
     }
 
-    [Fact]
+    [SharedDataFact("videos/no_face.mp4")]
     public void Truncated_video_is_an_AudioException_or_a_shorter_clip_never_a_crash()
     {
-        if (Mien.Testing.SharedData.Find("videos/no_face.mp4") is not { } path)
-        {
-            return;
-        }
+        var path = SharedData.Require("videos/no_face.mp4");
 
         var bytes = File.ReadAllBytes(path);
         var file = AudioTestData.Scratch("cut.mp4");
@@ -183,13 +166,10 @@ public sealed class AudioClipTests(VoiceFixture fx) : IClassFixture<VoiceFixture
         Assert.True(stopDb < -60, string.Create(CultureInfo.InvariantCulture, $"{stop:F0} Hz from {from}: {stopDb:F1} dB"));
     }
 
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbAngerPath)]
     public void Upsampling_8kHz_real_speech_preserves_it()
     {
-        if (AudioTestData.EmoDbAnger is not { } path)
-        {
-            return;
-        }
+        var path = AudioTestData.EmoDbAnger;
 
         var at16 = AudioClip.Load(path)!.Samples;
         var at8 = Resampler.Resample(at16, 16_000, 8_000);

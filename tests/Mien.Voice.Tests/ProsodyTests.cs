@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Xunit;
+using Mien.Testing;
 using Xunit.Abstractions;
 
 namespace Mien.Voice.Tests;
@@ -106,13 +107,10 @@ public sealed class ProsodyTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbDirPath)]
     public void Real_male_speaker_has_male_pitch_and_plausible_rate_and_angry_speech_is_higher_and_tenser()
     {
-        if (AudioTestData.EmoDbDir is not { } dir)
-        {
-            return;
-        }
+        var dir = AudioTestData.EmoDbDir;
 
         var analyzer = new ProsodyAnalyzer();
         Prosody[] Measure(string label) => Directory.GetFiles(Path.Combine(dir, label), "*.wav").Order(StringComparer.Ordinal).Select(f => analyzer.Analyze(AudioClip.Load(f)!.Samples)).ToArray();

@@ -3,6 +3,7 @@ using FsCheck.Xunit;
 using Mien.Media;
 using Mien.Models;
 using Mien.Pipeline;
+using Mien.Testing;
 using Xunit.Abstractions;
 
 namespace Mien.Voice.Tests;
@@ -18,13 +19,10 @@ public sealed class SpeakerAttributionTests(VoiceFixture fx, ITestOutputHelper o
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(8);
 
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbDirPath)]
     public async Task The_track_whose_mouth_drives_the_speech_energy_is_named_the_speaker()
     {
-        if (AudioTestData.EmoDbDir is not { } dir)
-        {
-            return;
-        }
+        var dir = AudioTestData.EmoDbDir;
 
         var mouth = await MouthSeriesAsync(TimeSpan.FromSeconds(16));
         var speaker = mouth.Where(m => m.T < Window).ToList();

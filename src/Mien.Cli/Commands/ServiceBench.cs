@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Mien.Failures;
+using Microsoft.Extensions.Logging;
 using Mien.Media.Samples;
 using Mien.Server;
 using Mien.Server.Live;
@@ -91,8 +91,8 @@ internal static class ServiceBench
         return command;
     }
 
-    private static void SetMinimumLevelWarning(this Microsoft.Extensions.Logging.ILoggingBuilder logging) =>
-        Microsoft.Extensions.Logging.LoggingBuilderExtensions.SetMinimumLevel(logging, Microsoft.Extensions.Logging.LogLevel.Warning);
+    private static void SetMinimumLevelWarning(this ILoggingBuilder logging) =>
+        logging.AddFilter(level => level >= Microsoft.Extensions.Logging.LogLevel.Warning);
 
     private static string? DefaultClip()
     {

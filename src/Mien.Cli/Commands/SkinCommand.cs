@@ -24,7 +24,7 @@ internal static class SkinCommand
     public static Command Create()
     {
         var input = new Argument<string>("input") { Description = "An image or video file." };
-        var output = new Option<string>("--output", "-o", "--out") { Description = "Output folder for skin.json and overlay PNGs.", DefaultValueFactory = _ => Path.Combine("out", "skin") };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder for skin.json and overlay PNGs.", DefaultValueFactory = _ => Path.Combine("out", "skin") };
         var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: append this recording to the subject's skin profile (needs --profiles; one face only)." };
         var profiles = new Option<string?>("--profiles") { Description = "Folder of per-subject skin profiles." };
         var json = new Option<bool>("--json") { Description = "Print skin.json to standard output instead of the table." };
@@ -42,17 +42,17 @@ internal static class SkinCommand
             var seconds = parse.GetValue(interval);
             if (!(seconds is >= 0 and <= 3600))
             {
-                throw new ArgumentException($"--interval {seconds}: must be between 0 and 3600 seconds.");
+                throw new InvalidOptionException($"--interval {seconds}: must be between 0 and 3600 seconds.");
             }
 
             if ((subjectId is null) != (profileDir is null))
             {
-                throw new ArgumentException("--subject and --profiles go together.");
+                throw new InvalidOptionException("--subject and --profiles go together.");
             }
 
             if (subjectId is not null && !SkinProfileStore.IsValidId(subjectId))
             {
-                throw new ArgumentException($"--subject '{subjectId}' is not a safe pseudonym: use 1–64 letters, digits, '-', '_' or '.'.");
+                throw new InvalidOptionException($"--subject '{subjectId}' is not a safe pseudonym: use 1–64 letters, digits, '-', '_' or '.'.");
             }
 
             if (!File.Exists(spec))
@@ -122,7 +122,7 @@ internal static class SkinCommand
 
             if (completed.End == SessionEnd.Interrupted)
             {
-                return ExitCodes.Cancelled;
+                return ExitCodes.Interrupted;
             }
 
             return results.Any(r => r.Summary.FramesUsed > 0) ? ExitCodes.Ok : ExitCodes.ProblemsFound;
@@ -132,21 +132,21 @@ internal static class SkinCommand
 
     private static void Print(string spec, List<SkinJsonFace> results, IReadOnlyList<SkinTrend>? trends, string folder)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        var console = CliConsole.Out();
         if (results.Count == 0)
         {
             console.WriteLine($"{spec}: insufficient quality: no-face: no face was found");
             return;
         }
 
-        var table = new Table().AddColumns("face", "frames", "ITA°", "category", "MST", "L*", "a*", "EI", "rough", "lines %", "spots", "shine %", "under-eye ΔL*");
+        var table = new Table().AddColumns("face", "frames", "ITA°", "category", "MST", "L*", "a*", "EI", "EI vs tone", "rough", "lines %", "spots", "shine %", "under-eye ΔL*");
         foreach (var r in results)
         {
             var s = r.Summary;
             string V(SkinMetric m, string format) => s.Get(m) is { } a ? a.Value.ToString(format, CultureInfo.InvariantCulture) : "–";
             if (s.FramesUsed == 0)
             {
-                table.AddRow($"#{r.TrackId}", $"0/{s.FramesAdded}", "insufficient quality", string.Join("; ", r.Reasons.Select(x => x.ToString())).EscapeMarkup(), "", "", "", "", "", "", "", "", "");
+                table.AddRow($"#{r.TrackId}", $"0/{s.FramesAdded}", "insufficient quality", string.Join("; ", r.Reasons.Select(x => x.ToString())).EscapeMarkup(), "", "", "", "", "", "", "", "", "", "");
                 continue;
             }
 
@@ -160,6 +160,7 @@ internal static class SkinCommand
                 V(SkinMetric.Lightness, "F1"),
                 V(SkinMetric.Redness, "F1"),
                 V(SkinMetric.ErythemaIndex, "F1"),
+                V(SkinMetric.RelativeRedness, "+0.0;-0.0"),
                 V(SkinMetric.Roughness, "F2"),
                 V(SkinMetric.ForeheadLines, "F1"),
                 V(SkinMetric.Spots, "0"),

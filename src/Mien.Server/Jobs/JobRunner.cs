@@ -116,7 +116,7 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         metrics.JobStarted();
         try
         {
-            await RunAsync(job, cts.Token, stoppingToken).ConfigureAwait(false);
+            await RunAsync(job, cts, stoppingToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -139,8 +139,9 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         _ => "internal error: " + e.Message,
     };
 
-    private async Task RunAsync(Recording job, CancellationToken ct, CancellationToken stoppingToken)
+    private async Task RunAsync(Recording job, CancellationTokenSource cancel, CancellationToken stoppingToken)
     {
+        var ct = cancel.Token;
         var request = JsonSerializer.Deserialize<AnalysisRequest>(job.OptionsJson, DatabaseSink.Json) ?? new AnalysisRequest();
         var spec = job.MediaPath ?? throw new InvalidOperationException($"recording {job.Id} has no media path or stream URL");
         IFrameSource source;
@@ -172,8 +173,10 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             if (p.Elapsed - lastReport >= TimeSpan.FromSeconds(1))
             {
                 lastReport = p.Elapsed;
-                // Progress is advisory: the job must not wait on it.
-                _ = store.ReportProgressAsync(job.Id, p.Fraction ?? 0, p.FramesAnalysed, p.Position.TotalSeconds, CancellationToken.None);
+                // Progress is advisory: the job must not wait on it. The store refuses it once the job is no longer
+                // running (cancelled through another server of the same database): then this one stops too.
+                _ = store.ReportProgressAsync(job.Id, p.Fraction ?? 0, p.FramesAnalysed, p.Position.TotalSeconds, CancellationToken.None)
+                    .ContinueWith(t => StopIfRefused(t, cancel), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }, ct).ConfigureAwait(false);
         await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
@@ -199,6 +202,21 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         }
 
         LogJobDone(log, job.Id, summary.FramesAnalysed, summary.FramesPerSecond);
+    }
+
+    private static void StopIfRefused(Task<bool> report, CancellationTokenSource cancel)
+    {
+        if (report.IsCompletedSuccessfully && !report.Result)
+        {
+            try
+            {
+                cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The job ended meanwhile.
+            }
+        }
     }
 
     private async Task<bool> KeepsMediaAsync(Recording job) =>

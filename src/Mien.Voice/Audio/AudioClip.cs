@@ -62,9 +62,16 @@ public sealed class AudioClip
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1000);
-        if (!File.Exists(path))
+        var kind = Mien.Media.InputFile.KindOf(path);
+        if (kind == Mien.Media.InputFileKind.Missing)
         {
             throw new AudioException(path, "no such file");
+        }
+
+        // A FIFO would block the open until a writer appears, a device would never end: refuse before opening.
+        if (Mien.Media.InputFile.Problem(path) is { } problem)
+        {
+            throw new AudioException(path, problem);
         }
 
         DecodedAudio decoded;
@@ -83,8 +90,51 @@ public sealed class AudioClip
             decoded = ffmpeg;
         }
 
+        // Before resampling, which would smear one NaN over 30 neighbours.
+        var replaced = ReplaceNonFinite(decoded.Mono, path);
         var mono = decoded.SampleRate == sampleRate ? decoded.Mono : Resampler.Resample(decoded.Mono, decoded.SampleRate, sampleRate);
-        return new AudioClip(mono, sampleRate, decoded.SampleRate, decoded.Channels, decoded.Start, path);
+        return new AudioClip(mono, sampleRate, decoded.SampleRate, decoded.Channels, decoded.Start, path) { ReplacedSamples = replaced };
+    }
+
+    /// <summary>
+    /// Largest share of NaN/infinite samples that is repaired (0.1 %): beyond it the data is not audio (random bytes
+    /// read as floats, a wrong format) and is refused.
+    /// </summary>
+    public const double MaxNonFiniteShare = 0.001;
+
+    /// <summary>
+    /// Samples of the file that were NaN or infinite and were replaced by silence (0). Isolated glitches of this
+    /// kind (a plug-in dividing by zero) are repaired rather than refused: they cost a few milliseconds of audio,
+    /// while left in, one NaN poisons the voice-activity model's recurrent state for the rest of the file.
+    /// </summary>
+    public long ReplacedSamples { get; private init; }
+
+    /// <summary>Replaces NaN/±∞ samples by 0 and returns how many there were; refuses the file beyond <see cref="MaxNonFiniteShare"/>.</summary>
+    internal static long ReplaceNonFinite(float[] samples, string source)
+    {
+        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(samples))
+        {
+            return 0;
+        }
+
+        long count = 0;
+        var first = -1;
+        for (var i = 0; i < samples.Length; i++)
+        {
+            if (!float.IsFinite(samples[i]))
+            {
+                first = first < 0 ? i : first;
+                count++;
+                samples[i] = 0;
+            }
+        }
+
+        if (count > Math.Max(1, samples.Length * MaxNonFiniteShare))
+        {
+            throw new AudioException(source, $"{count} of {samples.Length} samples ({100.0 * count / samples.Length:0.##} %) are NaN or infinite, the first at sample {first}: this is not usable audio (a damaged float WAV, or data that is not audio).");
+        }
+
+        return count;
     }
 }
 

@@ -27,6 +27,7 @@ internal static unsafe partial class FfmpegAudioDecoder
 
     public static DecodedAudio? Decode(string path)
     {
+        QuietLogging();
         void* format = null;
         void* codec = null;
         void* packet = null;
@@ -147,6 +148,23 @@ internal static unsafe partial class FfmpegAudioDecoder
             {
                 avformat_close_input(&format);
             }
+        }
+    }
+
+    /// <summary>
+    /// FFmpeg logs at "info" unless told otherwise (OpenCV lowers it only when it opens a video): keep its lines about
+    /// damaged packets off the user's terminal, as <see cref="Mien.Media.NativeLogging"/> does for video.
+    /// </summary>
+    private static void QuietLogging()
+    {
+        Mien.Media.NativeLogging.EnsureConfigured();
+        try
+        {
+            av_log_set_level(Mien.Media.NativeLogging.Verbose ? 32 : -8); // AV_LOG_INFO : AV_LOG_QUIET
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Reported with a clear message by the decoding below.
         }
     }
 
@@ -292,4 +310,7 @@ internal static unsafe partial class FfmpegAudioDecoder
 
     [LibraryImport(Library)]
     private static partial int av_strerror(int code, byte* buffer, nuint size);
+
+    [LibraryImport(Library)]
+    private static partial void av_log_set_level(int level);
 }

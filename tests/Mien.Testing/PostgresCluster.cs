@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace Mien.Storage.Tests;
+namespace Mien.Testing;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster for the test run: Debian's binaries (installed with apt-get when missing and we
@@ -12,7 +13,7 @@ namespace Mien.Storage.Tests;
 /// killed test process are removed by the next run. Set <c>MIEN_TEST_POSTGRES</c> to a connection string (a
 /// superuser on a server you run) to use that server instead.
 /// </summary>
-internal sealed class PostgresCluster
+public sealed class PostgresCluster
 {
     private const string DirectoryPrefix = "mien-pg-";
     private static readonly Lazy<(string? BinDir, string? Reason)> Binaries = new(FindOrInstallBinaries);
@@ -243,4 +244,15 @@ internal sealed class PostgresCluster
     }
 
     private static string Tail(string text) => text.Length <= 600 ? text.Trim() : "…" + text[^600..].Trim();
+}
+
+/// <summary>A fact that needs PostgreSQL: skipped, with the reason, when no cluster can be started here.</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    /// <inheritdoc />
+    public override string? Skip
+    {
+        get => PostgresCluster.Unavailable;
+        set => throw new NotSupportedException("the skip reason comes from the PostgreSQL probe");
+    }
 }

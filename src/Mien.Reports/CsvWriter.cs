@@ -4,73 +4,96 @@ using Mien.Results;
 namespace Mien.Reports;
 
 /// <summary>
-/// Writes one CSV row per face per frame with the fields of <see cref="JsonlWriter"/> flattened (landmarks
-/// omitted): a fixed header (<see cref="Header"/>), invariant culture (dot decimals), LF line ends, and an
-/// empty cell for every measurement that could not be made. The header is written on construction and each
-/// frame is flushed, so a crash or Ctrl+C never loses a frame that was already analysed. Not thread-safe.
+/// Writes faces.csv: one row per face per frame with the fields of <see cref="JsonlWriter"/> flattened (landmarks
+/// and body keypoints omitted), and one row with <c>faces</c> = 0, <c>success</c> = false and empty face cells for
+/// a frame in which no face was found, so every analysed frame has a row. A fixed header (<see cref="Header"/>),
+/// invariant culture (dot decimals), LF line ends, an empty cell for every measurement that could not be made.
+/// The header is written on construction and each frame is flushed, so a crash or Ctrl+C never loses a frame
+/// that was already analysed. Every column is described in docs/output-format.md. Not thread-safe.
 /// </summary>
-/// <remarks>Every cell is a number, <c>true</c>/<c>false</c> or empty, so no cell ever needs quoting.</remarks>
+/// <remarks>
+/// Cells are numbers, <c>true</c>/<c>false</c>, kebab-case labels or empty; only <c>source</c> (a file name) may
+/// need quoting, which follows RFC 4180.
+/// </remarks>
 public sealed class CsvWriter : IDisposable
 {
     private readonly TextWriter writer;
     private readonly bool leaveOpen;
+    private readonly string sourceCell;
     private bool disposed;
 
     /// <summary>Creates a writer over <paramref name="writer"/> and writes the header.</summary>
     /// <param name="writer">Where rows go; flushed per frame.</param>
     /// <param name="leaveOpen">Whether <see cref="Dispose"/> leaves the writer open.</param>
-    public CsvWriter(TextWriter writer, bool leaveOpen = false)
+    /// <param name="source">The input's name for the <c>source</c> column (a file name, never a local path), or null for an empty cell.</param>
+    public CsvWriter(TextWriter writer, bool leaveOpen = false, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         this.writer = writer;
         this.leaveOpen = leaveOpen;
+        sourceCell = Quote(source ?? "");
         writer.Write(string.Join(',', Header));
         writer.Write('\n');
         writer.Flush();
     }
 
     /// <summary>
-    /// Column names in order: frame index, time (s), track, box (px), detection score, mesh confidence,
-    /// head pose (°), gaze (°), eye aspect ratios, openness, inBlink, mouth opening, then the seven
-    /// expression probabilities in <see cref="ExpressionEstimate.Labels"/> order; then the temporal model's
-    /// smoothed dominant expression and its probability, valence, arousal, frame reliability, the action unit
-    /// intensities in <see cref="ActionUnits.Codes"/> order; body cues (lean, head tilt, shoulder tilt, shoulders
-    /// raised, movement energy, fidgeting, hand-to-face, arms crossed) on frames with a body pose; and face-level
-    /// skin values (usable, ITA°, Monk, erythema index, roughness, shine) on frames where skin was measured; then
+    /// Column names in order: source, frame index, time (s), faces in the frame, track, success; box (px), detection
+    /// score, mesh confidence, head pose (°), gaze (°), eye aspect ratios, openness, inBlink, mouth opening, then the
+    /// seven expression probabilities in <see cref="ExpressionEstimate.Labels"/> order; then the temporal model's
+    /// smoothed dominant expression and its probability, valence, arousal and their confidence, frame reliability,
+    /// the action units' baseline and intensities in <see cref="ActionUnits.Codes"/> order; body cues each followed by
+    /// its confidence on frames with a body pose; and face-level skin values on frames where skin was measured; then
     /// physiology: pulse rate (BPM, empty when withheld), its quality, SNR and withholding code on frames that close a
     /// pulse window, the gesture that ended (nod/shake), the asymmetry indices, and the driver indicators (profile on).
     /// </summary>
     public static IReadOnlyList<string> Header { get; } =
     [
-        "frame", "time", "track", "x", "y", "w", "h", "detectionScore", "meshConfidence",
+        "source", "frame", "time", "faces", "track", "success",
+        "x", "y", "w", "h", "detectionScore", "meshConfidence",
         "yaw", "pitch", "roll", "gazeYaw", "gazePitch",
         "leftAspectRatio", "rightAspectRatio", "openness", "inBlink", "mouthOpening",
         .. ExpressionEstimate.Labels,
-        "smoothedExpression", "smoothedConfidence", "valence", "arousal", "reliability",
-        .. ActionUnits.Codes,
-        "lean", "headTilt", "shoulderTilt", "shouldersRaised", "movementEnergy", "fidgeting", "handToFace", "armsCrossed",
-        "skinUsable", "ita", "monk", "erythemaIndex", "roughness", "shine",
+        "smoothedExpression", "smoothedConfidence", "valence", "arousal", "affectConfidence", "reliability",
+        "auBaseline", .. ActionUnits.Codes,
+        "lean", "leanConfidence", "headTilt", "headTiltConfidence", "shoulderTilt", "shoulderTiltConfidence",
+        "shouldersRaised", "shouldersRaisedConfidence", "movementEnergy", "movementEnergyConfidence",
+        "fidgeting", "fidgetingConfidence", "handToFace", "handToFaceConfidence", "armsCrossed", "armsCrossedConfidence",
+        "skinUsable", "skinQualityWeight", "ita", "itaCategory", "monk", "monkConfidence", "erythemaIndex", "roughness", "shinePercent",
         "heartRate", "heartRateQuality", "heartRateSnrDb", "heartRateIssue", "gesture",
         "asymMouthCorner", "asymEyeAperture", "asymBrow", "asymNasolabial", "asymSmileExcursion", "asymReliable",
         "perclos", "eyesClosedFor", "longClosures", "yawns", "drowsyNods", "gazeAwayFor", "alertLevel",
     ];
 
     /// <summary>Creates (or truncates) the UTF-8 file at <paramref name="path"/>; others may read it while it grows.</summary>
-    public static CsvWriter Create(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="source">The input's name for the <c>source</c> column, or null.</param>
+    public static CsvWriter Create(string path, string? source = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        return new CsvWriter(new StreamWriter(stream, new System.Text.UTF8Encoding(false)));
+        return new CsvWriter(new StreamWriter(stream, new System.Text.UTF8Encoding(false)), source: source);
     }
 
-    /// <summary>Writes one row per face of <paramref name="frame"/> and flushes (nothing for a frame without faces).</summary>
+    /// <summary>
+    /// Writes one row per face of <paramref name="frame"/>, or one row with <c>faces</c> = 0 and empty face cells when
+    /// it has none, and flushes.
+    /// </summary>
     public void WriteFrame(FrameAnalysis frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ObjectDisposedException.ThrowIf(disposed, this);
         if (frame.Faces.Count == 0)
         {
-            return;
+            Start(frame);
+            Text(null);
+            Text("false");
+            for (var i = 6; i < Header.Count; i++)
+            {
+                writer.Write(',');
+            }
+
+            writer.Write('\n');
         }
 
         foreach (var face in frame.Faces)
@@ -100,11 +123,22 @@ public sealed class CsvWriter : IDisposable
         }
     }
 
+    /// <summary>The first four cells every row has: source, frame, time, faces.</summary>
+    private void Start(FrameAnalysis frame)
+    {
+        writer.Write(sourceCell);
+        Integer(frame.FrameIndex);
+        Cell(Precision.Seconds(frame.Timestamp));
+        Integer(frame.Faces.Count);
+    }
+
     private void WriteRow(FrameAnalysis frame, FaceObservation face)
     {
-        Integer(frame.FrameIndex, first: true);
-        Cell(Precision.Seconds(frame.Timestamp));
+        Start(frame);
         Integer(face.TrackId);
+
+        // Success as in OpenFace: the face's mesh was measured (pose, eyes and mouth follow from it).
+        Text(face.Pose is not null ? "true" : "false");
         Cell(Precision.Pixels(face.Box.X));
         Cell(Precision.Pixels(face.Box.Y));
         Cell(Precision.Pixels(face.Box.Width));
@@ -143,26 +177,33 @@ public sealed class CsvWriter : IDisposable
         Cell(affect?.Expression is { } smoothed ? Precision.Ratio(smoothed.Confidence) : null);
         Cell(affect?.Affect is { } va1 ? Precision.Ratio(va1.Valence) : null);
         Cell(affect?.Affect is { } va2 ? Precision.Ratio(va2.Arousal) : null);
+        Cell(affect?.Affect is { } va3 ? Precision.Ratio(va3.Confidence) : null);
         Cell(affect is not null ? Precision.Ratio(affect.Reliability) : null);
+        Text(affect?.Units is { } u ? JsonlWriter.Kebab(u.Baseline) : null);
         for (var i = 0; i < ActionUnits.Codes.Count; i++)
         {
             Cell(affect?.Units is { } units ? Precision.Ratio(units.Intensities[i]) : null);
         }
 
         var body = face.Body;
-        Cell(Cue(body?.Lean));
-        Cell(body?.HeadTilt is { } tilt ? Precision.Degrees(tilt.Value) : null);
-        Cell(body?.ShoulderTilt is { } shoulders ? Precision.Degrees(shoulders.Value) : null);
-        Cell(Cue(body?.ShouldersRaised));
-        Cell(Cue(body?.MovementEnergy));
-        Cell(Cue(body?.Fidgeting));
-        Text(body?.HandToFace is { } hand ? (hand.Present ? hand.Hands.ToString().ToLowerInvariant() : "none") : null);
+        CueCells(body?.Lean);
+        CueCells(body?.HeadTilt);
+        CueCells(body?.ShoulderTilt);
+        CueCells(body?.ShouldersRaised);
+        CueCells(body?.MovementEnergy);
+        CueCells(body?.Fidgeting);
+        Text(body?.HandToFace is { } hand ? (hand.Present ? JsonlWriter.Kebab(hand.Hands) : "none") : null);
+        Cell(body?.HandToFace is { } hc ? Precision.Ratio(hc.Confidence) : null);
         Text(body?.ArmsCrossed is { } arms ? (arms.Present ? "true" : "false") : null);
+        Cell(body?.ArmsCrossed is { } ac ? Precision.Ratio(ac.Confidence) : null);
 
         var skin = face.Skin;
         Text(skin is null ? null : skin.Quality.IsUsable ? "true" : "false");
+        Cell(skin is null ? null : Precision.Ratio(skin.Quality.Weight));
         Cell(skin?.Face is { } f1 ? Precision.Degrees(f1.Tone.Ita) : null);
+        Text(skin?.Face is { } fc ? JsonlWriter.Kebab(fc.Tone.Category) : null);
         Cell(skin?.Face is { } f2 ? f2.Tone.Monk : null);
+        Cell(skin?.Face is { } fm ? Precision.Ratio(fm.Tone.MonkConfidence) : null);
         Cell(skin?.Face is { } f3 ? Precision.Ratio(f3.ErythemaIndex) : null);
         Cell(skin?.Face is { } f4 ? Precision.Ratio(f4.Roughness) : null);
         Cell(skin?.Face is { } f5 ? Precision.Ratio(f5.ShineFraction) : null);
@@ -188,12 +229,21 @@ public sealed class CsvWriter : IDisposable
         Cell(driver?.Yawns);
         Cell(driver?.Nods);
         Cell(driver is not null ? Precision.Seconds(driver.GazeAwayFor) : null);
-        Text(driver?.Level.ToString().ToLowerInvariant());
+        Text(driver is null ? null : JsonlWriter.Kebab(driver.Level));
 
         writer.Write('\n');
     }
 
-    private static double? Cue(BodyCue? cue) => cue is { } c ? Precision.Ratio(c.Value) : null;
+    /// <summary>A body cue's value and, beside it, its confidence (the JSONL writes the same rounding).</summary>
+    private void CueCells(BodyCue? cue)
+    {
+        Cell(cue is { } c ? Precision.Ratio(c.Value) : null);
+        Cell(cue is { } d ? Precision.Ratio(d.Confidence) : null);
+    }
+
+    /// <summary>RFC 4180: a cell with a comma, quote or line break is quoted, its quotes doubled.</summary>
+    private static string Quote(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     /// <summary>A cell of plain text (labels and flags only: never commas or quotes).</summary>
     private void Text(string? value)
@@ -205,12 +255,9 @@ public sealed class CsvWriter : IDisposable
         }
     }
 
-    private void Integer(long value, bool first = false)
+    private void Integer(long value)
     {
-        if (!first)
-        {
-            writer.Write(',');
-        }
+        writer.Write(',');
 
         Span<char> text = stackalloc char[24];
         value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);

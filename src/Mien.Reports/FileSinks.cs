@@ -7,8 +7,8 @@ namespace Mien.Reports;
 /// <summary>faces.jsonl: every frame, track event, segment, fused window, speech and path run, one JSON object a line.</summary>
 public sealed class JsonlSink(JsonlWriter writer) : IAnalysisSink, IDisposable
 {
-    /// <summary>A sink writing to <paramref name="path"/> (replaced if it exists).</summary>
-    public static JsonlSink Create(string path) => new(JsonlWriter.Create(path));
+    /// <summary>A sink writing to <paramref name="path"/> (replaced if it exists); <paramref name="source"/> names the input on every line (<c>AnalysisSession.SourceName</c>).</summary>
+    public static JsonlSink Create(string path, string? source = null) => new(JsonlWriter.Create(path, source));
 
     /// <inheritdoc />
     public void Write(AnalysisUpdate update)
@@ -29,11 +29,11 @@ public sealed class JsonlSink(JsonlWriter writer) : IAnalysisSink, IDisposable
     public void Dispose() => writer.Dispose();
 }
 
-/// <summary>faces.csv: one row per face per frame.</summary>
+/// <summary>faces.csv: one row per face per frame, and one for each frame without a face.</summary>
 public sealed class CsvSink(CsvWriter writer) : IAnalysisSink, IDisposable
 {
-    /// <summary>A sink writing to <paramref name="path"/> (replaced if it exists).</summary>
-    public static CsvSink Create(string path) => new(CsvWriter.Create(path));
+    /// <summary>A sink writing to <paramref name="path"/> (replaced if it exists); <paramref name="source"/> fills the <c>source</c> column.</summary>
+    public static CsvSink Create(string path, string? source = null) => new(CsvWriter.Create(path, source));
 
     /// <inheritdoc />
     public void Write(AnalysisUpdate update)

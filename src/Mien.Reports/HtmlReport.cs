@@ -841,7 +841,45 @@ public static partial class HtmlReport
                 w.Write("</ol>\n");
             }
 
-            w.Write("</div>\n</div>\n</section>\n");
+            w.Write("</div>\n</div>\n");
+            ProvenanceSection();
+            w.Write("</section>\n");
+        }
+
+        /// <summary>Where the numbers come from: the build, the command, the settings, each model with its hash, the start time.</summary>
+        private void ProvenanceSection()
+        {
+            if (summary.Provenance is not { } p)
+            {
+                return;
+            }
+
+            w.Write("<div class=\"provenance\" id=\"provenance\"><h3>Provenance</h3>\n<dl class=\"facts\">\n");
+            Fact("Mien", p.MienVersion, null);
+            Fact("Started", ProvenanceJson.Utc(p.StartedUtc), "UTC");
+            if (p.CommandLine is { } command)
+            {
+                Fact("Command", command, null);
+            }
+
+            if (p.Settings.Count > 0)
+            {
+                Fact("Settings", string.Join(", ", p.Settings.Select(s => $"{s.Key} {s.Value}")), null);
+            }
+
+            w.Write("</dl>\n");
+            if (p.Models.Count > 0)
+            {
+                w.Write("<table class=\"timings\"><thead><tr><th scope=\"col\">model</th><th scope=\"col\">package</th><th scope=\"col\">ONNX SHA-256</th></tr></thead><tbody>\n");
+                foreach (var m in p.Models)
+                {
+                    w.Write($"<tr><td>{Markup.Escape(m.Id)}</td><td>{Markup.Escape(m.Package)}</td><td><code>{Markup.Escape(m.OnnxSha256)}</code></td></tr>\n");
+                }
+
+                w.Write("</tbody></table>\n");
+            }
+
+            w.Write("</div>\n");
         }
 
         private static double MaxAbs(ReadOnlySpan<float> values)

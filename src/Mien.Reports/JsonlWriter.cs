@@ -5,21 +5,24 @@ using Mien.Results;
 namespace Mien.Reports;
 
 /// <summary>
-/// Writes one JSON object per face per frame (JSON Lines, UTF-8), and track events, to a stream. Each frame
-/// is written with one write and flushed, so a crash or Ctrl+C never loses a frame that was already
-/// analysed (the file ends at a frame boundary). Not thread-safe.
+/// Writes faces.jsonl (JSON Lines, UTF-8): one typed record a line — a <c>"type":"face"</c> record per face per
+/// frame, a <c>"type":"frame"</c> record for a frame in which no face was found (so every analysed frame has a
+/// line), and <c>"type":"event"</c> records (track, segment, fused, speech and path events). Each frame is written
+/// with one write and flushed, so a crash or Ctrl+C never loses a frame that was already analysed (the file ends
+/// at a frame boundary). Every field is described in docs/output-format.md. Not thread-safe.
 /// </summary>
 /// <remarks>
-/// <para>A face line (property names camelCase, times in seconds, angles in degrees, boxes in frame pixels;
-/// measurements that could not be made are <c>null</c>; <c>landmarks</c> appears only when present, as
-/// <c>[x, y, z]</c> triples):</para>
+/// <para>A face line (property names camelCase, enumerated values kebab-case, times in seconds, angles in
+/// degrees, boxes in frame pixels; measurements that could not be made are <c>null</c>; <c>source</c> only when
+/// the writer was given one; <c>landmarks</c> only when present, as <c>[x, y, z]</c> triples):</para>
 /// <code>
-/// {"frame":300,"time":10.01,"track":1,"box":{"x":512.3,"y":200.1,"w":180,"h":181.5},"detectionScore":0.9871,
+/// {"type":"face","source":"clip.mp4","frame":300,"time":10.01,"track":1,"box":{"x":512.3,"y":200.1,"w":180,"h":181.5},"detectionScore":0.9871,
 ///  "meshConfidence":0.999,"pose":{"yaw":-3.25,"pitch":1.5,"roll":0.75},"gaze":{"yaw":-1.2,"pitch":0.4},
 ///  "eyes":{"leftAspectRatio":0.29,"rightAspectRatio":0.3,"openness":0.98,"inBlink":false},"mouthOpening":0.12,
 ///  "expression":{"anger":0.01,"disgust":0,"fear":0.02,"happiness":0.9,"sadness":0.01,"surprise":0.01,"neutral":0.05}}
 /// </code>
-/// <para>An event line: <c>{"event":"track-started","track":1,"time":0.033}</c> (or <c>"track-ended"</c>).</para>
+/// <para>A frame without faces: <c>{"type":"frame","source":"clip.mp4","frame":301,"time":10.043,"faces":0}</c>.
+/// An event line: <c>{"type":"event","event":"track-started","source":"clip.mp4","track":1,"time":0.033}</c>.</para>
 /// </remarks>
 public sealed class JsonlWriter : IDisposable
 {
@@ -27,12 +30,17 @@ public sealed class JsonlWriter : IDisposable
     private readonly bool leaveOpen;
     private readonly ArrayBufferWriter<byte> buffer = new(16 * 1024);
     private readonly Utf8JsonWriter json;
+    private readonly string? source;
     private bool disposed;
 
     /// <summary>Creates a writer over <paramref name="stream"/>.</summary>
     /// <param name="stream">Where lines go; written once and flushed per frame.</param>
     /// <param name="leaveOpen">Whether <see cref="Dispose"/> leaves the stream open.</param>
-    public JsonlWriter(Stream stream, bool leaveOpen = false)
+    /// <param name="source">
+    /// The input's name written as <c>source</c> on every line (a file name, never a local path: see
+    /// <c>AnalysisSession.SourceName</c>), or null to leave the field out.
+    /// </param>
+    public JsonlWriter(Stream stream, bool leaveOpen = false, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanWrite)
@@ -42,28 +50,50 @@ public sealed class JsonlWriter : IDisposable
 
         this.stream = stream;
         this.leaveOpen = leaveOpen;
+        this.source = source;
         json = new Utf8JsonWriter(buffer);
     }
 
     /// <summary>Creates (or truncates) the file at <paramref name="path"/>; others may read it while it grows.</summary>
-    public static JsonlWriter Create(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="source">The input's name for the <c>source</c> field, or null.</param>
+    public static JsonlWriter Create(string path, string? source = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return new JsonlWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read));
+        return new JsonlWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read), source: source);
     }
 
-    /// <summary>Writes one line per face of <paramref name="frame"/> and flushes (nothing for a frame without faces).</summary>
-    public void WriteFrame(FrameAnalysis frame)
+    /// <summary>
+    /// Writes one face line per face of <paramref name="frame"/>, or one frame line with <c>"faces":0</c> when it has
+    /// none, and flushes.
+    /// </summary>
+    public void WriteFrame(FrameAnalysis frame) => WriteFrame(frame, emptyFrameLine: true);
+
+    /// <summary>The face lines of <paramref name="frame"/> only (live and REST frame messages carry them in an array).</summary>
+    internal void WriteFaces(FrameAnalysis frame) => WriteFrame(frame, emptyFrameLine: false);
+
+    private void WriteFrame(FrameAnalysis frame, bool emptyFrameLine)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ObjectDisposedException.ThrowIf(disposed, this);
-        if (frame.Faces.Count == 0)
+        if (frame.Faces.Count == 0 && !emptyFrameLine)
         {
             return;
         }
 
         try
         {
+            if (frame.Faces.Count == 0)
+            {
+                json.WriteStartObject();
+                Head("frame");
+                json.WriteNumber("frame", frame.FrameIndex);
+                json.WriteNumber("time", Precision.Seconds(frame.Timestamp));
+                json.WriteNumber("faces", 0);
+                json.WriteEndObject();
+                EndLine();
+            }
+
             foreach (var face in frame.Faces)
             {
                 WriteFace(frame, face);
@@ -85,8 +115,7 @@ public sealed class JsonlWriter : IDisposable
         ArgumentNullException.ThrowIfNull(trackEvent);
         WriteLine(w =>
         {
-            w.WriteStartObject();
-            w.WriteString("event", trackEvent.Kind switch
+            EventHead(trackEvent.Kind switch
             {
                 TrackEventKind.Started => "track-started",
                 TrackEventKind.Ended => "track-ended",
@@ -122,6 +151,7 @@ public sealed class JsonlWriter : IDisposable
     {
         var w = json;
         w.WriteStartObject();
+        Head("face");
         w.WriteNumber("frame", frame.FrameIndex);
         w.WriteNumber("time", Precision.Seconds(frame.Timestamp));
         w.WriteNumber("track", face.TrackId);
@@ -262,6 +292,7 @@ public sealed class JsonlWriter : IDisposable
             }
 
             w.WriteBoolean("baselineReady", units.BaselineReady);
+            w.WriteString("baseline", Kebab(units.Baseline));
             w.WriteEndObject();
         }
 
@@ -287,7 +318,7 @@ public sealed class JsonlWriter : IDisposable
         {
             w.WriteStartObject("handToFace");
             w.WriteBoolean("present", hand.Present);
-            w.WriteString("hands", hand.Hands.ToString().ToLowerInvariant());
+            w.WriteString("hands", Kebab(hand.Hands));
             w.WriteNumberOrNull("confidence", Precision.Ratio(hand.Confidence));
             w.WriteEndObject();
         }
@@ -421,7 +452,7 @@ public sealed class JsonlWriter : IDisposable
             w.WriteNumber("yawns", d.Yawns);
             w.WriteNumber("nods", d.Nods);
             w.WriteNumberOrNull("gazeAwayFor", Precision.Seconds(d.GazeAwayFor));
-            w.WriteString("level", d.Level.ToString().ToLowerInvariant());
+            w.WriteString("level", Kebab(d.Level));
             if (d.Causes.Count > 0)
             {
                 w.WriteStartArray("causes");
@@ -471,10 +502,12 @@ public sealed class JsonlWriter : IDisposable
             w.WriteNumberOrNull("underEyeDarkness", face.UnderEyeDarkness is { } d ? Precision.Ratio(d) : null);
         }
 
-        w.WriteStartObject("regions");
+        // An array of regions named by value (kebab-case, as in skin.json), not an object keyed by region.
+        w.WriteStartArray("regions");
         foreach (var r in skin.Regions)
         {
-            w.WriteStartObject(JsonNamingPolicy.CamelCase.ConvertName(r.Region.ToString()));
+            w.WriteStartObject();
+            w.WriteString("region", Kebab(r.Region));
             w.WriteNumber("usablePixels", r.UsablePixels);
             if (r.Issue is { } issue)
             {
@@ -494,7 +527,7 @@ public sealed class JsonlWriter : IDisposable
             w.WriteEndObject();
         }
 
-        w.WriteEndObject();
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 
@@ -504,7 +537,7 @@ public sealed class JsonlWriter : IDisposable
         w.WriteNumberOrNull("a", Precision.Ratio(tone.Median.A));
         w.WriteNumberOrNull("b", Precision.Ratio(tone.Median.B));
         w.WriteNumberOrNull("ita", Precision.Degrees(tone.Ita));
-        w.WriteString("itaCategory", JsonNamingPolicy.KebabCaseLower.ConvertName(tone.Category.ToString()));
+        w.WriteString("itaCategory", Kebab(tone.Category));
         w.WriteNumber("monk", tone.Monk);
         w.WriteNumberOrNull("monkConfidence", Precision.Ratio(tone.MonkConfidence));
     }
@@ -516,8 +549,7 @@ public sealed class JsonlWriter : IDisposable
         WriteLine(w =>
         {
             var f = fused.Affect;
-            w.WriteStartObject();
-            w.WriteString("event", "fused-affect");
+            EventHead("fused-affect");
             w.WriteNumber("track", fused.TrackId);
             w.WriteNumber("start", Precision.Seconds(f.Start));
             w.WriteNumber("end", Precision.Seconds(f.End));
@@ -535,11 +567,12 @@ public sealed class JsonlWriter : IDisposable
                 w.WriteEndObject();
             }
 
-            w.WriteStartArray("sources");
+            // "modalities", not "sources": every line's "source" is the input file.
+            w.WriteStartArray("modalities");
             foreach (var c in f.Contributions)
             {
                 w.WriteStartObject();
-                w.WriteString("source", c.Source.ToString().ToLowerInvariant());
+                w.WriteString("modality", Kebab(c.Source));
                 w.WriteNumberOrNull("weight", Precision.Ratio(c.Weight));
                 if (c.Affect is { } va)
                 {
@@ -563,8 +596,7 @@ public sealed class JsonlWriter : IDisposable
         WriteLine(w =>
         {
             var p = speech.Prosody;
-            w.WriteStartObject();
-            w.WriteString("event", "speech");
+            EventHead("speech");
             w.WriteNumber("start", Precision.Seconds(speech.Start));
             w.WriteNumber("end", Precision.Seconds(speech.End));
             if (speech.TrackId is { } id)
@@ -607,8 +639,7 @@ public sealed class JsonlWriter : IDisposable
         ArgumentNullException.ThrowIfNull(run);
         WriteLine(w =>
         {
-            w.WriteStartObject();
-            w.WriteString("event", "expression-path");
+            EventHead("expression-path");
             w.WriteNumber("track", run.TrackId);
             w.WriteString("expression", run.Expression);
             w.WriteNumber("start", Precision.Seconds(run.Start));
@@ -624,8 +655,7 @@ public sealed class JsonlWriter : IDisposable
         WriteLine(w =>
         {
             var s = segment.Segment;
-            w.WriteStartObject();
-            w.WriteString("event", "expression-segment");
+            EventHead("expression-segment");
             w.WriteNumber("track", segment.TrackId);
             w.WriteString("expression", s.Expression);
             w.WriteNumber("onset", Precision.Seconds(s.Onset));
@@ -635,6 +665,7 @@ public sealed class JsonlWriter : IDisposable
             w.WriteNumberOrNull("peakIntensity", Precision.Ratio(s.PeakIntensity));
             w.WriteNumberOrNull("meanValence", Precision.Ratio(s.MeanValence));
             w.WriteNumberOrNull("meanArousal", Precision.Ratio(s.MeanArousal));
+            w.WriteBoolean("unitsAttributed", s.UnitsAttributed);
             w.WriteStartArray("actionUnits");
             foreach (var u in s.TopUnits)
             {
@@ -650,6 +681,32 @@ public sealed class JsonlWriter : IDisposable
             w.WriteEndObject();
         });
     }
+
+    /// <summary>Starts a record: its type first, then the input's name when known.</summary>
+    private void Head(string type)
+    {
+        json.WriteString("type", type);
+        if (source is not null)
+        {
+            json.WriteString("source", source);
+        }
+    }
+
+    /// <summary>Starts an event record: <c>"type":"event"</c>, its kind, then the input's name when known.</summary>
+    private void EventHead(string kind)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", "event");
+        json.WriteString("event", kind);
+        if (source is not null)
+        {
+            json.WriteString("source", source);
+        }
+    }
+
+    /// <summary>An enumerated value as every Mien JSON output writes it: kebab-case (<c>RightCheek</c> → <c>right-cheek</c>).</summary>
+    internal static string Kebab<T>(T value)
+        where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 
     /// <summary>Writes one event line with <paramref name="write"/> and flushes it to the stream (events are rare: a closure is fine).</summary>
     private void WriteLine(Action<Utf8JsonWriter> write)

@@ -8,8 +8,9 @@ namespace Mien.Reports;
 /// Encodes updates in Mien's public result schema (<c>docs/schema/mien-results-1.schema.json</c>) as single JSON
 /// objects, for live clients and the database: a frame becomes
 /// <c>{"type":"frame","schema":"mien-results/1","frame":…,"time":…,"faces":[…]}</c> whose face objects are exactly
-/// the lines of faces.jsonl, and events are faces.jsonl's event lines with <c>"type":"event"</c> first. One encoder per session (not
-/// thread-safe); the returned memory is valid until the next call.
+/// the face lines of faces.jsonl (<c>"type":"face"</c>; an empty array for a frame without faces), and events are
+/// faces.jsonl's event lines (<c>"type":"event"</c>). One encoder per session (not thread-safe); the returned memory
+/// is valid until the next call.
 /// </summary>
 public sealed class ResultJsonEncoder : IDisposable
 {
@@ -22,9 +23,10 @@ public sealed class ResultJsonEncoder : IDisposable
     private readonly Utf8JsonWriter _json;
 
     /// <summary>Creates an encoder.</summary>
-    public ResultJsonEncoder()
+    /// <param name="source">The input's name for every record's <c>source</c> field (as in faces.jsonl), or null to leave it out.</param>
+    public ResultJsonEncoder(string? source = null)
     {
-        _jsonl = new JsonlWriter(_lines, leaveOpen: true);
+        _jsonl = new JsonlWriter(_lines, leaveOpen: true, source: source);
         _json = new Utf8JsonWriter(_output);
     }
 
@@ -49,17 +51,15 @@ public sealed class ResultJsonEncoder : IDisposable
             default: return ReadOnlyMemory<byte>.Empty;
         }
 
-        // One event line, marked as an event like every live message is marked with its type: {"type":"event",…}.
-        var line = _lines.GetBuffer().AsSpan(1, (int)_lines.Length - 2);
+        // One event line, already typed {"type":"event",…} as in faces.jsonl; without its newline.
         _output.ResetWrittenCount();
-        _output.Write("{\"type\":\"event\","u8);
-        _output.Write(line);
+        _output.Write(_lines.GetBuffer().AsSpan(0, (int)_lines.Length - 1));
         return _output.WrittenMemory;
     }
 
     private ReadOnlyMemory<byte> EncodeFrame(FrameAnalysis frame, Action<Utf8JsonWriter>? extra)
     {
-        _jsonl.WriteFrame(frame);
+        _jsonl.WriteFaces(frame);
         _output.ResetWrittenCount();
         _json.Reset();
         _json.WriteStartObject();

@@ -10,7 +10,9 @@ namespace Mien.Reports;
 /// </summary>
 /// <remarks>
 /// Times are in seconds (<c>firstSeen</c>, <c>lastSeen</c>, <c>duration</c>, <c>elapsed</c>), latencies in
-/// milliseconds, angles in degrees; rounding as in the JSONL export. Unknown values are <c>null</c>.
+/// milliseconds, angles in degrees; rounding as in the JSONL export. Unknown values are <c>null</c>. The
+/// <c>provenance</c> object (build, command, settings, models with hashes, UTC start) follows the disclaimer;
+/// every field is described in docs/output-format.md.
 /// </remarks>
 public static class SummaryJsonWriter
 {
@@ -44,6 +46,7 @@ public static class SummaryJsonWriter
     {
         w.WriteStartObject();
         w.WriteString("disclaimer", AnalysisSummary.Disclaimer);
+        ProvenanceJson.Write(w, summary.Provenance);
 
         var source = summary.Source;
         w.WriteStartObject("source");

@@ -59,6 +59,9 @@ public sealed record AnalysisSummary(
     bool Anonymized,
     IReadOnlyList<string> Problems)
 {
+    /// <summary>The build, settings, models (with hashes) and start time behind these results; null when the host gave none.</summary>
+    public Provenance? Provenance { get; init; }
+
     /// <summary>Frames analysed per second of wall time.</summary>
     public double FramesPerSecond => Elapsed > TimeSpan.Zero ? FramesAnalysed / Elapsed.TotalSeconds : 0;
 

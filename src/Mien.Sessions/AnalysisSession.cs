@@ -25,12 +25,14 @@ public sealed class AnalysisSession : IAsyncDisposable
     private readonly VoiceAnalyzer? _voice;
     private readonly AudioPushSource? _audio;
     private readonly TimeProvider _time;
+    private readonly Provenance _provenance;
     private readonly List<string> _problems = [];
     private long _moreProblems;
     private SessionProgress _progress;
 
-    private AnalysisSession(IFrameSource source, SessionOptions options, FaceAnalysisPipeline pipeline, VoiceAnalyzer? voice, AudioPushSource? audio, TimeProvider time)
+    private AnalysisSession(IFrameSource source, SessionOptions options, FaceAnalysisPipeline pipeline, VoiceAnalyzer? voice, AudioPushSource? audio, TimeProvider time, Provenance provenance)
     {
+        _provenance = provenance;
         _source = source;
         _options = options;
         _pipeline = pipeline;
@@ -84,11 +86,63 @@ public sealed class AnalysisSession : IAsyncDisposable
         }
 
         var pipeline = await FaceAnalysisPipeline.CreateAsync(models, pipelineOptions, cancellationToken).ConfigureAwait(false);
-        return new AnalysisSession(source, options, pipeline, options.Voice || audio is not null ? voice : null, audio, time ?? TimeProvider.System);
+        time ??= TimeProvider.System;
+        voice = options.Voice || audio is not null ? voice : null;
+        var provenance = await ProvenanceAsync(models.Store, options, pipelineOptions, voice is not null, time, cancellationToken).ConfigureAwait(false);
+        return new AnalysisSession(source, options, pipeline, voice, audio, time, provenance);
+    }
+
+    /// <summary>
+    /// The host's provenance completed with what only the session knows: the settings that change results, every model
+    /// the pipeline runs with the hash of its ONNX file (the store's import record: the models are loaded by now, so
+    /// this reads a small file, never the network), and the start time.
+    /// </summary>
+    private static async Task<Provenance> ProvenanceAsync(
+        ModelStore store, SessionOptions options, PipelineOptions pipeline, bool voice, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var models = new List<ModelProvenance>();
+        foreach (var id in pipeline.ModelIds)
+        {
+            var artifact = await store.EnsureAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var package = store.Manifest.Packages[artifact.Model.Package];
+            models.Add(new ModelProvenance(id, $"{package.Name}@{package.Version}", artifact.OnnxSha256));
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["detector"] = pipeline.Detector.Variant.ToString().ToLowerInvariant(),
+            ["expressions"] = pipeline.Expressions ? "on" : "off",
+            ["mirrorAveraging"] = pipeline.Expression.FlipAugmentation ? "on" : "off",
+            ["affect"] = pipeline.Affect is null ? "off" : "on",
+            ["body"] = pipeline.Body ? "on" : "off",
+            ["skin"] = pipeline.Skin ? string.Create(c, $"every {pipeline.SkinInterval.TotalSeconds:0.###} s") : "off",
+            ["voice"] = voice ? "on" : "off",
+            ["stills"] = pipeline.Stills ? "on" : "off",
+            ["landmarks"] = options.OutputLandmarks ? "on" : "off",
+            ["anonymize"] = options.Anonymize ? "on" : "off",
+            ["fusionWindow"] = string.Create(c, $"{options.FusionWindow.TotalSeconds:0.###} s"),
+        };
+        var host = options.Provenance ?? Provenance.ForCommand(null);
+        foreach (var (key, value) in host.Settings)
+        {
+            settings[key] = value;
+        }
+
+        return host with { Settings = settings, Models = models, StartedUtc = time.GetUtcNow() };
     }
 
     /// <summary>What is being analysed.</summary>
     public SourceInfo Source => _source.Info;
+
+    /// <summary>
+    /// The source's name as every output writes it (the <c>source</c> field of faces.jsonl and faces.csv, the summary):
+    /// a file's or folder's name without its local path, a stream's URL without credentials, a camera's index.
+    /// </summary>
+    public string SourceName => DisplayName(_source.Info.Name);
+
+    /// <summary>Where these results come from: build, settings, models with their hashes (the start time is set when the session runs).</summary>
+    public Provenance Provenance => _provenance;
 
     /// <summary>The latest progress (updated after every frame; safe to read from any thread).</summary>
     public SessionProgress Progress => Volatile.Read(ref _progress);
@@ -111,6 +165,7 @@ public sealed class AnalysisSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(sinks);
         var started = _time.GetTimestamp();
+        var startedUtc = _time.GetUtcNow();
         var emit = new Emitter(sinks);
         var still = IsStill(_source);
         var moments = new KeyMomentCollector(_options.Anonymize);
@@ -263,7 +318,10 @@ public sealed class AnalysisSession : IAsyncDisposable
 
         var summary = new AnalysisSummary(
             _source.Info with { Name = DisplayName(_source.Info.Name) }, read, analysed, _source.Dropped, _time.GetElapsedTime(started),
-            _summaries.Build(), _pipeline.Timings, _options.Anonymize, [.. _problems]);
+            _summaries.Build(), _pipeline.Timings, _options.Anonymize, [.. _problems])
+        {
+            Provenance = _provenance with { StartedUtc = startedUtc },
+        };
         var completed = new SessionCompleted(summary, end, voiceNote);
         emit.Write(completed);
         return completed;
@@ -299,8 +357,21 @@ public sealed class AnalysisSession : IAsyncDisposable
     /// The name results show: a URL or camera as given, a local file or folder by its name only (a report is shared;
     /// the full local path is not the reader's business).
     /// </summary>
-    private static string DisplayName(string name) =>
-        File.Exists(name) || Directory.Exists(name) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(name)) : name;
+    /// <summary>
+    /// The source as outputs name it: a file's or folder's name, never its local path; a stream's URL without
+    /// credentials; a camera's index.
+    /// </summary>
+    private static string DisplayName(string name)
+    {
+        if (File.Exists(name) || Directory.Exists(name))
+        {
+            return Path.GetFileName(Path.TrimEndingDirectorySeparator(name));
+        }
+
+        return Uri.TryCreate(name, UriKind.Absolute, out var uri) && !uri.IsFile && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString()
+            : name;
+    }
 
     private void Problem(string message)
     {

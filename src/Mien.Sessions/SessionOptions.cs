@@ -1,4 +1,5 @@
 using Mien.Pipeline;
+using Mien.Results;
 using Mien.Skin;
 
 namespace Mien.Sessions;
@@ -29,6 +30,13 @@ public sealed record SessionOptions
 
     /// <summary>Where the subject's skin sessions are kept.</summary>
     public ISkinProfileStore? SkinProfiles { get; init; }
+
+    /// <summary>
+    /// The host's part of the results' provenance (the Mien version and, for the CLI, the command line); the session
+    /// adds the settings, the models with their hashes and the start time, and the summary carries the result. Null:
+    /// this build's version without a command line.
+    /// </summary>
+    public Provenance? Provenance { get; init; }
 
     /// <summary>Most problems kept in the summary (default 200); more are counted, not listed.</summary>
     public int MaxProblems { get; init; } = 200;

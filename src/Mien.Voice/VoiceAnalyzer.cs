@@ -35,6 +35,18 @@ public sealed class VoiceAnalyzer : IDisposable
     public VoiceAnalysis Analyze(AudioClip clip)
     {
         ArgumentNullException.ThrowIfNull(clip);
+        // One analyser serves a whole process (the server's jobs share it); its detector and prosody buffers are
+        // reused between calls, so whole-clip analyses take turns. Streams (CreateStream) keep their own state.
+        lock (_analysisGate)
+        {
+            return AnalyzeUnshared(clip);
+        }
+    }
+
+    private readonly Lock _analysisGate = new();
+
+    private VoiceAnalysis AnalyzeUnshared(AudioClip clip)
+    {
         var segments = _vad.Detect(clip);
         var baseline = new SpeakerBaseline();
         var result = new List<VoiceSegment>(segments.Count);

@@ -29,7 +29,7 @@ public sealed class CliTests(RealModels models) : IDisposable
         foreach (var (name, faces) in new[] { ("sample1", 3), ("sample5", 5) })
         {
             var folder = Path.Combine(output, name);
-            var lines = File.ReadAllLines(Path.Combine(folder, "faces.jsonl")).Where(l => l.Contains("\"frame\"", StringComparison.Ordinal)).ToArray();
+            var lines = File.ReadAllLines(Path.Combine(folder, "faces.jsonl")).Where(l => l.Contains("\"type\":\"face\"", StringComparison.Ordinal)).ToArray();
             Assert.Equal(faces, lines.Length);
             using var first = JsonDocument.Parse(lines[0]);
             Assert.Equal(7, first.RootElement.GetProperty("expression").EnumerateObject().Count());
@@ -57,7 +57,7 @@ public sealed class CliTests(RealModels models) : IDisposable
         Assert.Equal(0, code);
         var folder = Path.Combine(output, "cap13_edit2");
         var lines = File.ReadAllLines(Path.Combine(folder, "faces.jsonl"));
-        var faces = lines.Where(l => l.Contains("\"frame\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        var faces = lines.Where(l => l.Contains("\"type\":\"face\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         Assert.True(faces.Length > 100, $"{faces.Length} face lines");
         Assert.All(faces, f => Assert.Equal(1, f.GetProperty("track").GetInt32()));
         var times = faces.Select(f => f.GetProperty("time").GetDouble()).ToArray();
@@ -81,7 +81,7 @@ public sealed class CliTests(RealModels models) : IDisposable
 
         Assert.Equal(3, code);
         Assert.Contains("empty.jpg: file is empty", stderr, StringComparison.Ordinal);
-        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, "sample1", "faces.jsonl")).Count(l => l.Contains("\"frame\"", StringComparison.Ordinal)));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, "sample1", "faces.jsonl")).Count(l => l.Contains("\"type\":\"face\"", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -84,11 +84,12 @@ public sealed class ExportWriterTests
         using (var writer = new JsonlWriter(memory, leaveOpen: true))
         {
             writer.WriteFrame(new FrameAnalysis(0, TimeSpan.Zero, [Sparse(1), withMesh]));
-            writer.WriteFrame(new FrameAnalysis(1, TimeSpan.FromSeconds(0.5), [])); // no faces: no line
+            writer.WriteFrame(new FrameAnalysis(1, TimeSpan.FromSeconds(0.5), [])); // no faces: a frame line
         }
 
         var lines = Lines(Text(memory));
-        Assert.Equal(2, lines.Length);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("""{"type":"frame","frame":1,"time":0.5,"faces":0}""", lines[2]);
         var sparse = JsonDocument.Parse(lines[0]).RootElement;
         foreach (var name in new[] { "meshConfidence", "pose", "gaze", "eyes", "mouthOpening", "expression" })
         {
@@ -110,8 +111,8 @@ public sealed class ExportWriterTests
         writer.WriteEvent(new TrackEvent(TrackEventKind.Ended, 4, TimeSpan.FromSeconds(9.5)));
 
         var lines = Lines(Text(memory));
-        Assert.Equal("""{"event":"track-started","track":4,"time":1.033}""", lines[0]);
-        Assert.Equal("""{"event":"track-ended","track":4,"time":9.5}""", lines[2]);
+        Assert.Equal("""{"type":"event","event":"track-started","track":4,"time":1.033}""", lines[0]);
+        Assert.Equal("""{"type":"event","event":"track-ended","track":4,"time":9.5}""", lines[2]);
         Assert.Equal(3, lines.Length);
     }
 
@@ -139,8 +140,8 @@ public sealed class ExportWriterTests
         var lines = Lines(Text(memory));
         Assert.Equal(4, lines.Length);
         Assert.Equal(
-            "1,0.033,1,512.3,200.1,180,181.6,0.9877,0.9999,-3.26,1.5,0.75,-1.2,0.4,0.2912,0.3046,0.9876,false,0.1235,0.0123,0,0.01,0.9124,0.02,0.015,0.0303"
-            + new string(',', CsvWriter.Header.Count - 26), // affect, action units, body and skin were not measured: empty cells
+            ",1,0.033,1,1,true,512.3,200.1,180,181.6,0.9877,0.9999,-3.26,1.5,0.75,-1.2,0.4,0.2912,0.3046,0.9876,false,0.1235,0.0123,0,0.01,0.9124,0.02,0.015,0.0303"
+            + new string(',', CsvWriter.Header.Count - 29), // no source given; affect, action units, body and skin were not measured: empty cells
             lines[3]);
         Assert.All(lines, l => Assert.Equal(CsvWriter.Header.Count, l.Split(',').Length));
     }
@@ -185,6 +186,7 @@ public sealed class ExportWriterTests
         {
             row[CsvWriter.Header[i]] = cells[i] switch
             {
+                _ when CsvWriter.Header[i] == "source" => null,
                 "" => null,
                 "true" => 1,
                 "false" => 0,

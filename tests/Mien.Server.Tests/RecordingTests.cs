@@ -45,7 +45,7 @@ public sealed class RecordingTests(ServerFixture server)
 
         // The database and faces.jsonl hold the same face records.
         var jsonl = (await client.GetStringAsync(server.ProjectPath($"/recordings/{id}/files/faces.jsonl"))).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var jsonlFaces = jsonl.Select(l => JsonDocument.Parse(l).RootElement).Where(e => e.TryGetProperty("frame", out _)).ToList();
+        var jsonlFaces = jsonl.Select(l => JsonDocument.Parse(l).RootElement).Where(e => e.GetProperty("type").GetString() == "face").ToList();
         Assert.Equal(faces.Count, jsonlFaces.Count);
         Assert.Equal(faces[10].GetRawText(), jsonlFaces[10].GetRawText());
 

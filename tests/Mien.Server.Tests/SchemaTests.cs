@@ -49,6 +49,11 @@ public sealed class SchemaTests(ServerFixture server)
         Assert.False(Valid("{\"frame\":0,\"time\":0,\"track\":1,\"box\":{\"x\":1,\"y\":1,\"w\":2,\"h\":2},\"detectionScore\":0.9,\"meshConfidence\":0.9,\"pose\":null,\"gaze\":null,\"eyes\":null,\"mouthOpening\":null,\"expression\":null,\"mood\":\"happy\"}"));
         Assert.False(Valid("{\"type\":\"frame\",\"schema\":\"mien-results/1\",\"frame\":\"zero\",\"time\":0,\"faces\":[]}"));
         Assert.True(Valid("{\"type\":\"frame\",\"schema\":\"mien-results/1\",\"frame\":0,\"time\":0,\"faces\":[]}"));
+        // faces.jsonl's typed records (issue 18): a frame without faces has a line; events say they are events.
+        Assert.True(Valid("{\"type\":\"frame\",\"source\":\"clip.mp4\",\"frame\":3,\"time\":0.1,\"faces\":0}"));
+        Assert.False(Valid("{\"type\":\"frame\",\"frame\":3,\"time\":0.1,\"faces\":2}"));
+        Assert.False(Valid("{\"event\":\"track-started\",\"track\":1,\"time\":0}"));
+        Assert.True(Valid("{\"type\":\"event\",\"event\":\"track-started\",\"source\":\"clip.mp4\",\"track\":1,\"time\":0}"));
     }
 
     private static bool Valid(string json) => Schema.Evaluate(JsonDocument.Parse(json).RootElement).IsValid;

@@ -103,6 +103,7 @@ internal static class AnalyzeCommand
                 Anonymize = parse.GetValue(anonymize),
                 SubjectId = subjectId,
                 SkinProfiles = profileStore,
+                Provenance = Provenance.ForCommand(Provenance.ProcessCommandLine()),
             };
             var folders = ResultFolder.Plan(parse.GetValue(output)!, sources);
             var worst = ExitCodes.Ok;
@@ -154,8 +155,8 @@ internal static class AnalyzeCommand
         using var folder = ResultFolder.Open(folderPath);
         var progress = new ProgressLine(Path.GetFileName(source.Info.Name), Console.Error);
         await using var session = await AnalysisSession.CreateAsync(models, source, options with { AnnotatedOutput = video ? folder.Path : null }, voice, cancellationToken: ct);
-        using var jsonl = JsonlSink.Create(Path.Combine(folder.Path, "faces.jsonl"));
-        using var csv = CsvSink.Create(Path.Combine(folder.Path, "faces.csv"));
+        using var jsonl = JsonlSink.Create(Path.Combine(folder.Path, "faces.jsonl"), session.SourceName);
+        using var csv = CsvSink.Create(Path.Combine(folder.Path, "faces.csv"), session.SourceName);
         var report = new ReportSink(folder.Path);
         SessionCompleted? completed = null;
         try

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Mien.Media;
 using Mien.Models;
 using Mien.Pipeline;
+using Mien.Reports;
 using Mien.Results;
 using Mien.Sessions;
 using Mien.Skin;
@@ -22,14 +21,6 @@ namespace Mien.Cli.Commands;
 /// </summary>
 internal static class SkinCommand
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
     public static Command Create()
     {
         var input = new Argument<string>("input") { Description = "An image or video file." };
@@ -80,14 +71,14 @@ internal static class SkinCommand
             using var models = new ModelSet(store.Models);
             var collector = new SkinCollector();
             SessionCompleted completed;
-            await using (var session = await AnalysisSession.CreateAsync(models, source, new SessionOptions { Pipeline = pipeline, Voice = false }, cancellationToken: ct))
+            await using (var session = await AnalysisSession.CreateAsync(models, source, new SessionOptions { Pipeline = pipeline, Voice = false, Provenance = Provenance.ForCommand(Provenance.ProcessCommandLine()) }, cancellationToken: ct))
             {
                 completed = await session.RunAsync([collector], cancellationToken: ct);
             }
 
             var folder = parse.GetValue(output)!;
             Directory.CreateDirectory(folder);
-            var results = new List<TrackResult>();
+            var results = new List<SkinJsonFace>();
             foreach (var (id, skin) in collector.Skin)
             {
                 string? overlay = null;
@@ -98,7 +89,8 @@ internal static class SkinCommand
                     Cv2.ImWrite(overlay, image);
                 }
 
-                results.Add(new TrackResult(id, skin.Summary, skin.Suggestions, collector.LastRejection(id), overlay));
+                // skin.json names the overlay beside it, never by a local path.
+                results.Add(new SkinJsonFace(id, skin.Summary, skin.Suggestions, collector.LastRejection(id), overlay is null ? null : Path.GetFileName(overlay)));
             }
 
             IReadOnlyList<SkinTrend>? trends = null;
@@ -116,8 +108,8 @@ internal static class SkinCommand
                 }
             }
 
-            var report = new SkinReport(Path.GetFileName(spec), completed.Summary.FramesAnalysed, results, trends, SkinRecommendations.Disclaimer);
-            var text = JsonSerializer.Serialize(report, Json);
+            var report = new SkinJsonReport(Path.GetFileName(spec), completed.Summary.FramesAnalysed, results, trends, completed.Summary.Provenance);
+            var text = SkinJsonWriter.Serialize(report);
             await File.WriteAllTextAsync(Path.Combine(folder, "skin.json"), text, CancellationToken.None);
             if (parse.GetValue(json))
             {
@@ -138,7 +130,7 @@ internal static class SkinCommand
         return command;
     }
 
-    private static void Print(string spec, List<TrackResult> results, IReadOnlyList<SkinTrend>? trends, string folder)
+    private static void Print(string spec, List<SkinJsonFace> results, IReadOnlyList<SkinTrend>? trends, string folder)
     {
         var console = CliConsole.Out();
         if (results.Count == 0)
@@ -201,10 +193,6 @@ internal static class SkinCommand
         console.WriteLine(SkinRecommendations.Disclaimer);
         console.WriteLine($"→ {Path.Combine(folder, "skin.json")}");
     }
-
-    private sealed record TrackResult(int TrackId, SkinSummary Summary, IReadOnlyList<SkinSuggestion> Suggestions, IReadOnlyList<SkinIssue> Reasons, string? Overlay);
-
-    private sealed record SkinReport(string Input, long Frames, IReadOnlyList<TrackResult> Faces, IReadOnlyList<SkinTrend>? Trends, string Disclaimer);
 
     /// <summary>Collects each person's skin from the session's updates, and the reasons of their last unusable measurement.</summary>
     private sealed class SkinCollector : IAnalysisSink

@@ -13,7 +13,7 @@ namespace Mien.Server.Jobs;
 /// store's writer batches and is idempotent (keys are frame index and event sequence), so a re-run job overwrites
 /// rather than duplicates.
 /// </summary>
-internal sealed class DatabaseSink(IRecordingWriter writer) : IAnalysisSink, IDisposable
+internal sealed class DatabaseSink(IRecordingWriter writer, string? source = null) : IAnalysisSink, IDisposable
 {
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -22,7 +22,7 @@ internal sealed class DatabaseSink(IRecordingWriter writer) : IAnalysisSink, IDi
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    private readonly ResultJsonEncoder _encoder = new();
+    private readonly ResultJsonEncoder _encoder = new(source);
     private long _seq;
 
     public void Write(AnalysisUpdate update)

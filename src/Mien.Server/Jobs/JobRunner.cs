@@ -160,9 +160,9 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         var voice = request.Voice ? await runtime.VoiceAsync().ConfigureAwait(false) : null;
         await using var session = await AnalysisSession.CreateAsync(runtime.Models, source, request.ToSession(live: false, folder), voice, options.Time, ct).ConfigureAwait(false);
         await using var writer = await store.OpenWriterAsync(job.Id, cancellationToken: ct).ConfigureAwait(false);
-        using var database = new DatabaseSink(writer);
-        using var jsonl = JsonlSink.Create(Path.Combine(folder, "faces.jsonl"));
-        using var csv = CsvSink.Create(Path.Combine(folder, "faces.csv"));
+        using var database = new DatabaseSink(writer, session.SourceName);
+        using var jsonl = JsonlSink.Create(Path.Combine(folder, "faces.jsonl"), session.SourceName);
+        using var csv = CsvSink.Create(Path.Combine(folder, "faces.csv"), session.SourceName);
         var report = new ReportSink(folder);
         var lastReport = TimeSpan.Zero;
         var frames = 0L;

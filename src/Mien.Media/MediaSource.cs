@@ -272,7 +272,8 @@ public sealed class MediaSource : IAsyncDisposable
         }
 
         var capture = new VideoCapture(spec, VideoCaptureAPIs.FFMPEG);
-        if (!capture.IsOpened())
+        // FFmpeg "opens" some junk with a 0x0 frame (its image demuxers guess by extension): that is no media either.
+        if (!capture.IsOpened() || capture.FrameWidth <= 0 || capture.FrameHeight <= 0)
         {
             capture.Dispose();
             var hint = sniffed is not null

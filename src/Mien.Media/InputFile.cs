@@ -30,6 +30,9 @@ public enum InputFileKind
     /// <summary>A Unix socket.</summary>
     Socket,
 
+    /// <summary>Symbolic links that point at each other in a loop.</summary>
+    LinkLoop,
+
     /// <summary>Exists, but its kind could not be determined (e.g. no permission to look).</summary>
     Unknown,
 }
@@ -85,6 +88,7 @@ public static partial class InputFile
             InputFileKind.BlockDevice => $"{subject} a block device, not a regular file; only regular files are read",
             InputFileKind.Fifo => $"{subject} a named pipe (FIFO), not a regular file; reading it would wait for a writer. Save the data to a file first",
             InputFileKind.Socket => $"{subject} a socket, not a regular file; only regular files are read",
+            InputFileKind.LinkLoop => "is a symbolic link that leads back to itself (a loop of links)",
             _ => "cannot be examined (no permission?)",
         };
     }
@@ -112,7 +116,7 @@ public static partial class InputFile
         if (statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            return errno is 2 or 20 or 40 ? InputFileKind.Missing : InputFileKind.Unknown; // ENOENT, ENOTDIR, ELOOP
+            return errno switch { 2 or 20 => InputFileKind.Missing, 40 => InputFileKind.LinkLoop, _ => InputFileKind.Unknown }; // ENOENT, ENOTDIR, ELOOP
         }
 
         var mode = *(ushort*)(buffer + StatxModeOffset);

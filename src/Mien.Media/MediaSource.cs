@@ -272,7 +272,7 @@ public sealed class MediaSource : IFrameSource
         }
 
         var capture = new VideoCapture(spec, VideoCaptureAPIs.FFMPEG);
-        // FFmpeg "opens" some non-media (a text file through its tty demuxer) with no picture size: that is not media either.
+        // FFmpeg "opens" some junk with a 0x0 frame (its image demuxers guess by extension): that is no media either.
         if (!capture.IsOpened() || capture.FrameWidth <= 0 || capture.FrameHeight <= 0)
         {
             capture.Dispose();

@@ -20,6 +20,7 @@ public static partial class NativeLogging
 {
     private static readonly Lock Gate = new();
     private static bool _configured;
+    private static bool _applied;
 
     /// <summary>Whether native libraries keep their own logging (set by <see cref="Configure"/> or <c>MIEN_VERBOSE</c>).</summary>
     public static bool Verbose { get; private set; }
@@ -34,6 +35,11 @@ public static partial class NativeLogging
         {
             var flag = Environment.GetEnvironmentVariable("MIEN_VERBOSE");
             Configure(flag is "1" || string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase));
+        }
+
+        if (!Volatile.Read(ref _applied))
+        {
+            ApplyToLoadedLibraries();
         }
     }
 
@@ -61,6 +67,29 @@ public static partial class NativeLogging
             }
 
             Volatile.Write(ref _configured, true);
+            Volatile.Write(ref _applied, false);
+        }
+    }
+
+    /// <summary>
+    /// The environment only counts if OpenCV reads it after it was set; when something touched OpenCV first (a host
+    /// encoding images before opening a source), its cached levels are set directly instead.
+    /// </summary>
+    private static void ApplyToLoadedLibraries()
+    {
+        lock (Gate)
+        {
+            try
+            {
+                OpenCvSharp.Cv2.SetLogLevel(Verbose ? OpenCvSharp.LogLevel.INFO : OpenCvSharp.LogLevel.SILENT);
+                av_log_set_level(Verbose ? 24 : -8); // AV_LOG_WARNING : AV_LOG_QUIET
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or BadImageFormatException)
+            {
+                // The native runtime is missing: the opener that needs it reports that, in words.
+            }
+
+            Volatile.Write(ref _applied, true);
         }
     }
 
@@ -101,6 +130,10 @@ public static partial class NativeLogging
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int setenv(string name, string value, int overwrite);
+
+    // FFmpeg is statically linked into, and exported by, OpenCvSharp's native runtime.
+    [LibraryImport("OpenCvSharpExtern")]
+    private static partial void av_log_set_level(int level);
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int unsetenv(string name);

@@ -46,6 +46,9 @@ public sealed class TfjsGraphModel
         }
     }
 
+    /// <summary>Most elements of one weight (2^28, 1 GiB of float32): far above any TF.js model, far below an overflow.</summary>
+    private const long MaxWeightElements = 1L << 28;
+
     /// <summary>Reads <c>model.json</c> and the weight shards it names from the same folder.</summary>
     public static TfjsGraphModel Load(string modelJsonPath, string? name = null)
     {
@@ -222,9 +225,19 @@ public sealed class TfjsGraphModel
             {
                 var wName = w.GetProperty("name").GetString()!;
                 var shape = new List<int>();
+                var elements = 1L;
                 foreach (var d in w.GetProperty("shape").EnumerateArray())
                 {
-                    shape.Add(d.GetInt32());
+                    // Hostile or damaged manifests: a negative dimension or an element count no shard can hold is
+                    // refused here, before any arithmetic overflows or a buffer is sized from it (found by fuzzing).
+                    var dim = d.GetInt32();
+                    elements = dim < 0 ? -1 : Math.Min(elements * dim, long.MaxValue / 16);
+                    if (elements < 0 || elements > MaxWeightElements)
+                    {
+                        throw new ModelImportException(model, $"weight '{wName}' has shape [{string.Join(',', w.GetProperty("shape").EnumerateArray())}], {(elements < 0 ? "with a negative dimension" : $"over {MaxWeightElements} elements")}: the weights manifest is damaged");
+                    }
+
+                    shape.Add(dim);
                 }
 
                 var dtype = w.GetProperty("dtype").GetString()!;

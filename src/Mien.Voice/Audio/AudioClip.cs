@@ -74,6 +74,11 @@ public sealed class AudioClip
             throw new AudioException(path, problem);
         }
 
+        if (new FileInfo(path).Length == 0)
+        {
+            throw new AudioException(path, "file is empty (0 bytes)");
+        }
+
         DecodedAudio decoded;
         if (WavReader.LooksLikeWav(path))
         {

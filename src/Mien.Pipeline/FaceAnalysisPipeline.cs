@@ -195,8 +195,17 @@ public sealed class FaceAnalysisPipeline : IDisposable
             Route(e);
         }
 
-        // 3. Measure every face confirmed in this frame.
+        // 3. Measure every face confirmed in this frame; note where the others are (anonymisation hides them too).
         var faces = new List<FaceObservation>(_tracker.Active.Count);
+        List<FaceBox>? unconfirmed = null;
+        foreach (var track in _tracker.Active)
+        {
+            if (track.LastSeen == now && _states.TryGetValue(track.Id, out var pending) && !pending.Confirmed)
+            {
+                (unconfirmed ??= []).Add(track.Box);
+            }
+        }
+
         foreach (var track in _tracker.Active)
         {
             if (track.LastSeen != now || !_states.TryGetValue(track.Id, out var state) || state.Mesh is null || !state.Confirmed)
@@ -289,7 +298,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
         Forget(now);
         _clock.Stop("frame", total);
         _lastFrame = now;
-        return new FrameAnalysis(index, now, faces);
+        return new FrameAnalysis(index, now, faces) { Unconfirmed = unconfirmed ?? [] };
     }
 
     /// <summary>

@@ -69,7 +69,15 @@ public sealed record FaceObservation(
 /// <param name="FrameIndex">0-based index of the frame in the source (counts dropped frames too).</param>
 /// <param name="Timestamp">Presentation time of the frame from the container (not frame count / fps).</param>
 /// <param name="Faces">Faces in the frame, by track id.</param>
-public sealed record FrameAnalysis(long FrameIndex, TimeSpan Timestamp, IReadOnlyList<FaceObservation> Faces);
+public sealed record FrameAnalysis(long FrameIndex, TimeSpan Timestamp, IReadOnlyList<FaceObservation> Faces)
+{
+    /// <summary>
+    /// Faces seen in this frame but not reported as people yet (a new face is confirmed over a few frames first).
+    /// They carry no measurements, but anything that hides faces must hide these too: a face is a face from its
+    /// first frame.
+    /// </summary>
+    public IReadOnlyList<FaceBox> Unconfirmed { get; init; } = [];
+}
 
 /// <summary>What happened to a track.</summary>
 public enum TrackEventKind

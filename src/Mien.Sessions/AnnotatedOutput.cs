@@ -67,7 +67,7 @@ internal sealed class AnnotatedOutput : IDisposable
     {
         if (_anonymize)
         {
-            FaceAnonymizer.Apply(image, analysis.Faces.Select(f => f.Box));
+            FaceAnonymizer.Apply(image, analysis.Faces.Select(f => f.Box).Concat(analysis.Unconfirmed));
         }
 
         foreach (var f in analysis.Faces)

@@ -59,7 +59,8 @@ public sealed class AnnotatedVideoWriter : IDisposable
                 _lastBoxes[face.TrackId] = face.Box;
             }
 
-            FaceAnonymizer.Apply(bgr, _lastBoxes.Values);
+            // And faces not confirmed yet: blurred from the first frame they are seen in, not from when they become people.
+            FaceAnonymizer.Apply(bgr, _lastBoxes.Values.Concat(analysis.Unconfirmed));
             foreach (var id in _lastBoxes.Keys.Where(id => !analysis.Faces.Any(f => f.TrackId == id)).ToArray())
             {
                 _lastBoxes.Remove(id);

@@ -34,7 +34,7 @@ public sealed class KeyMomentCollector
         {
             if (!_moments.ContainsKey((face.TrackId, "first seen")))
             {
-                Capture(bgr, face, analysis.Timestamp, "first seen");
+                Capture(bgr, face, analysis, "first seen");
             }
 
             if (face.Expression is not { } e)
@@ -47,13 +47,14 @@ public sealed class KeyMomentCollector
             if (p >= MinProbability && p > _best.GetValueOrDefault(key) + Improvement)
             {
                 _best[key] = p;
-                Capture(bgr, face, analysis.Timestamp, string.Create(CultureInfo.InvariantCulture, $"{e.Dominant} peak {p:0.00}"), e.Dominant);
+                Capture(bgr, face, analysis, string.Create(CultureInfo.InvariantCulture, $"{e.Dominant} peak {p:0.00}"), e.Dominant);
             }
         }
     }
 
-    private void Capture(Mat bgr, FaceObservation face, TimeSpan at, string label, string? key = null)
+    private void Capture(Mat bgr, FaceObservation face, FrameAnalysis analysis, string label, string? key = null)
     {
+        var at = analysis.Timestamp;
         var box = face.Box.SquareScaled(1.3f);
         var rect = new Rect((int)box.X, (int)box.Y, (int)box.Width, (int)box.Height).Intersect(new Rect(0, 0, bgr.Width, bgr.Height));
         if (rect.Width < 8 || rect.Height < 8)
@@ -64,7 +65,9 @@ public sealed class KeyMomentCollector
         using var crop = new Mat(bgr, rect).Clone();
         if (_anonymize)
         {
-            FaceAnonymizer.Apply(crop, [new FaceBox(face.Box.X - rect.X, face.Box.Y - rect.Y, face.Box.Width, face.Box.Height)]);
+            // Every face that reaches into the crop, confirmed or not, not only the one the thumbnail is of.
+            FaceAnonymizer.Apply(crop, analysis.Faces.Select(f => f.Box).Concat(analysis.Unconfirmed)
+                .Select(b => new FaceBox(b.X - rect.X, b.Y - rect.Y, b.Width, b.Height)));
         }
 
         using var thumb = new Mat();

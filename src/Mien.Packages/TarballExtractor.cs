@@ -92,7 +92,9 @@ internal static class TarballExtractor
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException)
+        // System.Formats.Tar also throws OverflowException and ArgumentOutOfRangeException on hostile numeric fields
+        // (sizes, PAX timestamps) — found by fuzzing; they mean the same: not a readable archive.
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentOutOfRangeException)
         {
             throw new PackageStoreException(
                 $"The tarball of {spec} at {tarballPath} is not a readable gzip'd tar archive ({ex.Message}), although it matches the pinned integrity. "

@@ -91,4 +91,14 @@ public sealed class ModelFuzzTests
         Assert.Contains("weight 'bias'", e.Message, StringComparison.Ordinal);
         Assert.Contains("damaged", e.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>Seeds whose model.json carried invalid UTF-8 into a node attribute read while compiling (InvalidOperationException).</summary>
+    [Theory]
+    [InlineData(764548391)]
+    [InlineData(1279805205)]
+    public void Fuzz_finds_stay_fixed(int seed)
+    {
+        var (json, shard) = SmallModel();
+        Assert.True(ImportsOrRefuses(ByteMutator.Mutate(json, seed), shard, seed));
+    }
 }

@@ -95,4 +95,19 @@ public sealed class TarballFuzzTests : IDisposable
         var files = await TarballExtractor.ExtractAsync(new MemoryStream(Gzip(Tar())), "seed.tgz", Spec, ["models/a.json", "models/a.bin"], target, ExtractionLimits.Default, CancellationToken.None);
         Assert.Equal(2000, files["models/a.bin"].Size);
     }
+
+    /// <summary>
+    /// Seeds whose archives made System.Formats.Tar throw OverflowException (PAX timestamp, numeric size) or
+    /// InvalidOperationException (oversized PAX header) past the extractor before it mapped them.
+    /// </summary>
+    [Theory]
+    [InlineData(1358417807)]
+    [InlineData(696770365)]
+    [InlineData(1666420619)]
+    [InlineData(1654687698)]
+    public void Fuzz_finds_stay_fixed(int seed)
+    {
+        Assert.True(ExtractsOrRefuses(Gzip(ByteMutator.Mutate(Tar(), seed)), seed));
+        Assert.True(ExtractsOrRefuses(ByteMutator.Mutate(Gzip(Tar()), seed), seed));
+    }
 }

@@ -44,4 +44,34 @@ public sealed class WavFuzzTests
             }
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(ByteMutator.Iterations(1000)));
     }
+
+    /// <summary>Seeds that crashed the parser before the chunk walk used 64-bit offsets (ArgumentOutOfRangeException).</summary>
+    [Theory]
+    [InlineData(593859334)]
+    [InlineData(369010679)]
+    [InlineData(1573867055)]
+    [InlineData(41908531)]
+    public void Fuzz_finds_stay_fixed(int seed)
+    {
+        foreach (var (bits, isFloat, channels, extensible) in new[] { (16, false, 1, false), (24, false, 2, false), (32, true, 1, false), (32, true, 2, true), (8, false, 1, true) })
+        {
+            var bytes = ByteMutator.Mutate(Seed(bits, isFloat, channels, extensible), seed);
+            try
+            {
+                Assert.NotEmpty(WavReader.Parse(bytes, "found").Mono);
+            }
+            catch (AudioException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public void Chunk_size_near_four_gigabytes_ends_the_walk_instead_of_wrapping()
+    {
+        var wav = Seed(16, false, 1, false);
+        var bytes = wav[..12].Concat("JUNK"u8.ToArray()).Concat(new byte[] { 0xFE, 0xFF, 0xFF, 0xFF }).Concat(wav[12..]).ToArray();
+        var e = Assert.Throws<AudioException>(() => WavReader.Parse(bytes, "huge-chunk.wav"));
+        Assert.Contains("no 'fmt ' chunk", e.Message, StringComparison.Ordinal);
+    }
 }

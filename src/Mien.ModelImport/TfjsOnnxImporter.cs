@@ -23,7 +23,18 @@ public static class TfjsOnnxImporter
     public static ImportedModel Import(TfjsGraphModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var converted = new GraphConverter(model).Convert();
+        ConvertedGraph converted;
+        try
+        {
+            converted = new GraphConverter(model).Convert();
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException or OverflowException)
+        {
+            // Node attributes are read from model.json while compiling: a damaged one (invalid UTF-8, a wrong JSON
+            // type, an absurd number) surfaces here, not in Parse (found by fuzzing).
+            throw new ModelImportException(model.Name, $"model.json is malformed: {e.Message}", inner: e);
+        }
+
         var proto = new ModelProto
         {
             IrVersion = 8,

@@ -92,7 +92,10 @@ internal static class TarballExtractor
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException)
+        // System.Formats.Tar also throws OverflowException, ArgumentOutOfRangeException (hostile numeric fields: sizes,
+        // PAX timestamps) and InvalidOperationException (a PAX header larger than allowed) — found by fuzzing; they
+        // mean the same: not a readable archive. Nothing else in this block throws those types.
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentOutOfRangeException or InvalidOperationException)
         {
             throw new PackageStoreException(
                 $"The tarball of {spec} at {tarballPath} is not a readable gzip'd tar archive ({ex.Message}), although it matches the pinned integrity. "

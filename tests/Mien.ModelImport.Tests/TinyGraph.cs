@@ -129,6 +129,9 @@ internal sealed class TinyGraph
         return Encoding.UTF8.GetBytes(root.ToJsonString());
     }
 
+    /// <summary>The weight shard's bytes.</summary>
+    public byte[] ShardBytes() => [.. _shard];
+
     /// <summary>Parses the model as TF.js would load it; <paramref name="shardLength"/> truncates the shard.</summary>
     public TfjsGraphModel Parse(int? shardLength = null)
     {

@@ -78,7 +78,15 @@ internal static class WavReader
                 return Decode(file.Slice(body, (int)length), f, source);
             }
 
-            offset = body + (int)Math.Min(size + (size & 1), int.MaxValue - body);
+            // Chunks are word-aligned; a size running past the end ends the walk (found by fuzzing: the old int
+            // arithmetic wrapped to a negative offset).
+            var next = body + (long)size + (size & 1);
+            if (next > file.Length)
+            {
+                break;
+            }
+
+            offset = (int)next;
         }
 
         throw new AudioException(source, format is null ? "no 'fmt ' chunk: not a usable WAV file." : "no 'data' chunk: the file holds no audio (truncated?).");

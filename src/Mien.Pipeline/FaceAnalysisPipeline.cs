@@ -200,7 +200,9 @@ public sealed class FaceAnalysisPipeline : IDisposable
         List<FaceBox>? unconfirmed = null;
         foreach (var track in _tracker.Active)
         {
-            if (track.LastSeen == now && _states.TryGetValue(track.Id, out var pending) && !pending.Confirmed)
+            // Also while the new face is briefly missed (its track lives on): a face the mesh lost for a frame is
+            // still a face, exactly as the anonymiser treats confirmed people.
+            if (_states.TryGetValue(track.Id, out var pending) && !pending.Confirmed)
             {
                 (unconfirmed ??= []).Add(track.Box);
             }

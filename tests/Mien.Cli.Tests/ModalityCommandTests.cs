@@ -162,6 +162,30 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
     }
 
     [Fact]
+    public async Task Storing_the_same_file_twice_in_a_subjects_skin_profile_warns()
+    {
+        var clip = Path.Combine(_dir, "franck-skin.mp4");
+        using (var capture = new VideoCapture((await SampleMedia.FaceVideosAsync(models.Packages))[0]))
+        using (var writer = new VideoWriter(clip, FourCC.MP4V, capture.Fps, new Size(capture.FrameWidth, capture.FrameHeight)))
+        using (var frame = new Mat())
+        {
+            for (var i = 0; i < 30 && capture.Read(frame); i++)
+            {
+                writer.Write(frame);
+            }
+        }
+
+        var profiles = Path.Combine(_dir, "profiles");
+        var (first, _, firstErr) = await InProcessMien.RunAsync("skin", clip, "-o", Path.Combine(_dir, "s1"), "--subject", "p07", "--profiles", profiles, "--offline");
+        Assert.True(first == 0, firstErr);
+        Assert.DoesNotContain("already has a session", firstErr, StringComparison.Ordinal);
+
+        var (second, _, secondErr) = await InProcessMien.RunAsync("skin", clip, "-o", Path.Combine(_dir, "s2"), "--subject", "p07", "--profiles", profiles, "--offline");
+        Assert.True(second == 0, secondErr);
+        Assert.Contains("already has a session from franck-skin.mp4", secondErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Skin_measures_real_faces_and_says_why_a_blank_image_has_none()
     {
         var output = Path.Combine(_dir, "skin");

@@ -100,6 +100,12 @@ internal static class SkinCommand
                 if (measured.Count == 1)
                 {
                     var profileStore = new SkinProfileStore(profileDir);
+                    // The same file stored twice counts twice in the subject's trends: say so rather than skew them quietly.
+                    if (profileStore.Load(subjectId).Sessions.FirstOrDefault(s => s.Source == Path.GetFileName(spec)) is { } earlier)
+                    {
+                        Console.Error.WriteLine($"mien: warning: subject '{subjectId}' already has a session from {Path.GetFileName(spec)} (stored {earlier.Recorded:yyyy-MM-dd HH:mm} UTC); this one is stored as well and both count in the trends");
+                    }
+
                     trends = profileStore.Append(subjectId, SkinSession.From(DateTimeOffset.UtcNow, Path.GetFileName(spec), measured[0].Summary)).Trends();
                 }
                 else

@@ -39,10 +39,7 @@ internal static class ResultsApi
             return Problems.NotFound("recording");
         }
 
-        var json = new StringBuilder("{\"frames\":[");
-        json.AppendJoin(',', page.Frames.Select(f => f.PayloadJson));
-        json.Append("],\"next\":").Append(page.NextAfter is { } next ? next.ToString(System.Globalization.CultureInfo.InvariantCulture) : "null").Append('}');
-        return TypedResults.Text(json.ToString(), "application/json");
+        return Page("frames", page.Frames.Select(f => f.PayloadJson), page.NextAfter);
     }
 
     private static async Task<IResult> EventsAsync(Guid projectId, Guid recordingId, IMienStore store, CancellationToken ct, string? kind = null, double? from = null, double? to = null, long after = -1, int limit = 1000)
@@ -63,10 +60,7 @@ internal static class ResultsApi
             return Problems.NotFound("recording");
         }
 
-        var json = new StringBuilder("{\"events\":[");
-        json.AppendJoin(',', page.Events.Select(e => e.PayloadJson));
-        json.Append("],\"next\":").Append(page.NextAfter is { } next ? next.ToString(System.Globalization.CultureInfo.InvariantCulture) : "null").Append('}');
-        return TypedResults.Text(json.ToString(), "application/json");
+        return Page("events", page.Events.Select(e => e.PayloadJson), page.NextAfter);
     }
 
     private static async Task<IResult> PeopleAsync(Guid projectId, Guid recordingId, IMienStore store, CancellationToken ct)
@@ -84,6 +78,15 @@ internal static class ResultsApi
 
         var summary = await store.GetRecordingSummaryAsync(projectId, recordingId, ct).ConfigureAwait(false);
         return summary is null ? Problems.NotFound("summary (the analysis has not finished)") : TypedResults.Text(summary, "application/json");
+    }
+
+    /// <summary>A page of stored payloads as they are (already in the public schema) and the cursor for the next page.</summary>
+    private static IResult Page(string name, IEnumerable<string> payloads, long? next)
+    {
+        var json = new StringBuilder("{\"").Append(name).Append("\":[");
+        json.AppendJoin(',', payloads);
+        json.Append("],\"next\":").Append(next is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "null").Append('}');
+        return TypedResults.Text(json.ToString(), "application/json");
     }
 
     private static string? Range(double? from, double? to, int limit, int maxLimit) =>

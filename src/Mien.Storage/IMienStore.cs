@@ -1,3 +1,5 @@
+using Mien.Privacy;
+
 namespace Mien.Storage;
 
 /// <summary>
@@ -145,6 +147,37 @@ public interface IMienStore : IAsyncDisposable
 
     /// <summary>Erases a subject, its recordings, their results and its skin sessions; null when it is not in the project.</summary>
     Task<ErasureReport?> DeleteSubjectAsync(Guid projectId, Guid subjectId, CancellationToken cancellationToken = default);
+    /// <summary>Changes a project's declared purpose, setting, basis and media policy; null when there is no such project.</summary>
+    /// <exception cref="ArgumentException">A basis without a justification, or the reverse (see <see cref="PurposePolicy.Validate"/>).</exception>
+    Task<Project?> UpdateProjectPolicyAsync(Guid projectId, ProjectPolicy policy, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a consent; a current consent of the same scope is superseded (closed, kept in the history).</summary>
+    /// <exception cref="MienStoreException">The subject is not the project's (<see cref="MienStoreError.NotFound"/>).</exception>
+    Task<Consent> GiveConsentAsync(Guid projectId, Guid subjectId, NewConsent consent, CancellationToken cancellationToken = default);
+
+    /// <summary>Withdraws the current consent of a scope; null when there is none (or no such subject).</summary>
+    Task<Consent?> WithdrawConsentAsync(Guid projectId, Guid subjectId, ConsentScope scope, string withdrawnBy, CancellationToken cancellationToken = default);
+
+    /// <summary>A subject's consent history, oldest first (empty when the subject is not the project's).</summary>
+    Task<IReadOnlyList<Consent>> ListConsentsAsync(Guid projectId, Guid subjectId, CancellationToken cancellationToken = default);
+
+    /// <summary>The scopes a subject consents to now (empty when none, or when the subject is not the project's).</summary>
+    Task<IReadOnlySet<ConsentScope>> CurrentConsentAsync(Guid projectId, Guid subjectId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Erases everything the measurements scope covers for a subject: its recordings and every row derived from
+    /// them (skin sessions stay, unlinked). Null when the subject is not the project's.
+    /// </summary>
+    Task<ErasureReport?> EraseMeasurementsAsync(Guid projectId, Guid subjectId, CancellationToken cancellationToken = default);
+
+    /// <summary>Erases a subject's skin profile (skin sessions and skin events); null when the subject is not the project's.</summary>
+    Task<ErasureReport?> EraseSkinProfileAsync(Guid projectId, Guid subjectId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forgets the media paths of a subject's uploads (the report lists the files to delete and the recordings whose
+    /// result folders may hold videos); null when the subject is not the project's.
+    /// </summary>
+    Task<ErasureReport?> DetachMediaAsync(Guid projectId, Guid subjectId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Which database a store uses.</summary>

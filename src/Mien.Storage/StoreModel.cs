@@ -1,20 +1,57 @@
+using Mien.Privacy;
+
 namespace Mien.Storage;
 
 /// <summary>A project: the unit of access control. Every key, subject and recording belongs to exactly one.</summary>
 /// <param name="Id">Stable id.</param>
 /// <param name="Name">Display name (1–200 characters).</param>
-/// <param name="Purpose">What the project is for (free text), or null.</param>
-/// <param name="Setting">Where recordings are made (free text, e.g. "lab", "remote"), or null.</param>
-/// <param name="KeepMedia">Whether uploaded media are kept after analysis (otherwise the server deletes them).</param>
+/// <param name="Purpose">What the project processes faces for.</param>
+/// <param name="Setting">Where the people filmed are (decides, with <paramref name="Basis"/>, whether emotion inference is lawful).</param>
+/// <param name="KeepMedia">Whether the project keeps raw media at all; a subject's media are kept only when this is
+/// true and the subject consented to the media scope.</param>
 /// <param name="CreatedAt">When it was created (UTC, microsecond precision).</param>
-public sealed record Project(Guid Id, string Name, string? Purpose, string? Setting, bool KeepMedia, DateTimeOffset CreatedAt);
+/// <param name="Basis">The medical or safety reason recorded for emotion inference in a workplace or education setting.</param>
+/// <param name="Justification">Why the basis applies (required with a basis, 20–2000 characters).</param>
+public sealed record Project(Guid Id, string Name, ProcessingPurpose Purpose, ProcessingSetting Setting, bool KeepMedia, DateTimeOffset CreatedAt, InferenceBasis Basis = InferenceBasis.None, string? Justification = null);
 
 /// <summary>What a new project is made from.</summary>
 /// <param name="Name">Display name (1–200 characters, no control characters).</param>
-/// <param name="Purpose">What the project is for, or null.</param>
-/// <param name="Setting">Where recordings are made, or null.</param>
-/// <param name="KeepMedia">Whether uploaded media are kept after analysis.</param>
-public sealed record NewProject(string Name, string? Purpose = null, string? Setting = null, bool KeepMedia = false);
+/// <param name="Purpose">What the project processes faces for.</param>
+/// <param name="Setting">Where the people filmed are.</param>
+/// <param name="KeepMedia">Whether the project may keep raw media (still subject to each subject's media consent).</param>
+/// <param name="Basis">Medical or safety reason for emotion inference in a workplace or education setting.</param>
+/// <param name="Justification">Why the basis applies (required with a basis).</param>
+public sealed record NewProject(string Name, ProcessingPurpose Purpose = ProcessingPurpose.Research, ProcessingSetting Setting = ProcessingSetting.Lab, bool KeepMedia = false, InferenceBasis Basis = InferenceBasis.None, string? Justification = null);
+
+/// <summary>A project's declaration as changed by an admin.</summary>
+/// <param name="Purpose">What the project processes faces for.</param>
+/// <param name="Setting">Where the people filmed are.</param>
+/// <param name="Basis">Medical or safety reason for emotion inference in a workplace or education setting.</param>
+/// <param name="Justification">Why the basis applies.</param>
+/// <param name="KeepMedia">Whether the project may keep raw media.</param>
+public sealed record ProjectPolicy(ProcessingPurpose Purpose, ProcessingSetting Setting, InferenceBasis Basis, string? Justification, bool KeepMedia);
+
+/// <summary>A consent as recorded: given by a subject for one scope under one version of the consent text.</summary>
+/// <param name="Id">Stable id.</param>
+/// <param name="ProjectId">Owning project.</param>
+/// <param name="SubjectId">Who consented.</param>
+/// <param name="Scope">What it covers.</param>
+/// <param name="TextVersion">Version of the consent text the subject read (e.g. "v2-2026-11").</param>
+/// <param name="CollectedBy">Who collected it (a role or staff pseudonym, not a name of the subject).</param>
+/// <param name="GivenAt">When it was given.</param>
+/// <param name="WithdrawnAt">When it was withdrawn or superseded, or null while current.</param>
+/// <param name="WithdrawnBy">Who withdrew it ("subject", a staff pseudonym, or "superseded by …"), or null.</param>
+public sealed record Consent(Guid Id, Guid ProjectId, Guid SubjectId, ConsentScope Scope, string TextVersion, string CollectedBy, DateTimeOffset GivenAt, DateTimeOffset? WithdrawnAt, string? WithdrawnBy)
+{
+    /// <summary>Whether it covers processing now.</summary>
+    public bool IsCurrent => WithdrawnAt is null;
+}
+
+/// <summary>A consent to record.</summary>
+/// <param name="Scope">What it covers.</param>
+/// <param name="TextVersion">Version of the consent text shown (1–100 characters).</param>
+/// <param name="CollectedBy">Who collected it (1–200 characters).</param>
+public sealed record NewConsent(ConsentScope Scope, string TextVersion, string CollectedBy);
 
 /// <summary>What an API key may do within its project.</summary>
 public enum ApiKeyRole
@@ -224,6 +261,9 @@ public sealed record StoredSkinSession(Guid Id, Guid ProjectId, Guid SubjectId, 
 /// <param name="MediaPaths">Media paths of the deleted recordings (files to delete).</param>
 public sealed record ErasureReport(int Subjects, int Recordings, long Frames, long Events, int PersonSummaries, int RecordingSummaries, int SkinSessions, IReadOnlyList<string> MediaPaths)
 {
+    /// <summary>The recordings affected (erased, or whose media were detached): their result folders are the caller's to delete.</summary>
+    public IReadOnlyList<Guid> RecordingIds { get; init; } = [];
+
     /// <summary>All rows deleted.</summary>
     public long TotalRows => Subjects + Recordings + Frames + Events + PersonSummaries + RecordingSummaries + SkinSessions;
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Mien.Privacy;
 
 namespace Mien.Storage.Sql;
 
@@ -9,9 +10,9 @@ namespace Mien.Storage.Sql;
 /// <c>INSERT … ON CONFLICT … DO UPDATE</c>, <c>RETURNING</c> and <c>LIMIT/OFFSET</c>), values bound by the dialect.
 /// A connection per call from the provider's pool.
 /// </summary>
-internal sealed class SqlMienStore : IMienStore
+internal sealed partial class SqlMienStore : IMienStore
 {
-    private const string ProjectColumns = "id, name, purpose, setting, keep_media, created_at";
+    private const string ProjectColumns = "id, name, purpose, setting, keep_media, created_at, basis, justification";
     private const string KeyColumns = "id, project_id, role, prefix, created_at, revoked_at";
     private const string SubjectColumns = "id, project_id, pseudonym, created_at";
     private const string RecordingColumns = "id, project_id, subject_id, name, source_kind, media_path, options, status, progress, error, created_at, started_at, finished_at, frames, duration_s";
@@ -44,17 +45,25 @@ internal sealed class SqlMienStore : IMienStore
     public Task<Project> CreateProjectAsync(NewProject project, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
+        if (PurposePolicy.Validate(project.Setting, project.Basis, project.Justification) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(project));
+        }
+
         var created = new Project(
             Guid.CreateVersion7(),
             Name(project.Name, nameof(project.Name), 200),
-            FreeText(project.Purpose, nameof(project.Purpose)),
-            FreeText(project.Setting, nameof(project.Setting)),
+            Defined(project.Purpose, nameof(project.Purpose)),
+            Defined(project.Setting, nameof(project.Setting)),
             project.KeepMedia,
-            Now());
+            Now(),
+            Defined(project.Basis, nameof(project.Basis)),
+            project.Justification is null ? null : Name(project.Justification.Trim(), nameof(project.Justification), 2000));
         return RunAsync($"creating project '{created.Name}'", async connection =>
         {
-            await ExecuteAsync(connection, null, $"INSERT INTO projects ({ProjectColumns}) VALUES (@id, @name, @purpose, @setting, @keep, @at)", cancellationToken,
-                ("id", created.Id), ("name", created.Name), ("purpose", created.Purpose), ("setting", created.Setting), ("keep", created.KeepMedia), ("at", created.CreatedAt)).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, $"INSERT INTO projects ({ProjectColumns}) VALUES (@id, @name, @purpose, @setting, @keep, @at, @basis, @justification)", cancellationToken,
+                ("id", created.Id), ("name", created.Name), ("purpose", Names.Of(created.Purpose)), ("setting", Names.Of(created.Setting)), ("keep", created.KeepMedia), ("at", created.CreatedAt),
+                ("basis", Names.Of(created.Basis)), ("justification", created.Justification)).ConfigureAwait(false);
             return created;
         }, cancellationToken);
     }
@@ -357,6 +366,7 @@ internal sealed class SqlMienStore : IMienStore
     /// <summary>Deletes every row derived from the selected recordings, table by table (so each count is exact), then the recordings.</summary>
     private async Task<ErasureReport> EraseRecordingsAsync(DbConnection c, DbTransaction tx, string selectIds, (string, object?)[] args, string recordingFilter, int subjects, IReadOnlyList<string> media, CancellationToken cancellationToken)
     {
+        var ids = await QueryAsync(c, tx, selectIds, r => r.GetGuid(0), cancellationToken, args).ConfigureAwait(false);
         var counts = new long[ResultTables.Length];
         for (var i = 0; i < ResultTables.Length; i++)
         {
@@ -364,7 +374,7 @@ internal sealed class SqlMienStore : IMienStore
         }
 
         var recordings = await ExecuteAsync(c, tx, $"DELETE FROM recordings WHERE {recordingFilter}", cancellationToken, args).ConfigureAwait(false);
-        return new ErasureReport(subjects, recordings, counts[0], counts[1], (int)counts[2], (int)counts[3], (int)counts[4], media);
+        return new ErasureReport(subjects, recordings, counts[0], counts[1], (int)counts[2], (int)counts[3], (int)counts[4], media) { RecordingIds = ids };
     }
 
     // ---- writer support -------------------------------------------------------------------------------------
@@ -614,7 +624,16 @@ internal sealed class SqlMienStore : IMienStore
     }
 
     private static Project ReadProject(DbDataReader r)
-        => new(r.GetGuid(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetBoolean(4), r.GetFieldValue<DateTimeOffset>(5));
+        => new(r.GetGuid(0), r.GetString(1), Parse<ProcessingPurpose>(r.GetString(2)), Parse<ProcessingSetting>(r.GetString(3)), r.GetBoolean(4), r.GetFieldValue<DateTimeOffset>(5),
+            Parse<InferenceBasis>(r.GetString(6)), r.IsDBNull(7) ? null : r.GetString(7));
+
+    /// <summary>A privacy enum from its wire name as stored.</summary>
+    internal static T Parse<T>(string text) where T : struct, Enum
+        => Names.TryParse<T>(text, out var value) ? value : throw new MienStoreException($"unknown {typeof(T).Name} '{text}' in the database", MienStoreError.Failure);
+
+    /// <summary>A defined enum value, else an argument error naming it.</summary>
+    internal static T Defined<T>(T value, string what) where T : struct, Enum
+        => Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(what, value, $"{what} must be one of {Names.List<T>()}.");
 
     private static ApiKeyInfo ReadKey(DbDataReader r)
         => new(r.GetGuid(0), r.GetGuid(1), ParseRole(r.GetString(2)), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));

@@ -56,7 +56,8 @@ public sealed class MienServer : IAsyncDisposable
         {
             if ((await store.ListProjectsAsync(cancellationToken).ConfigureAwait(false)).Count == 0)
             {
-                var project = await store.CreateProjectAsync(new NewProject("default"), cancellationToken).ConfigureAwait(false);
+                // Research in a lab is the declaration that restricts nothing the analyses do; admins change it with PUT /policy.
+                var project = await store.CreateProjectAsync(new NewProject("default", Mien.Privacy.ProcessingPurpose.Research, Mien.Privacy.ProcessingSetting.Lab), cancellationToken).ConfigureAwait(false);
                 var key = await store.CreateApiKeyAsync(project.Id, ApiKeyRole.Admin, cancellationToken).ConfigureAwait(false);
                 first = (project.Id, key.Secret);
             }
@@ -134,6 +135,9 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<LiveTickets>();
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<Privacy.ProcessingRegistry>();
+        services.AddSingleton<Privacy.ConsentGate>();
+        services.AddSingleton<Privacy.Erasure>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddProblemDetails();
@@ -141,7 +145,8 @@ public sealed class MienServer : IAsyncDisposable
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            // Kebab case: multi-word enums read as the docs write them ("content-testing", "skin-profile").
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
             o.SerializerOptions.MaxDepth = 16;
         });
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
@@ -199,6 +204,7 @@ public sealed class MienServer : IAsyncDisposable
         RecordingsApi.Map(project, options);
         ResultsApi.Map(project);
         LiveApi.Map(project);
+        ConsentApi.Map(project);
         return app;
     }
 

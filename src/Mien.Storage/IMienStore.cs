@@ -178,6 +178,13 @@ public interface IMienStore : IAsyncDisposable
     /// result folders may hold videos); null when the subject is not the project's.
     /// </summary>
     Task<ErasureReport?> DetachMediaAsync(Guid projectId, Guid subjectId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// After an erasure: makes deleted rows unreadable from the database files where the database allows it. SQLite
+    /// (which zeroes freed pages, <c>secure_delete</c>) checkpoints and truncates its WAL. PostgreSQL keeps dead row
+    /// versions on disk until VACUUM reuses their space; nothing is done here (encrypted payloads stay ciphertext).
+    /// </summary>
+    Task ScrubAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Which database a store uses.</summary>

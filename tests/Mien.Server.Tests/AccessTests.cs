@@ -83,7 +83,7 @@ public sealed class AccessTests(ServerFixture server)
     public async Task Injection_strings_are_data_never_sql(string text)
     {
         using var admin = server.Client(server.AdminKey);
-        var project = await admin.PostAsJsonAsync("/api/v1/projects", new { name = text });
+        var project = await admin.PostAsJsonAsync("/api/v1/projects", new { name = text, purpose = "research", setting = "lab" });
         Assert.Equal(HttpStatusCode.Created, project.StatusCode);
         var name = JsonDocument.Parse(await project.Content.ReadAsStringAsync()).RootElement.GetProperty("project").GetProperty("name").GetString();
         Assert.Equal(text, name);

@@ -29,9 +29,10 @@ public sealed class PostgresServerTests(ServerFixture fixture)
                 project = server.FirstProject!.Value;
                 key = server.FirstAdminKey!;
                 using var client = Client(server, key);
+                var subject = await ServerFixture.ConsentingSubjectAsync(client, project, "analysis", "measurements");
                 await using (var file = File.OpenRead(fixture.Clip))
                 {
-                    var response = await client.PostAsync($"/api/v1/projects/{project}/recordings?name=clip.mp4&options=" + Uri.EscapeDataString("{\"video\":false}"), new StreamContent(file));
+                    var response = await client.PostAsync($"/api/v1/projects/{project}/recordings?subject={subject}&name=clip.mp4&options=" + Uri.EscapeDataString("{\"video\":false}"), new StreamContent(file));
                     Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
                     recording = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
                 }
@@ -47,7 +48,7 @@ public sealed class PostgresServerTests(ServerFixture fixture)
                 using var socket = new ClientWebSocket();
                 socket.Options.SetRequestHeader("Authorization", "Bearer " + key);
                 await socket.ConnectAsync(live, CancellationToken.None);
-                await socket.SendAsync(Encoding.UTF8.GetBytes("{\"type\":\"start\",\"store\":true}"), WebSocketMessageType.Text, true, CancellationToken.None);
+                await socket.SendAsync(Encoding.UTF8.GetBytes("{\"type\":\"start\",\"store\":true,\"subject\":\"" + subject + "\"}"), WebSocketMessageType.Text, true, CancellationToken.None);
                 var ready = await ReceiveAsync(socket);
                 var liveRecording = ready.GetProperty("recording").GetGuid();
                 for (var i = 0; i < 10; i++)

@@ -56,12 +56,15 @@ public sealed class RecordingTests(ServerFixture server)
         var summary = JsonDocument.Parse(await client.GetStringAsync(server.ProjectPath($"/recordings/{id}/summary"))).RootElement;
         Assert.Equal(75, summary.GetProperty("framesAnalysed").GetInt64());
 
-        foreach (var file in new[] { "faces.csv", "report.html", "summary.json", "anonymized.mp4" })
+        foreach (var file in new[] { "faces.csv", "report.html", "summary.json" })
         {
             var response = await client.GetAsync(server.ProjectPath($"/recordings/{id}/files/{file}"));
             Assert.True(response.StatusCode == HttpStatusCode.OK, file);
             Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 100, file);
         }
+
+        // The default project keeps no media, so not even an anonymised video is written (PrivacyTests covers the kept case).
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(server.ProjectPath($"/recordings/{id}/files/anonymized.mp4"))).StatusCode);
 
         // Uploaded media are not kept unless the project keeps media.
         Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "uploads")));
@@ -74,17 +77,17 @@ public sealed class RecordingTests(ServerFixture server)
     {
         using var client = server.Client(server.AdminKey);
         var before = await CountAsync(client);
-        var empty = await client.PostAsync(server.ProjectPath("/recordings?name=a.mp4"), new ByteArrayContent([]));
+        var empty = await client.PostAsync(server.UploadPath("name=a.mp4"), new ByteArrayContent([]));
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
 
         var random = new byte[100_000];
         new Random(7).NextBytes(random);
-        var garbage = await client.PostAsync(server.ProjectPath("/recordings?name=video.mp4"), new ByteArrayContent(random));
+        var garbage = await client.PostAsync(server.UploadPath("name=video.mp4"), new ByteArrayContent(random));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, garbage.StatusCode);
         Assert.Contains("by content", await garbage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var clip = await File.ReadAllBytesAsync(server.Clip);
-        var truncated = await client.PostAsync(server.ProjectPath("/recordings?name=cut.mp4"), new ByteArrayContent(clip[..(clip.Length / 3)]));
+        var truncated = await client.PostAsync(server.UploadPath("name=cut.mp4"), new ByteArrayContent(clip[..(clip.Length / 3)]));
         Assert.True(truncated.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.Accepted, truncated.StatusCode.ToString());
         if (truncated.StatusCode == HttpStatusCode.Accepted)
         {
@@ -95,9 +98,9 @@ public sealed class RecordingTests(ServerFixture server)
             before++;
         }
 
-        var badOptions = await client.PostAsync(server.ProjectPath("/recordings?options=" + Uri.EscapeDataString("{\"maxFaces\":0}")), new ByteArrayContent(clip));
+        var badOptions = await client.PostAsync(server.UploadPath("options=" + Uri.EscapeDataString("{\"maxFaces\":0}")), new ByteArrayContent(clip));
         Assert.Equal(HttpStatusCode.BadRequest, badOptions.StatusCode);
-        var typo = await client.PostAsync(server.ProjectPath("/recordings?options=" + Uri.EscapeDataString("{\"maxFacez\":3}")), new ByteArrayContent(clip));
+        var typo = await client.PostAsync(server.UploadPath("options=" + Uri.EscapeDataString("{\"maxFacez\":3}")), new ByteArrayContent(clip));
         Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
 
         Assert.Equal(before, await CountAsync(client));
@@ -116,7 +119,8 @@ public sealed class RecordingTests(ServerFixture server)
             var body = new byte[600 * 1024];
             var clip = await File.ReadAllBytesAsync(server.Clip);
             clip.AsSpan(0, Math.Min(clip.Length, body.Length)).CopyTo(body);
-            var response = await client.PostAsync($"/api/v1/projects/{small.FirstProject}/recordings", new ByteArrayContent(body));
+            var subject = await ServerFixture.ConsentingSubjectAsync(client, small.FirstProject!.Value, "analysis", "measurements");
+            var response = await client.PostAsync($"/api/v1/projects/{small.FirstProject}/recordings?subject={subject}", new ByteArrayContent(body));
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Contains("MaxUploadBytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             var uploads = Path.Combine(data, "uploads");

@@ -24,6 +24,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public string AdminKey { get; private set; } = "";
 
+    /// <summary>A subject of <see cref="Project"/> who consented to analysis, measurements, media and a skin profile.</summary>
+    public Guid Subject { get; private set; }
+
     /// <summary>The first seconds of franck.mp4 (a real talking face), re-encoded as MP4.</summary>
     public string Clip { get; private set; } = "";
 
@@ -45,7 +48,27 @@ public sealed class ServerFixture : IAsyncLifetime
         AdminKey = Server.FirstAdminKey!;
         var notReady = await Server.WaitUntilReadyAsync(TimeSpan.FromMinutes(5));
         Assert.True(notReady is null, notReady);
+        using var admin = Client(AdminKey);
+        Subject = await ConsentingSubjectAsync(admin, Project, "analysis", "measurements", "media", "skin-profile");
     }
+
+    /// <summary>Creates a subject through the API and records its consent to <paramref name="scopes"/>; returns its id.</summary>
+    public static async Task<Guid> ConsentingSubjectAsync(HttpClient admin, Guid project, params string[] scopes)
+    {
+        var created = await admin.PostAsJsonAsync($"/api/v1/projects/{project}/subjects", new { pseudonym = "S-" + Guid.NewGuid().ToString("N")[..10] });
+        created.EnsureSuccessStatusCode();
+        var subject = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        if (scopes.Length > 0)
+        {
+            var consent = await admin.PostAsJsonAsync($"/api/v1/projects/{project}/subjects/{subject}/consents", new { scopes, textVersion = "test-v1", collectedBy = "test fixture" });
+            Assert.Equal(System.Net.HttpStatusCode.Created, consent.StatusCode);
+        }
+
+        return subject;
+    }
+
+    /// <summary>The upload URL for the consenting <see cref="Subject"/> with more query parameters.</summary>
+    public string UploadPath(string query = "") => ProjectPath($"/recordings?subject={Subject}" + (query.Length > 0 ? "&" + query : ""));
 
     public static Task<MienServer> StartAsync(string dataDirectory, Func<ServerOptions, ServerOptions>? configure = null)
     {
@@ -80,7 +103,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task<(Guid Project, string Key)> OtherProjectAsync()
     {
         using var admin = Client(AdminKey);
-        var response = await admin.PostAsJsonAsync("/api/v1/projects", new { name = "other " + Guid.NewGuid().ToString("N")[..6] });
+        var response = await admin.PostAsJsonAsync("/api/v1/projects", new { name = "other " + Guid.NewGuid().ToString("N")[..6], purpose = "research", setting = "lab" });
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return (json.RootElement.GetProperty("project").GetProperty("id").GetGuid(), json.RootElement.GetProperty("adminKey").GetString()!);
@@ -90,7 +113,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task<JsonElement> UploadAndWaitAsync(string path, string? options = null, TimeSpan? timeout = null)
     {
         using var client = Client(AdminKey);
-        var url = ProjectPath("/recordings?name=" + Uri.EscapeDataString(Path.GetFileName(path)) + (options is null ? "" : "&options=" + Uri.EscapeDataString(options)));
+        var url = UploadPath("name=" + Uri.EscapeDataString(Path.GetFileName(path)) + (options is null ? "" : "&options=" + Uri.EscapeDataString(options)));
         await using var file = File.OpenRead(path);
         var response = await client.PostAsync(url, new StreamContent(file));
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);

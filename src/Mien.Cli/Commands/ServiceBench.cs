@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -257,7 +258,10 @@ internal static class ServiceBench
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.FirstAdminKey);
         var job = Stopwatch.StartNew();
         await using var file = File.OpenRead(franck);
-        var response = await client.PostAsync($"/api/v1/projects/{server.FirstProject}/recordings?name=franck.mp4", new StreamContent(file), ct);
+        // Jobs store results, which needs a subject with current consent: the bench records it like a study would.
+        var subject = JsonDocument.Parse(await (await client.PostAsJsonAsync($"/api/v1/projects/{server.FirstProject}/subjects", new { pseudonym = "bench-" + Guid.NewGuid().ToString("N")[..8] }, ct)).Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetGuid();
+        (await client.PostAsJsonAsync($"/api/v1/projects/{server.FirstProject}/subjects/{subject}/consents", new { scopes = new[] { "analysis", "measurements" }, textVersion = "bench", collectedBy = "mien bench" }, ct)).EnsureSuccessStatusCode();
+        var response = await client.PostAsync($"/api/v1/projects/{server.FirstProject}/recordings?subject={subject}&name=franck.mp4", new StreamContent(file), ct);
         var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetGuid();
         JsonElement recording;
         do

@@ -1,3 +1,4 @@
+using Mien.Server.Privacy;
 using Mien.Server.Security;
 using Mien.Skin;
 using Mien.Storage;
@@ -24,7 +25,7 @@ internal static class ProjectsApi
     }
 
     /// <summary>Body of POST /projects.</summary>
-    internal sealed record NewProjectRequest(string Name, string? Purpose = null, string? Setting = null, bool KeepMedia = false);
+    internal sealed record NewProjectRequest(string Name, string? Purpose = null, string? Setting = null, string? Basis = null, string? Justification = null, bool KeepMedia = false);
 
     /// <summary>Body of POST /keys.</summary>
     internal sealed record NewKeyRequest(string Role);
@@ -39,7 +40,14 @@ internal static class ProjectsApi
             return Problems.BadRequest("name: " + problem);
         }
 
-        var project = await store.CreateProjectAsync(new NewProject(body.Name, body.Purpose, body.Setting, body.KeepMedia), ct).ConfigureAwait(false);
+        // Purpose and setting are declared up front: they decide which analyses the project may run at all.
+        var (policy, invalid) = ConsentApi.Parse(body.Purpose, body.Setting, body.Basis, body.Justification, body.KeepMedia);
+        if (policy is null)
+        {
+            return Problems.BadRequest(invalid!);
+        }
+
+        var project = await store.CreateProjectAsync(new NewProject(body.Name, policy.Purpose, policy.Setting, policy.KeepMedia, policy.Basis, policy.Justification), ct).ConfigureAwait(false);
         var key = await store.CreateApiKeyAsync(project.Id, ApiKeyRole.Admin, ct).ConfigureAwait(false);
         return TypedResults.Created($"/api/v1/projects/{project.Id}", new { project, adminKey = key.Secret, note = "the key is shown once; store it now" });
     }
@@ -86,16 +94,11 @@ internal static class ProjectsApi
     private static async Task<IResult> GetSubjectAsync(Guid projectId, Guid subjectId, IMienStore store, CancellationToken ct) =>
         await store.GetSubjectAsync(projectId, subjectId, ct).ConfigureAwait(false) is { } s ? TypedResults.Ok(s) : Problems.NotFound("subject");
 
-    private static async Task<IResult> DeleteSubjectAsync(Guid projectId, Guid subjectId, IMienStore store, ServerOptions options, CancellationToken ct)
+    private static async Task<IResult> DeleteSubjectAsync(Guid projectId, Guid subjectId, Erasure erasure, CancellationToken ct)
     {
-        var report = await store.DeleteSubjectAsync(projectId, subjectId, ct).ConfigureAwait(false);
-        if (report is null)
-        {
-            return Problems.NotFound("subject");
-        }
-
-        RecordingsApi.DeleteFiles(options, report.MediaPaths);
-        return TypedResults.Ok(report);
+        // The erasure must complete once started, whatever the client does with its connection.
+        var receipt = await erasure.EraseSubjectAsync(projectId, subjectId, CancellationToken.None).ConfigureAwait(false);
+        return receipt is null ? Problems.NotFound("subject") : TypedResults.Ok(receipt);
     }
 
     private static async Task<IResult> SubjectSkinAsync(Guid projectId, Guid subjectId, IMienStore store, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Mien.Media;
 using Mien.Server.Jobs;
+using Mien.Server.Privacy;
 using Mien.Server.Security;
 using Mien.Storage;
 
@@ -21,6 +22,9 @@ internal static class RecordingsApi
         ["annotated.mp4"] = "video/mp4",
     };
 
+    /// <summary>Downloads that show people (video frames or face thumbnails).</summary>
+    private static readonly HashSet<string> ShowsFaces = new(StringComparer.Ordinal) { "report.html", "anonymized.mp4", "annotated.mp4" };
+
     public static void Map(RouteGroupBuilder project, ServerOptions options)
     {
         project.MapPost("/recordings", UploadAsync).RequireAuthorization(Roles.Analyst)
@@ -37,7 +41,7 @@ internal static class RecordingsApi
     internal sealed record StreamRequest(string Url, string? Name = null, Guid? Subject = null, AnalysisRequest? Options = null);
 
     private static async Task<IResult> UploadAsync(
-        Guid projectId, HttpRequest request, IMienStore store, JobRunner jobs, ServerOptions options, CancellationToken ct,
+        Guid projectId, HttpRequest request, IMienStore store, ConsentGate gate, JobRunner jobs, ServerOptions options, CancellationToken ct,
         string? name = null, Guid? subject = null)
     {
         // Uploads may be far larger than the JSON bodies every other endpoint is limited to; the copy below enforces this limit.
@@ -58,9 +62,10 @@ internal static class RecordingsApi
             return Problems.BadRequest("options: " + e.Message);
         }
 
-        if (subject is { } s && await store.GetSubjectAsync(projectId, s, ct).ConfigureAwait(false) is null)
+        // Purpose and consent are checked before a byte of the body is kept.
+        if (await RefusedAsync(projectId, subject, analysis, store, gate, ct).ConfigureAwait(false) is { } refused)
         {
-            return Problems.NotFound("subject");
+            return refused;
         }
 
         if (request.ContentLength is { } declared && declared > options.MaxUploadBytes)
@@ -179,7 +184,28 @@ internal static class RecordingsApi
 
     private sealed class UploadTooLargeException : Exception;
 
-    private static async Task<IResult> RegisterStreamAsync(Guid projectId, StreamRequest body, IMienStore store, JobRunner jobs, CancellationToken ct)
+    /// <summary>
+    /// The refusal for an analysis the project's purpose forbids, or of a subject without current analysis and
+    /// measurements consent (jobs store their results, so they always need both); null when it may run.
+    /// </summary>
+    internal static async Task<IResult?> RefusedAsync(Guid projectId, Guid? subject, AnalysisRequest analysis, IMienStore store, ConsentGate gate, CancellationToken ct)
+    {
+        var project = await store.GetProjectAsync(projectId, ct).ConfigureAwait(false);
+        if (project is null)
+        {
+            return Problems.NotFound("project");
+        }
+
+        if (ConsentGate.CheckPurpose(project, analysis) is { } purpose)
+        {
+            return Problems.Result(purpose.Status, purpose.Title, purpose.Detail);
+        }
+
+        var (_, refusal) = await gate.PlanAsync(project, subject, wantsStore: true, requireStore: true, ct).ConfigureAwait(false);
+        return refusal is null ? null : Problems.Result(refusal.Status, refusal.Title, refusal.Detail);
+    }
+
+    private static async Task<IResult> RegisterStreamAsync(Guid projectId, StreamRequest body, IMienStore store, ConsentGate gate, JobRunner jobs, CancellationToken ct)
     {
         if (!Uri.TryCreate(body.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("rtsp" or "http" or "https" or "rtmp" or "srt" or "udp"))
         {
@@ -196,9 +222,9 @@ internal static class RecordingsApi
             return Problems.BadRequest("options: " + e.Message);
         }
 
-        if (body.Subject is { } s && await store.GetSubjectAsync(projectId, s, ct).ConfigureAwait(false) is null)
+        if (await RefusedAsync(projectId, body.Subject, analysis, store, gate, ct).ConfigureAwait(false) is { } refused)
         {
-            return Problems.NotFound("subject");
+            return refused;
         }
 
         var name = Text.Invalid(body.Name, 1, 200) is null ? body.Name! : uri.Host;
@@ -282,11 +308,17 @@ internal static class RecordingsApi
         }
     }
 
-    private static async Task<IResult> DownloadAsync(Guid projectId, Guid recordingId, string name, IMienStore store, ServerOptions options, CancellationToken ct)
+    private static async Task<IResult> DownloadAsync(Guid projectId, Guid recordingId, string name, HttpContext context, IMienStore store, ServerOptions options, CancellationToken ct)
     {
         if (!Downloads.TryGetValue(name, out var contentType))
         {
             return Problems.NotFound("file (downloads: " + string.Join(", ", Downloads.Keys) + ")");
+        }
+
+        // Viewers see numbers, never images of people: videos and the report (face thumbnails) need an analyst.
+        if (ShowsFaces.Contains(name) && context.Identity().Role == ApiKeyRole.Viewer)
+        {
+            return Problems.Result(StatusCodes.Status403Forbidden, "Forbidden", $"{name} shows people's faces; viewers may download only faces.jsonl, faces.csv and summary.json");
         }
 
         if (await store.GetRecordingAsync(projectId, recordingId, ct).ConfigureAwait(false) is null)

@@ -41,6 +41,13 @@ internal sealed record AnalysisRequest
     /// <summary>"back" (full range, default) or "front" (near faces, faster).</summary>
     public string Detector { get; init; } = "back";
 
+    /// <summary>
+    /// Whether the request infers anything the EU AI Act counts as emotion recognition: expressions, action units with
+    /// their temporal model and valence/arousal, or voice emotion.
+    /// </summary>
+    [JsonIgnore]
+    public bool InfersEmotion => Expressions || Affect || Voice;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the field, value and limit.</summary>
     public void Validate()
     {

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using Mien.Privacy;
 using Mien.Media;
 using Mien.Reports;
 using Mien.Results;
+using Mien.Server.Privacy;
 using Mien.Server.Telemetry;
 using Mien.Sessions;
 using Mien.Storage;
@@ -17,7 +19,7 @@ namespace Mien.Server.Jobs;
 /// reason otherwise — never left running forever. Results go to the database and to downloadable files in
 /// <c>&lt;data&gt;/recordings/&lt;id&gt;/</c>.
 /// </summary>
-internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, ServerOptions options, MienMetrics metrics, ILogger<JobRunner> log) : BackgroundService
+internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, ServerOptions options, MienMetrics metrics, ConsentGate gate, ProcessingRegistry registry, ILogger<JobRunner> log) : BackgroundService
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
@@ -144,6 +146,43 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         var ct = cancel.Token;
         var request = JsonSerializer.Deserialize<AnalysisRequest>(job.OptionsJson, DatabaseSink.Json) ?? new AnalysisRequest();
         var spec = job.MediaPath ?? throw new InvalidOperationException($"recording {job.Id} has no media path or stream URL");
+
+        // Purpose and consent are checked again when the job starts: either may have changed while it was queued.
+        var project = await store.GetProjectAsync(job.ProjectId, ct).ConfigureAwait(false);
+        var refusal = project is null ? new Refusal(StatusCodes.Status404NotFound, "Not found", "the project no longer exists") : ConsentGate.CheckPurpose(project, request);
+        StoragePlan? plan = null;
+        if (refusal is null)
+        {
+            (plan, refusal) = await gate.PlanAsync(project!, job.SubjectId, wantsStore: true, requireStore: true, ct).ConfigureAwait(false);
+        }
+
+        if (plan is null)
+        {
+            await store.FinishAsync(job.Id, RecordingStatus.Failed, "refused: " + refusal!.Detail, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            if (job.Source == SourceKind.Upload && File.Exists(spec))
+            {
+                File.Delete(spec);
+            }
+
+            return;
+        }
+
+        // Without the media scope no video of the person is written, not even an anonymised one.
+        request = plan.Media ? request : request with { Video = false };
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await RunAsync(job, request, spec, plan, cancel, stoppingToken, stopped.Task).ConfigureAwait(false);
+        }
+        finally
+        {
+            stopped.TrySetResult();
+        }
+    }
+
+    private async Task RunAsync(Recording job, AnalysisRequest request, string spec, StoragePlan plan, CancellationTokenSource cancel, CancellationToken stoppingToken, Task stopped)
+    {
+        var ct = cancel.Token;
         IFrameSource source;
         try
         {
@@ -164,9 +203,25 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         using var jsonl = JsonlSink.Create(Path.Combine(folder, "faces.jsonl"), session.SourceName);
         using var csv = CsvSink.Create(Path.Combine(folder, "faces.csv"), session.SourceName);
         var report = new ReportSink(folder);
+        var skin = plan.SkinProfile ? new GatedSink(new SkinProfileSink(store, job.ProjectId, plan.SubjectId!.Value, job.Id, options.Time)) : null;
+        // A withdrawal stops the job at once and returns only when it has stopped writing; the erasure runs after.
+        using var registration = plan.SubjectId is { } subject
+            ? registry.Register(job.ProjectId, subject, async scope =>
+            {
+                if (scope == ConsentScope.SkinProfile)
+                {
+                    skin?.Close();
+                    return;
+                }
+
+                Cancel(cancel);
+                await stopped.ConfigureAwait(false);
+            })
+            : null;
+        IAnalysisSink[] sinks = skin is null ? [database, jsonl, csv, report] : [database, jsonl, csv, report, skin];
         var lastReport = TimeSpan.Zero;
         var frames = 0L;
-        var completed = await session.RunAsync([database, jsonl, csv, report], p =>
+        var completed = await session.RunAsync(sinks, p =>
         {
             metrics.FrameAnalysed("job", p.FramesAnalysed - frames);
             frames = p.FramesAnalysed;
@@ -201,6 +256,11 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             File.Delete(spec);
         }
 
+        if (completed.End == SessionEnd.Interrupted && plan.SubjectId is { } s && !(await store.CurrentConsentAsync(job.ProjectId, s, CancellationToken.None).ConfigureAwait(false)).Contains(ConsentScope.Measurements))
+        {
+            LogStoppedByWithdrawal(log, job.Id);
+        }
+
         LogJobDone(log, job.Id, summary.FramesAnalysed, summary.FramesPerSecond);
     }
 
@@ -219,8 +279,23 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         }
     }
 
+    /// <summary>Media stay only when the project keeps media and the subject consents to the media scope now (it may have been withdrawn during the job).</summary>
     private async Task<bool> KeepsMediaAsync(Recording job) =>
-        (await store.GetProjectAsync(job.ProjectId, CancellationToken.None).ConfigureAwait(false))?.KeepMedia ?? false;
+        job.SubjectId is { } subject
+        && (await store.GetProjectAsync(job.ProjectId, CancellationToken.None).ConfigureAwait(false))?.KeepMedia == true
+        && (await store.CurrentConsentAsync(job.ProjectId, subject, CancellationToken.None).ConfigureAwait(false)).Contains(ConsentScope.Media);
+
+    private static void Cancel(CancellationTokenSource cancel)
+    {
+        try
+        {
+            cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The job ended meanwhile.
+        }
+    }
 
     public override void Dispose()
     {
@@ -236,6 +311,9 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {RecordingId} was running when the server stopped; {Outcome}")]
     private static partial void LogRecovered(ILogger logger, Guid recordingId, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording {RecordingId} stopped: its subject withdrew consent")]
+    private static partial void LogStoppedByWithdrawal(ILogger logger, Guid recordingId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job queue cannot reach the database: {Reason}")]
     private static partial void LogStoreProblem(ILogger logger, string reason);

@@ -6,7 +6,9 @@ using System.Threading.Channels;
 using Mien.Media;
 using Mien.Reports;
 using Mien.Results;
+using Mien.Privacy;
 using Mien.Server.Jobs;
+using Mien.Server.Privacy;
 using Mien.Server.Telemetry;
 using Mien.Sessions;
 using Mien.Storage;
@@ -21,7 +23,7 @@ namespace Mien.Server.Live;
 /// when the client sends faster than the server analyses; results the client does not read fast enough are dropped
 /// the same way (counted). A client that disconnects mid-frame ends its session cleanly.
 /// </summary>
-internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions options, MienMetrics metrics, IMienStore store, ILogger<LiveSessions> log)
+internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions options, MienMetrics metrics, IMienStore store, ConsentGate gate, ProcessingRegistry registry, ILogger<LiveSessions> log)
 {
     /// <summary>Binary message kind: an encoded image frame.</summary>
     public const byte ImageFrame = 1;
@@ -92,20 +94,66 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                 return;
             }
 
-            var (analysis, keep, audioRate) = request.Value;
+            var (analysis, keep, audioRate, subject) = request.Value;
+            var (plan, refusal) = await PlanAsync(identity, analysis, keep, subject, aborted).ConfigureAwait(false);
+            if (plan is null)
+            {
+                connection.Send(Error(refusal!.Detail, refusal.Status));
+                connection.Complete();
+                await sender.ConfigureAwait(false);
+                await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, refusal.Title).ConfigureAwait(false);
+                return;
+            }
+
             await using var push = new PushFrameSource("live", options.Live);
             var audio = audioRate is { } rate ? new AudioPushSource(rate) : null;
             await using var session = audio is null
                 ? await AnalysisSession.CreateAsync(runtime.Models, push, analysis.ToSession(live: true, null), null, options.Time, aborted).ConfigureAwait(false)
                 : await AnalysisSession.CreateAsync(runtime.Models, push, audio, await runtime.VoiceAsync().ConfigureAwait(false), analysis.ToSession(live: true, null), options.Time, aborted).ConfigureAwait(false);
-            var recording = keep ? await StartRecordingAsync(identity, analysis).ConfigureAwait(false) : null;
+            // Ephemeral unless the subject's consent covers storing: then no recording row, no writer, nothing on disk.
+            var recording = plan.Measurements ? await StartRecordingAsync(identity, analysis, plan.SubjectId).ConfigureAwait(false) : null;
             await using var writer = recording is null ? null : await store.OpenWriterAsync(recording.Id, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             using var database = writer is null ? null : new DatabaseSink(writer);
+            var stored = database is null ? null : new GatedSink(database);
+            var skin = plan.SkinProfile && analysis.Skin == true ? new GatedSink(new SkinProfileSink(store, identity.ProjectId, plan.SubjectId!.Value, recording?.Id, options.Time)) : null;
             using var live = new LiveSink(connection, push, metrics, options.Time);
-            connection.Send(Ready(recording?.Id, audio));
+            connection.Send(Ready(recording?.Id, audio, plan));
 
             using var stop = new CancellationTokenSource();
-            IAnalysisSink[] sinks = database is null ? [live] : [live, database];
+            var consentWithdrawn = false;
+            // A withdrawal closes the storing sinks and flushes what they queued before the erasure runs; withdrawing
+            // analysis (or measurements) also ends the session at once.
+            using var registration = plan.SubjectId is { } subjectId
+                ? registry.Register(identity.ProjectId, subjectId, async scope =>
+                {
+                    if (scope is ConsentScope.SkinProfile or ConsentScope.Analysis)
+                    {
+                        skin?.Close();
+                    }
+
+                    if (scope is ConsentScope.Measurements or ConsentScope.Analysis)
+                    {
+                        stored?.Close();
+                        skin?.Close();
+                        if (writer is not null)
+                        {
+                            await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                        }
+                    }
+
+                    if (scope == ConsentScope.Analysis && !consentWithdrawn)
+                    {
+                        // Stop analysing now; tell the client why and close from our side (cancelling the pending
+                        // receive would abort the socket without a reason).
+                        consentWithdrawn = true;
+                        await stop.CancelAsync().ConfigureAwait(false);
+                        push.Complete("the subject withdrew consent");
+                        connection.Send(Error("the subject withdrew consent: analysis stopped and what was stored of this session is erased", StatusCodes.Status403Forbidden));
+                        connection.CloseAfterSending(WebSocketCloseStatus.PolicyViolation, "consent withdrawn");
+                    }
+                })
+                : null;
+            IAnalysisSink[] sinks = [live, .. stored is null ? Array.Empty<IAnalysisSink>() : [stored], .. skin is null ? Array.Empty<IAnalysisSink>() : [skin]];
             var frames = 0L;
             var run = Task.Run(() => session.RunAsync(sinks, p => { metrics.FrameAnalysed("live", p.FramesAnalysed - frames); frames = p.FramesAnalysed; }, stop.Token), CancellationToken.None);
             var ended = await ReceiveFramesAsync(socket, buffer, push, audio, live, connection, aborted).ConfigureAwait(false);
@@ -113,10 +161,16 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             var completed = await run.ConfigureAwait(false);
             metrics.Stages(completed.Summary.Stages);
             metrics.FramesDropped(push.Dropped);
-            if (writer is not null && recording is not null)
+            if (writer is not null && recording is not null && stored!.IsOpen)
             {
                 await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
                 await store.FinishAsync(recording.Id, RecordingStatus.Done, null, completed.Summary.FramesAnalysed, null, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (consentWithdrawn)
+            {
+                await sender.ConfigureAwait(false);
+                return;
             }
 
             connection.Send(Completed(completed, live.Unsent));
@@ -133,15 +187,28 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         }
     }
 
-    private async Task<Recording> StartRecordingAsync(ApiKeyIdentity identity, AnalysisRequest analysis)
+    /// <summary>The project's purpose rules, then the subject's consent, decide whether the session may run and what it may store.</summary>
+    private async Task<(StoragePlan? Plan, Refusal? Refusal)> PlanAsync(ApiKeyIdentity identity, AnalysisRequest analysis, bool keep, Guid? subject, CancellationToken ct)
     {
-        var recording = await store.CreateRecordingAsync(new NewRecording(identity.ProjectId, "live", SourceKind.Live, OptionsJson: JsonSerializer.Serialize(analysis, DatabaseSink.Json)), CancellationToken.None).ConfigureAwait(false);
+        if (await store.GetProjectAsync(identity.ProjectId, ct).ConfigureAwait(false) is not { } project)
+        {
+            return (null, new Refusal(StatusCodes.Status404NotFound, "Not found", "no such project"));
+        }
+
+        return ConsentGate.CheckPurpose(project, analysis) is { } refusal
+            ? (null, refusal)
+            : await gate.PlanAsync(project, subject, keep, requireStore: false, ct).ConfigureAwait(false);
+    }
+
+    private async Task<Recording> StartRecordingAsync(ApiKeyIdentity identity, AnalysisRequest analysis, Guid? subject)
+    {
+        var recording = await store.CreateRecordingAsync(new NewRecording(identity.ProjectId, "live", SourceKind.Live, subject, OptionsJson: JsonSerializer.Serialize(analysis, DatabaseSink.Json)), CancellationToken.None).ConfigureAwait(false);
         await store.TryStartAsync(recording.Id, CancellationToken.None).ConfigureAwait(false);
         return recording;
     }
 
     /// <summary>Waits for the start message (text); a binary frame first means "start with the defaults".</summary>
-    private async Task<(AnalysisRequest Request, bool Store, int? AudioRate)?> ReadStartAsync(WebSocket socket, byte[] buffer, Connection connection, CancellationToken aborted)
+    private async Task<(AnalysisRequest Request, bool Store, int? AudioRate, Guid? Subject)?> ReadStartAsync(WebSocket socket, byte[] buffer, Connection connection, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(StartTimeout);
@@ -166,10 +233,10 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                     connection.Send(Error($"message exceeds {options.MaxWebSocketMessageBytes} bytes"));
                     continue;
                 case MessageKind.Text:
-                    var (request, store, audioRate, problem) = ParseStart(buffer.AsSpan(0, message.Length));
+                    var (request, store, audioRate, subject, problem) = ParseStart(buffer.AsSpan(0, message.Length));
                     if (request is not null)
                     {
-                        return (request, store, audioRate);
+                        return (request, store, audioRate, subject);
                     }
 
                     connection.Send(Error(problem!));
@@ -183,7 +250,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         return null;
     }
 
-    private (AnalysisRequest? Request, bool Store, int? AudioRate, string? Problem) ParseStart(ReadOnlySpan<byte> text)
+    private (AnalysisRequest? Request, bool Store, int? AudioRate, Guid? Subject, string? Problem) ParseStart(ReadOnlySpan<byte> text)
     {
         try
         {
@@ -191,7 +258,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "start")
             {
-                return (null, false, null, "the first message must be {\"type\":\"start\",\"options\":{…}}");
+                return (null, false, null, null, "the first message must be {\"type\":\"start\",\"options\":{…}}");
             }
 
             var request = root.TryGetProperty("options", out var o) && o.ValueKind == JsonValueKind.Object
@@ -204,23 +271,34 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             {
                 if (a.ValueKind != JsonValueKind.Object || !a.TryGetProperty("sampleRate", out var r) || !r.TryGetInt32(out var rate))
                 {
-                    return (null, false, null, "invalid start message: \"audio\" must be {\"sampleRate\": <Hz>} (PCM16 LE mono)");
+                    return (null, false, null, null, "invalid start message: \"audio\" must be {\"sampleRate\": <Hz>} (PCM16 LE mono)");
                 }
 
                 if (rate is < MinAudioRate or > MaxAudioRate)
                 {
-                    return (null, false, null, $"invalid start message: audio sampleRate = {rate}: must be between {MinAudioRate} and {MaxAudioRate} Hz");
+                    return (null, false, null, null, $"invalid start message: audio sampleRate = {rate}: must be between {MinAudioRate} and {MaxAudioRate} Hz");
                 }
 
                 Voice.VoiceStream.ValidateSampleRate(rate);
                 audioRate = rate;
             }
 
-            return (request, store, audioRate, null);
+            Guid? subject = null;
+            if (root.TryGetProperty("subject", out var subjectProperty) && subjectProperty.ValueKind != JsonValueKind.Null)
+            {
+                if (subjectProperty.ValueKind != JsonValueKind.String || !Guid.TryParse(subjectProperty.GetString(), out var parsed))
+                {
+                    return (null, false, null, null, "invalid start message: \"subject\" must be a subject id (GUID) of this project");
+                }
+
+                subject = parsed;
+            }
+
+            return (request, store, audioRate, subject, null);
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return (null, false, null, "invalid start message: " + e.Message);
+            return (null, false, null, null, "invalid start message: " + e.Message);
         }
     }
 
@@ -387,17 +465,21 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         }
     }
 
-    private byte[] Ready(Guid? recording, AudioPushSource? audio) => Json(w =>
+    private byte[] Ready(Guid? recording, AudioPushSource? audio, StoragePlan plan) => Json(w =>
     {
         w.WriteString("type", "ready");
         w.WriteString("schema", ResultJsonEncoder.Schema);
         if (recording is { } id)
         {
             w.WriteString("recording", id);
+            w.WriteString("mode", "stored");
+            w.WriteString("storage", plan.SkinProfile ? "measurements and skin profile are stored (the subject consented)" : "measurements are stored (the subject consented)");
         }
         else
         {
+            w.WriteString("mode", "ephemeral");
             w.WriteString("storage", "ephemeral: results go to this connection only; nothing is stored");
+            w.WriteString("reason", plan.EphemeralReason);
         }
 
         w.WriteStartObject("limits");
@@ -438,10 +520,15 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         w.WriteEndArray();
     });
 
-    internal static byte[] Error(string message) => Json(w =>
+    internal static byte[] Error(string message, int? status = null) => Json(w =>
     {
         w.WriteString("type", "error");
         w.WriteString("message", message);
+        if (status is { } code)
+        {
+            // The HTTP status this refusal would have had, so clients handle it like the REST API's.
+            w.WriteNumber("status", code);
+        }
     });
 
     private static byte[] Json(Action<Utf8JsonWriter> body)
@@ -468,6 +555,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
     {
         private readonly Channel<byte[]> _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         private long _unsent;
+        private (WebSocketCloseStatus Status, string Reason)? _close;
 
         public long Unsent => Interlocked.Read(ref _unsent);
 
@@ -476,12 +564,29 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         {
             if (!_queue.Writer.TryWrite(message))
             {
-                var sent = _queue.Writer.WriteAsync(message).AsTask().Wait(TimeSpan.FromSeconds(5));
+                bool sent;
+                try
+                {
+                    sent = _queue.Writer.WriteAsync(message).AsTask().Wait(TimeSpan.FromSeconds(5));
+                }
+                catch (AggregateException e) when (e.InnerException is ChannelClosedException)
+                {
+                    // Closing already (e.g. consent withdrawn): nothing more goes out.
+                    sent = false;
+                }
+
                 if (!sent)
                 {
                     Interlocked.Increment(ref _unsent);
                 }
             }
+        }
+
+        /// <summary>Sends what is queued, then closes the socket from the server's side with this status (the client's close reply ends the receive loop).</summary>
+        public void CloseAfterSending(WebSocketCloseStatus status, string reason)
+        {
+            _close = (status, reason);
+            _queue.Writer.TryComplete();
         }
 
         /// <summary>Queues a frame result; dropped (and counted) when the client is not keeping up.</summary>
@@ -508,6 +613,11 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                     }
 
                     await socket.SendAsync(message, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+                }
+
+                if (_close is { } close && socket.State == WebSocketState.Open)
+                {
+                    await socket.CloseOutputAsync(close.Status, close.Reason, ct).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is WebSocketException or OperationCanceledException)

@@ -28,6 +28,9 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Where the data lives, for error messages (never the password).</summary>
     public abstract string Describe { get; }
 
+    /// <summary>SQL that makes deleted rows unreadable from the database files, or null when the dialect cannot (see <see cref="IMienStore.ScrubAsync"/>).</summary>
+    public virtual string? ScrubSql => null;
+
     public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>A transaction that takes the write lock up front (SQLite: BEGIN IMMEDIATE, so writers queue on the busy timeout instead of failing on lock upgrade).</summary>

@@ -107,6 +107,14 @@ internal sealed partial class SqlMienStore
             return new ErasureReport(0, 0, 0, 0, 0, 0, 0, [.. rows.Select(r => r.Path)]) { RecordingIds = recordings };
         }, cancellationToken);
 
+    public async Task ScrubAsync(CancellationToken cancellationToken = default)
+    {
+        if (_dialect.ScrubSql is { } sql)
+        {
+            await RunAsync("scrubbing deleted rows from the database files", async c => await ExecuteAsync(c, null, sql, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task RequireSubjectAsync(DbConnection c, DbTransaction tx, Guid projectId, Guid subjectId, CancellationToken cancellationToken)
     {
         if (!await SubjectExistsAsync(c, tx, projectId, subjectId, cancellationToken).ConfigureAwait(false))

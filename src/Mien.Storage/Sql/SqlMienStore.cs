@@ -120,7 +120,8 @@ internal sealed partial class SqlMienStore : IMienStore
     public Task<Subject> CreateSubjectAsync(Guid projectId, string pseudonym, CancellationToken cancellationToken = default)
     {
         var subject = new Subject(Guid.CreateVersion7(), projectId, Name(pseudonym, nameof(pseudonym), 200), Now());
-        return RunAsync($"creating subject '{subject.Pseudonym}' in project {projectId}", async c =>
+        // Pseudonyms stay out of messages: store errors end up in logs, which carry ids only.
+        return RunAsync($"creating subject {subject.Id} in project {projectId}", async c =>
         {
             await ExecuteAsync(c, null, $"INSERT INTO subjects ({SubjectColumns}) VALUES (@id, @project, @pseudonym, @at)", cancellationToken,
                 ("id", subject.Id), ("project", projectId), ("pseudonym", subject.Pseudonym), ("at", subject.CreatedAt)).ConfigureAwait(false);
@@ -131,7 +132,7 @@ internal sealed partial class SqlMienStore : IMienStore
     public Task<Subject> GetOrCreateSubjectAsync(Guid projectId, string pseudonym, CancellationToken cancellationToken = default)
     {
         var fresh = new Subject(Guid.CreateVersion7(), projectId, Name(pseudonym, nameof(pseudonym), 200), Now());
-        return InTransactionAsync($"finding or creating subject '{fresh.Pseudonym}' in project {projectId}", async (c, tx) =>
+        return InTransactionAsync($"finding or creating a subject by pseudonym in project {projectId}", async (c, tx) =>
         {
             await ExecuteAsync(c, tx, $"INSERT INTO subjects ({SubjectColumns}) VALUES (@id, @project, @pseudonym, @at) ON CONFLICT (project_id, pseudonym) DO NOTHING", cancellationToken,
                 ("id", fresh.Id), ("project", projectId), ("pseudonym", fresh.Pseudonym), ("at", fresh.CreatedAt)).ConfigureAwait(false);
@@ -148,7 +149,7 @@ internal sealed partial class SqlMienStore : IMienStore
     public Task<Subject?> FindSubjectAsync(Guid projectId, string pseudonym, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pseudonym);
-        return RunAsync($"finding subject '{pseudonym}'", async c => (await QueryAsync(c, null, $"SELECT {SubjectColumns} FROM subjects WHERE project_id = @project AND pseudonym = @pseudonym", ReadSubject, cancellationToken,
+        return RunAsync($"finding a subject by pseudonym in project {projectId}", async c => (await QueryAsync(c, null, $"SELECT {SubjectColumns} FROM subjects WHERE project_id = @project AND pseudonym = @pseudonym", ReadSubject, cancellationToken,
             ("project", projectId), ("pseudonym", pseudonym)).ConfigureAwait(false)).FirstOrDefault(), cancellationToken);
     }
 

@@ -30,7 +30,8 @@ internal sealed class SqliteDialect : SqlDialect
 
         // synchronous=NORMAL is durable against process crashes in WAL mode (a power cut may lose the last commits);
         // busy_timeout makes a writer wait for the lock instead of failing with SQLITE_BUSY.
-        _pragmas = $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL;";
+        // secure_delete: freed pages are zeroed, so an erased subject cannot be read back from the file with a hex editor.
+        _pragmas = $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;";
     }
 
     public override StoreProvider Provider => StoreProvider.Sqlite;
@@ -45,6 +46,9 @@ internal sealed class SqliteDialect : SqlDialect
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
     public override string Describe => $"SQLite file {_file}";
+
+    /// <summary>Copies the WAL into the main file (where secure_delete zeroed the freed pages) and truncates it, so old page images go too.</summary>
+    public override string? ScrubSql => "PRAGMA wal_checkpoint(TRUNCATE)";
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {

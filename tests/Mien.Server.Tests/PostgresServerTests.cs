@@ -85,6 +85,34 @@ public sealed class PostgresServerTests(ServerFixture fixture)
         }
     }
 
+    [PostgresFact]
+    public async Task Erasing_a_subject_leaves_no_trace_on_postgresql()
+    {
+        var database = "mien_erase_" + Guid.NewGuid().ToString("N")[..12];
+        var connection = await PostgresCluster.Instance.CreateDatabaseAsync(database);
+        var data = Path.Combine(Path.GetTempPath(), "mien-pg-erase-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var server = await ServerFixture.StartAsync(data, o => o with { ConnectionString = connection });
+            Assert.Null(await server.WaitUntilReadyAsync(TimeSpan.FromMinutes(5)));
+            using var client = Client(server, server.FirstAdminKey!);
+            var project = server.FirstProject!.Value;
+            (await client.PutAsync($"/api/v1/projects/{project}/policy", JsonContent("{\"purpose\":\"research\",\"setting\":\"lab\",\"keepMedia\":true}"))).EnsureSuccessStatusCode();
+            await ErasureScan.RunAsync(client, server.Addresses[0], project, server.FirstAdminKey!, fixture.Clip, fixture.Jpegs, data, connection);
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await PostgresCluster.Instance.DropDatabaseAsync(database);
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
+
     private static HttpClient Client(MienServer server, string key)
     {
         var client = new HttpClient { BaseAddress = server.Addresses[0], Timeout = TimeSpan.FromMinutes(2) };

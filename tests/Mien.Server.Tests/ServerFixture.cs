@@ -145,7 +145,7 @@ public sealed class ServerFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ServerCollection : ICollectionFixture<ServerFixture>
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>, ICollectionFixture<Attacks.LimitedServerFixture>
 {
     public const string Name = "server";
 }

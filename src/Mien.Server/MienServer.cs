@@ -110,6 +110,7 @@ public sealed class MienServer : IAsyncDisposable
             // Slow-loris: a body trickled below this rate, or headers not complete in time, end the connection.
             k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.MinRequestBytesPerSecond, options.SlowClientGrace);
             k.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
+            k.Limits.KeepAliveTimeout = options.IdleConnectionTimeout;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.AddServerHeader = false;
         });

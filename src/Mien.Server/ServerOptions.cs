@@ -54,6 +54,12 @@ public sealed record ServerOptions
     public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// How long a connection may sit idle, before its first request or between requests, before the server closes
+    /// it (default 60 s; Kestrel's own default is 130 s): idle connections are the cheapest way to hold a server's sockets.
+    /// </summary>
+    public TimeSpan IdleConnectionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Messages a live WebSocket client may send per second (frames and audio chunks; default 200, bursts of twice
     /// that are absorbed). Beyond it the server closes the socket with 1008 (policy violation).
     /// </summary>
@@ -94,6 +100,7 @@ public sealed record ServerOptions
         Check(MinRequestBytesPerSecond is >= 1 and <= 100_000_000, nameof(MinRequestBytesPerSecond), MinRequestBytesPerSecond, "between 1 and 100000000");
         Check(SlowClientGrace >= TimeSpan.FromSeconds(1) && SlowClientGrace <= TimeSpan.FromMinutes(10), nameof(SlowClientGrace), SlowClientGrace, "between 1 s and 10 min");
         Check(RequestHeadersTimeout >= TimeSpan.FromSeconds(1) && RequestHeadersTimeout <= TimeSpan.FromMinutes(10), nameof(RequestHeadersTimeout), RequestHeadersTimeout, "between 1 s and 10 min");
+        Check(IdleConnectionTimeout >= TimeSpan.FromSeconds(1) && IdleConnectionTimeout <= TimeSpan.FromHours(1), nameof(IdleConnectionTimeout), IdleConnectionTimeout, "between 1 s and 1 h");
         Check(LiveMessagesPerSecond is >= 1 and <= 100_000, nameof(LiveMessagesPerSecond), LiveMessagesPerSecond, "between 1 and 100000");
         Check(LiveIdleTimeout >= TimeSpan.FromSeconds(1) && LiveIdleTimeout <= TimeSpan.FromHours(1), nameof(LiveIdleTimeout), LiveIdleTimeout, "between 1 s and 1 h");
         Live.Validate();

@@ -106,7 +106,7 @@ public sealed class InjectionAttacks(ServerFixture server)
             refused += 5;
             foreach (var parameter in new[] { $"/recordings?offset={Uri.EscapeDataString(text)}", $"/recordings?limit={Uri.EscapeDataString(text)}", $"/recordings/{id}/frames?from={Uri.EscapeDataString(text)}", $"/recordings/{id}/frames?after={Uri.EscapeDataString(text)}", $"/recordings?name=x&subject={Uri.EscapeDataString(text)}" })
             {
-                var response = parameter.Contains("subject", StringComparison.Ordinal) ? await admin.PostAsync(p + parameter, new ByteArrayContent(jpeg)) : await admin.GetAsync(p + parameter);
+                var response = parameter.StartsWith("/recordings?name=x&subject=", StringComparison.Ordinal) ? await admin.PostAsync(p + parameter, new ByteArrayContent(jpeg)) : await admin.GetAsync(p + parameter);
                 Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{parameter}: {response.StatusCode}");
                 refused++;
             }

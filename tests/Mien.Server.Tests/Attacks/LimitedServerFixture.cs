@@ -28,6 +28,7 @@ public sealed class LimitedServerFixture : IAsyncLifetime
         SlowClientGrace = TimeSpan.FromSeconds(2),
         MinRequestBytesPerSecond = 1000,
         RequestHeadersTimeout = TimeSpan.FromSeconds(3),
+        IdleConnectionTimeout = TimeSpan.FromSeconds(3),
         MaxDuration = TimeSpan.FromSeconds(2),
         MaxUploadBytes = 8 * 1024 * 1024,
         Live = new PushFrameSourceOptions { MaxEncodedBytes = 512 * 1024 },

@@ -63,11 +63,17 @@ public sealed class PathAttacks(ServerFixture server)
         };
         foreach (var name in names)
         {
-            var response = await client.GetAsync(server.ProjectPath($"/recordings/{id}/files/") + name);
-            var bytes = await response.Content.ReadAsByteArrayAsync();
-            Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{name}: {response.StatusCode}");
-            Assert.False(bytes.AsSpan().StartsWith("SQLite format"u8), name);
-            Assert.DoesNotContain("root:", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+            // Sent byte for byte (HttpClient would normalise dot segments and escapes before the server saw them).
+            var (status, body) = await Wire.RawGetAsync(server.Address, server.ProjectPath($"/recordings/{id}/files/") + name, server.AdminKey);
+            Assert.True(status is 404 or 400, $"{name}: {status} {body[..Math.Min(body.Length, 120)]}");
+            Assert.DoesNotContain("SQLite format", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("root:", body, StringComparison.Ordinal);
+        }
+
+        foreach (var path in new[] { $"/recordings/{id}/files/../../../keys", $"/recordings/{id}/files/%2e%2e/%2e%2e/%2e%2e/keys", $"/recordings/{id}/files/..%2f..%2f..%2fkeys" })
+        {
+            var (status, body) = await Wire.RawGetAsync(server.Address, server.ProjectPath(path), server.AdminKey);
+            Assert.True(status is 404 or 400, $"{path}: {status} {body[..Math.Min(body.Length, 120)]}");
         }
 
         // The real names still work (the test would pass vacuously if nothing did).
@@ -139,7 +145,7 @@ public sealed class PathAttacks(ServerFixture server)
     [Fact]
     public async Task A_playlist_fetched_over_http_cannot_make_ffmpeg_read_a_local_file()
     {
-        if (FindFfmpeg() is not { } ffmpeg)
+        if (FindFfmpeg() is null)
         {
             Assert.Fail("ffmpeg is not installed (apt-get install ffmpeg); ./mien installs it");
             return;
@@ -150,12 +156,8 @@ public sealed class PathAttacks(ServerFixture server)
         await using var web = await TinyHttp.StartAsync(_ => (200, "application/vnd.apple.mpegurl", Encoding.UTF8.GetBytes(playlist), null));
         var url = web.Url("/list.m3u8");
 
-        // Control: plain ffmpeg follows the playlist to the local file (so the attack is real on this machine).
-        var plain = Process.Start(new ProcessStartInfo(ffmpeg, ["-hide_banner", "-loglevel", "error", "-i", url, "-frames:v", "1", "-f", "null", "-"]) { RedirectStandardError = true })!;
-        await plain.WaitForExitAsync();
-        Assert.Equal(0, plain.ExitCode);
-
-        // Mien's stream opener keeps FFmpeg on network protocols: the file is never read.
+        // Refused: Mien passes FFmpeg an explicit protocol whitelist of the URL's own family (FFmpeg 5.1's default for
+        // http also excludes file:, so this holds twice here; the explicit list keeps it on builds whose defaults differ).
         var refused = Assert.Throws<MediaException>(() => MediaSource.Open(url, new MediaSourceOptions { NetworkTimeout = TimeSpan.FromSeconds(5) }));
         Assert.Contains(url, refused.Message, StringComparison.Ordinal);
     }
@@ -171,7 +173,7 @@ public sealed class PathAttacks(ServerFixture server)
 
         // MPEG-TS, which FFmpeg reads front to back over a plain HTTP response.
         var ts = Path.Combine(Path.GetTempPath(), "mien-redirect-" + Guid.NewGuid().ToString("N") + ".ts");
-        var convert = Process.Start(new ProcessStartInfo(FindFfmpeg()!, ["-hide_banner", "-loglevel", "error", "-i", server.Clip, "-c", "copy", "-f", "mpegts", ts]))!;
+        var convert = Process.Start(new ProcessStartInfo(FindFfmpeg()!, ["-hide_banner", "-loglevel", "error", "-i", server.Clip, "-c:v", "mpeg2video", "-q:v", "5", "-f", "mpegts", ts]))!;
         await convert.WaitForExitAsync();
         var clip = await File.ReadAllBytesAsync(ts);
         File.Delete(ts);

@@ -85,7 +85,7 @@ public sealed class SlowClientAttacks(LimitedServerFixture limited)
 
             await Wire.AssertResponsiveAsync(limited.Address, limited.Project, other, TimeSpan.FromSeconds(5));
 
-            // The header timeout (3 s here) also closes connections that never send a request.
+            // The idle-connection timeout (3 s here) closes connections that never send a request.
             var closed = await Task.WhenAll(idle.Select(c => Wire.ClosedByServerAsync(c, TimeSpan.FromSeconds(15))));
             Assert.Equal(idle.Count, closed.Count(c => c));
             await Wire.AssertResponsiveAsync(limited.Address, limited.Project, other, TimeSpan.FromSeconds(5));

@@ -15,6 +15,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
     [Fact]
     public async Task Pixel_bombs_are_refused_from_their_headers_before_any_decoding()
     {
+        var before = Uploads(server.DataDirectory);
         using var client = server.Client(server.AdminKey);
         var bombs = new (string Name, byte[] Bytes)[]
         {
@@ -31,13 +32,14 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
             Assert.Contains("before decoding", detail, StringComparison.Ordinal);
         }
 
-        AssertNoUploadsLeft(server.DataDirectory);
+        AssertNoUploadsLeft(server.DataDirectory, before);
     }
 
     [Fact]
     public async Task A_tiny_video_of_huge_frames_is_refused_before_its_frames_are_decoded()
     {
         // 4000x4000 black frames: a few kilobytes on disk, 48 MB per decoded frame.
+        var before = Uploads(server.DataDirectory);
         var path = Path.Combine(Path.GetTempPath(), "mien-huge-" + Guid.NewGuid().ToString("N") + ".mp4");
         WriteVideo(path, 4000, 4000, frames: 3, fps: 25);
         try
@@ -45,7 +47,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
             using var client = server.Client(server.AdminKey);
             var detail = await Wire.ProblemAsync(await client.PostAsync(server.ProjectPath("/recordings?name=huge.mp4"), new ByteArrayContent(await File.ReadAllBytesAsync(path))), HttpStatusCode.UnprocessableEntity);
             Assert.Contains("MaxVideoSide", detail, StringComparison.Ordinal);
-            AssertNoUploadsLeft(server.DataDirectory);
+            AssertNoUploadsLeft(server.DataDirectory, before);
         }
         finally
         {
@@ -88,6 +90,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
     [Fact]
     public async Task Archives_and_compressed_bodies_posing_as_video_are_refused_by_content_and_never_unpacked()
     {
+        var before = Uploads(server.DataDirectory);
         using var client = server.Client(server.AdminKey);
         var clip = await File.ReadAllBytesAsync(server.Clip);
 
@@ -111,7 +114,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
         content.Headers.ContentEncoding.Add("gzip");
         content.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
         await Wire.ProblemAsync(await client.PostAsync(server.ProjectPath("/recordings?name=bomb.mp4"), content), HttpStatusCode.UnsupportedMediaType);
-        AssertNoUploadsLeft(server.DataDirectory);
+        AssertNoUploadsLeft(server.DataDirectory, before);
     }
 
     [Fact]
@@ -123,10 +126,17 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
         Assert.Contains("MaxDuration", detail, StringComparison.Ordinal);
     }
 
-    private static void AssertNoUploadsLeft(string data)
+    /// <summary>The files in the uploads folder (accepted uploads of other tests wait there until their job ends).</summary>
+    private static HashSet<string> Uploads(string data)
     {
         var uploads = Path.Combine(data, "uploads");
-        Assert.True(!Directory.Exists(uploads) || Directory.GetFiles(uploads).Length == 0, "a refused upload left a file: " + string.Join(", ", Directory.GetFiles(uploads)));
+        return Directory.Exists(uploads) ? [.. Directory.GetFiles(uploads)] : [];
+    }
+
+    private static void AssertNoUploadsLeft(string data, HashSet<string> before)
+    {
+        var left = Uploads(data).Except(before).ToList();
+        Assert.True(left.Count == 0, "a refused upload left a file: " + string.Join(", ", left));
     }
 
     private static byte[] JpegDeclaring(byte[] jpeg, ushort width, ushort height)

@@ -150,6 +150,21 @@ internal static class Wire
         }
     }
 
+    /// <summary>A GET sent exactly as written (no client-side normalisation); the status and body.</summary>
+    public static async Task<(int Status, string Body)> RawGetAsync(Uri address, string rawPath, string? key)
+    {
+        using var tcp = await TcpAsync(address);
+        var stream = tcp.GetStream();
+        var request = $"GET {rawPath} HTTP/1.1\r\nHost: {address.Authority}\r\n" + (key is null ? "" : $"Authorization: Bearer {key}\r\n") + "Connection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var response = await reader.ReadToEndAsync(timeout.Token);
+        var status = int.Parse(response.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var at = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return (status, at < 0 ? "" : response[(at + 4)..]);
+    }
+
     /// <summary>A tiny real PNG (16x16 grey).</summary>
     public static byte[] SmallPng()
     {

@@ -53,6 +53,20 @@ public sealed class InjectionAttacks(ServerFixture server)
         }
     }
 
+    [Theory]
+    [InlineData("done,cancelled")]
+    [InlineData("Done, Failed")]
+    [InlineData("queued,running")]
+    [InlineData(" 2")]
+    [InlineData("+4")]
+    [InlineData("7")]
+    public async Task A_status_filter_takes_one_status_name_not_numbers_or_flag_combinations(string status)
+    {
+        using var admin = server.Client(server.AdminKey);
+        var detail = await Wire.ProblemAsync(await admin.GetAsync(server.ProjectPath("/recordings?status=" + Uri.EscapeDataString(status))), HttpStatusCode.BadRequest);
+        Assert.Contains("must be queued, running, done, failed or cancelled", detail, StringComparison.Ordinal);
+    }
+
     private static async Task CampaignAsync(Uri address, Guid project, string adminKey, byte[] jpeg)
     {
         using var admin = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };

@@ -267,6 +267,17 @@ internal sealed partial class FfmpegStream : IDisposable
 
         public bool KilledByWatchdog => Volatile.Read(ref _killed) == 2;
 
+        /// <summary>The protocols FFmpeg may use for a URL of <paramref name="scheme"/>, the URL's own included.</summary>
+        internal static string ProtocolWhitelist(string scheme) => scheme switch
+        {
+            "http" or "https" => "http,https,tcp,tls,crypto,httpproxy",
+            "rtsp" or "rtsps" => "rtsp,rtsps,rtp,srtp,udp,tcp,tls",
+            "rtmp" or "rtmps" => "rtmp,rtmps,tcp,tls",
+            "srt" => "srt,udp",
+            "udp" or "rtp" => "udp,rtp",
+            _ => scheme,
+        };
+
         public static Segment Start(string ffmpeg, string url, Uri uri, MediaSourceOptions options)
         {
             // ffmpeg's own I/O timeout is a safety net at twice Mien's: the watchdog below, which names the stall, acts first.
@@ -294,6 +305,16 @@ internal sealed partial class FfmpegStream : IDisposable
             {
                 start.ArgumentList.Add("-rw_timeout");
                 start.ArgumentList.Add(micros);
+            }
+
+            // FFmpeg may open further URLs on its own (HLS segments, redirects): keep them on the network protocols
+            // of the URL's own family, so a playlist fetched over http cannot make it read file:// paths.
+            start.ArgumentList.Add("-protocol_whitelist");
+            start.ArgumentList.Add(ProtocolWhitelist(uri.Scheme));
+            if (uri.Scheme is "http" or "https" && !options.FollowRedirects)
+            {
+                start.ArgumentList.Add("-max_redirects");
+                start.ArgumentList.Add("0");
             }
 
             foreach (var a in (string[])["-i", url, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", "showinfo=checksum=0", "-fps_mode", "passthrough", "-pix_fmt", "bgr24", "-f", "rawvideo", "pipe:1"])

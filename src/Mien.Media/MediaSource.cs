@@ -33,6 +33,12 @@ public sealed record MediaSourceOptions
     /// <summary>Largest accepted frame side in pixels (default 8192).</summary>
     public int MaxSide { get; init; } = 8192;
 
+    /// <summary>
+    /// Whether an http(s) stream may follow redirects (default true). A server that checked where a URL points
+    /// turns this off, or a redirect could lead FFmpeg to an address the check refused.
+    /// </summary>
+    public bool FollowRedirects { get; init; } = true;
+
     /// <summary>Throws when an option is out of range, naming the option, its value and the limit.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()

@@ -103,6 +103,18 @@ public sealed class PushFrameSource : IFrameSource
             return "frame is neither JPEG nor PNG (by content)";
         }
 
+        // The header's size decides before any pixel is decoded: a small, highly compressed frame declaring
+        // 16000x7000 would otherwise be decoded (hundreds of MB) only to be refused for its size afterwards.
+        if (!ImageHeader.TryRead(encoded, out var header, out var headerProblem))
+        {
+            return "frame " + headerProblem;
+        }
+
+        if (header.Width > _options.MaxSide || header.Height > _options.MaxSide)
+        {
+            return $"frame declares {header.Width}x{header.Height} pixels ({header.Format.ToUpperInvariant()} header); live frames over {_options.MaxSide} pixels a side are refused before decoding";
+        }
+
         if (timestamp < TimeSpan.Zero || timestamp > TimeSpan.FromDays(7))
         {
             return $"timestamp {timestamp.TotalSeconds:0.###} s is outside 0 s .. 7 days";

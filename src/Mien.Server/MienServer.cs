@@ -108,8 +108,10 @@ public sealed class MienServer : IAsyncDisposable
         {
             // Every body is small JSON unless an endpoint raises its own limit (uploads do).
             k.Limits.MaxRequestBodySize = options.MaxJsonBytes;
-            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(10));
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            // Slow-loris: a body trickled below this rate, or headers not complete in time, end the connection.
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.MinRequestBytesPerSecond, options.SlowClientGrace);
+            k.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
+            k.Limits.KeepAliveTimeout = options.IdleConnectionTimeout;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.AddServerHeader = false;
         });
@@ -159,11 +161,12 @@ public sealed class MienServer : IAsyncDisposable
         {
             r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             r.OnRejected = (context, ct) => new ValueTask(Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
-                $"more than {options.RequestsPerMinute} requests a minute with this key (RequestsPerMinute); slow down"));
+                $"more than {options.RequestsPerMinute} requests a minute with this key, or without a valid key from this address (RequestsPerMinute); slow down"));
             r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                var key = context.Request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : context.Request.Headers["X-Api-Key"].ToString();
-                var partition = key.Length > 0 ? "key:" + key : "ip:" + context.Connection.RemoteIpAddress;
+                // By the authenticated key, else by address: partitioning by the presented header would give every
+                // forged key its own fresh budget (and the limiter one entry per forgery).
+                var partition = context.User.FindFirst(ApiKeyAuthentication.KeyClaim)?.Value is { } keyId ? "key:" + keyId : "ip:" + context.Connection.RemoteIpAddress;
                 return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = options.RequestsPerMinute,
@@ -177,22 +180,16 @@ public sealed class MienServer : IAsyncDisposable
             .AddPrometheusExporter());
 
         var app = builder.Build();
+        // First, so the exception handler (which clears headers before writing its problem) cannot strip them.
+        app.UseSecurityHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
-        app.Use(async (context, next) =>
-        {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'";
-            await next(context).ConfigureAwait(false);
-        });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
+        // Before authorization, so requests without a valid key (refused there with 401) count against their address.
+        app.UseRateLimiter();
         app.UseProjectScope();
         app.UseAuthorization();
-        app.UseRateLimiter();
 
         HealthApi.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");

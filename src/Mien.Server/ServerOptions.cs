@@ -41,6 +41,43 @@ public sealed record ServerOptions
     /// <summary>Largest WebSocket message in bytes (default 4 MiB + header).</summary>
     public int MaxWebSocketMessageBytes { get; init; } = (4 * 1024 * 1024) + 64;
 
+    /// <summary>
+    /// Slowest request body accepted, bytes a second (default 240), after <see cref="SlowClientGrace"/>: a client
+    /// trickling an upload below it (slow-loris) is cut off rather than holding a connection and a file open for hours.
+    /// </summary>
+    public int MinRequestBytesPerSecond { get; init; } = 240;
+
+    /// <summary>How long a request body may start slowly before <see cref="MinRequestBytesPerSecond"/> applies (default 10 s).</summary>
+    public TimeSpan SlowClientGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time a client has to send a request's headers, including an idle new connection (default 15 s).</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a connection may sit idle, before its first request or between requests, before the server closes
+    /// it (default 60 s; Kestrel's own default is 130 s): idle connections are the cheapest way to hold a server's sockets.
+    /// </summary>
+    public TimeSpan IdleConnectionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Messages a live WebSocket client may send per second (frames and audio chunks; default 200, bursts of twice
+    /// that are absorbed). Beyond it the server closes the socket with 1008 (policy violation).
+    /// </summary>
+    public int LiveMessagesPerSecond { get; init; } = 200;
+
+    /// <summary>A live session whose client sends nothing for this long is closed with 1008 (default 60 s), freeing its slot.</summary>
+    public TimeSpan LiveIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Whether registered streams may point at private networks (10/8, 172.16/12, 192.168/16, fc00::/7; default
+    /// true: that is where cameras live). Loopback, link-local (cloud metadata), unspecified and broadcast addresses
+    /// are refused unless <see cref="AllowLoopbackStreams"/>.
+    /// </summary>
+    public bool AllowPrivateNetworkStreams { get; init; } = true;
+
+    /// <summary>Whether registered streams may point at this machine (default false: that is server-side request forgery).</summary>
+    public bool AllowLoopbackStreams { get; init; }
+
     /// <summary>Use cached models only (no registry access).</summary>
     public bool Offline { get; init; }
 
@@ -60,6 +97,12 @@ public sealed record ServerOptions
         Check(MaxJsonBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(MaxJsonBytes), MaxJsonBytes, "between 1 KiB and 16 MiB");
         Check(RequestsPerMinute is >= 1 and <= 1_000_000, nameof(RequestsPerMinute), RequestsPerMinute, "between 1 and 1000000");
         Check(MaxWebSocketMessageBytes >= Live.MaxEncodedBytes, nameof(MaxWebSocketMessageBytes), MaxWebSocketMessageBytes, $"at least Live.MaxEncodedBytes ({Live.MaxEncodedBytes})");
+        Check(MinRequestBytesPerSecond is >= 1 and <= 100_000_000, nameof(MinRequestBytesPerSecond), MinRequestBytesPerSecond, "between 1 and 100000000");
+        Check(SlowClientGrace >= TimeSpan.FromSeconds(1) && SlowClientGrace <= TimeSpan.FromMinutes(10), nameof(SlowClientGrace), SlowClientGrace, "between 1 s and 10 min");
+        Check(RequestHeadersTimeout >= TimeSpan.FromSeconds(1) && RequestHeadersTimeout <= TimeSpan.FromMinutes(10), nameof(RequestHeadersTimeout), RequestHeadersTimeout, "between 1 s and 10 min");
+        Check(IdleConnectionTimeout >= TimeSpan.FromSeconds(1) && IdleConnectionTimeout <= TimeSpan.FromHours(1), nameof(IdleConnectionTimeout), IdleConnectionTimeout, "between 1 s and 1 h");
+        Check(LiveMessagesPerSecond is >= 1 and <= 100_000, nameof(LiveMessagesPerSecond), LiveMessagesPerSecond, "between 1 and 100000");
+        Check(LiveIdleTimeout >= TimeSpan.FromSeconds(1) && LiveIdleTimeout <= TimeSpan.FromHours(1), nameof(LiveIdleTimeout), LiveIdleTimeout, "between 1 s and 1 h");
         Live.Validate();
     }
 

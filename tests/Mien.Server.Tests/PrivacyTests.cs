@@ -82,7 +82,7 @@ public sealed class PrivacyTests(ServerFixture server)
 
         // Refused before a byte was kept.
         Assert.Equal(before, Directory.GetFiles(Path.Combine(server.DataDirectory, "uploads")).Length);
-        var stream = await admin.PostAsJsonAsync(server.ProjectPath("/streams"), new { url = "rtsp://127.0.0.1:1/cam", subject = analysisOnly });
+        var stream = await admin.PostAsJsonAsync(server.ProjectPath("/streams"), new { url = "rtsp://10.20.30.40:554/cam", subject = analysisOnly });
         Assert.Equal(HttpStatusCode.Forbidden, stream.StatusCode);
     }
 

@@ -168,7 +168,7 @@ public sealed class ServerFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ServerCollection : ICollectionFixture<ServerFixture>
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>, ICollectionFixture<Attacks.LimitedServerFixture>
 {
     public const string Name = "server";
 }

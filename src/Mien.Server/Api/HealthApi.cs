@@ -7,7 +7,8 @@ internal static class HealthApi
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).AllowAnonymous().ExcludeFromDescription();
+        // Not rate limited: a probe from the same address as a flood must still see that the process is alive.
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).AllowAnonymous().DisableRateLimiting().ExcludeFromDescription();
         app.MapGet("/readyz", async (MienRuntime runtime, IMienStore store, CancellationToken ct) =>
         {
             if (runtime.NotReady is { } why)

@@ -8,8 +8,12 @@ internal static class LiveApi
 {
     public static void Map(RouteGroupBuilder project)
     {
-        project.MapGet("/live", (HttpContext context, LiveSessions live) => live.HandleAsync(context, context.Identity()))
-            .RequireAuthorization(Roles.Analyst).WithSummary("Live analysis over WebSocket (docs/live-protocol.md)");
+        project.MapGet("/live", (HttpContext context, LiveSessions live, ServerOptions options) =>
+            {
+                LiveSocketGuard.Install(context, options);
+                return live.HandleAsync(context, context.Identity());
+            })
+            .RequireAuthorization(Roles.Analyst).WithMetadata(new AcceptsLiveTicket()).WithSummary("Live analysis over WebSocket (docs/live-protocol.md)");
         project.MapPost("/live/tickets", (HttpContext context, LiveTickets tickets) =>
         {
             var (ticket, expires) = tickets.Issue(context.Identity());

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
-using Mien.Media;
 using Mien.Server.Jobs;
 using Mien.Server.Privacy;
 using Mien.Server.Security;
@@ -94,7 +93,7 @@ internal static class RecordingsApi
             var typed = Path.ChangeExtension(path, kind switch { "matroska" => ".mkv", "mpegts" => ".ts", "jpeg" => ".jpg", _ => "." + kind });
             File.Move(path, typed);
             path = typed;
-            if (await ProbeAsync(path, options).ConfigureAwait(false) is { } problem)
+            if (await UploadProbe.ProblemAsync(path, options).ConfigureAwait(false) is { } problem)
             {
                 return Fail(path, StatusCodes.Status422UnprocessableEntity, "Unusable media", problem);
             }
@@ -131,36 +130,7 @@ internal static class RecordingsApi
         return Problems.Result(status, title, detail);
     }
 
-    private static string Label(string? name, string kind)
-    {
-        var file = Path.GetFileName(name ?? "");
-        return Text.Invalid(file, 1, 200) is null ? file : "upload." + kind;
-    }
-
-    /// <summary>Opens the media as analysis would and checks its size and duration against the limits.</summary>
-    private static async Task<string?> ProbeAsync(string path, ServerOptions options)
-    {
-        try
-        {
-            await using var source = MediaSource.Open(path);
-            var info = source.Info;
-            if (info.Width > options.MaxVideoSide || info.Height > options.MaxVideoSide)
-            {
-                return $"frames of {info.Width}x{info.Height} exceed {options.MaxVideoSide} pixels a side (MaxVideoSide)";
-            }
-
-            if (info.Duration is { } d && d > options.MaxDuration)
-            {
-                return $"duration {d.TotalMinutes:0.#} min exceeds {options.MaxDuration.TotalMinutes:0} min (MaxDuration)";
-            }
-
-            return null;
-        }
-        catch (MediaException e)
-        {
-            return e.Problem;
-        }
-    }
+    private static string Label(string? name, string kind) => RecordingLabel.Of(name, "upload." + kind);
 
     private static async Task<long> CopyBoundedAsync(Stream body, string path, long limit, CancellationToken ct)
     {
@@ -205,11 +175,16 @@ internal static class RecordingsApi
         return refusal is null ? null : Problems.Result(refusal.Status, refusal.Title, refusal.Detail);
     }
 
-    private static async Task<IResult> RegisterStreamAsync(Guid projectId, StreamRequest body, IMienStore store, ConsentGate gate, JobRunner jobs, CancellationToken ct)
+    private static async Task<IResult> RegisterStreamAsync(Guid projectId, StreamRequest body, IMienStore store, ConsentGate gate, JobRunner jobs, ServerOptions options, CancellationToken ct)
     {
         if (!Uri.TryCreate(body.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("rtsp" or "http" or "https" or "rtmp" or "srt" or "udp"))
         {
             return Problems.BadRequest($"url '{Text.Clip(body.Url)}': must be an absolute rtsp, http(s), rtmp, srt or udp URL");
+        }
+
+        if (await StreamTargets.ProblemAsync(uri, options, ct).ConfigureAwait(false) is { } refused)
+        {
+            return Problems.BadRequest($"url '{Text.Clip(body.Url)}': {refused}");
         }
 
         var analysis = body.Options ?? new AnalysisRequest();
@@ -222,12 +197,12 @@ internal static class RecordingsApi
             return Problems.BadRequest("options: " + e.Message);
         }
 
-        if (await RefusedAsync(projectId, body.Subject, analysis, store, gate, ct).ConfigureAwait(false) is { } refused)
+        if (await RefusedAsync(projectId, body.Subject, analysis, store, gate, ct).ConfigureAwait(false) is { } refusal)
         {
-            return refused;
+            return refusal;
         }
 
-        var name = Text.Invalid(body.Name, 1, 200) is null ? body.Name! : uri.Host;
+        var name = RecordingLabel.Of(body.Name, uri.Host);
         var recording = await store.CreateRecordingAsync(new NewRecording(projectId, name, SourceKind.Stream, body.Subject, uri.ToString(), JsonSerializer.Serialize(analysis with { Video = false }, DatabaseSink.Json)), ct).ConfigureAwait(false);
         jobs.Wake();
         return TypedResults.Accepted($"/api/v1/projects/{projectId}/recordings/{recording.Id}", recording);
@@ -238,7 +213,8 @@ internal static class RecordingsApi
         RecordingStatus? filter = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<RecordingStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+            // Enum.TryParse also takes numbers and comma-joined flags ("done,cancelled" is no status): names only.
+            if (!Enum.TryParse<RecordingStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || !status.All(char.IsAsciiLetter))
             {
                 return Problems.BadRequest($"status '{Text.Clip(status)}': must be queued, running, done, failed or cancelled");
             }

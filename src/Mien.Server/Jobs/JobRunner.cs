@@ -186,7 +186,8 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         IFrameSource source;
         try
         {
-            source = MediaSource.Open(spec);
+            // No redirects: POST /streams checked where the URL points (Security/StreamTargets), a redirect would bypass it.
+            source = MediaSource.Open(spec, new MediaSourceOptions { FollowRedirects = false });
         }
         catch (MediaException e)
         {

@@ -21,9 +21,19 @@ internal sealed class ApiKeyAuthentication(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (Request.Query.TryGetValue("ticket", out var ticket) && ticket.Count == 1)
+        // A ticket opens the live WebSocket and nothing else: anywhere else a URL credential would leak through logs
+        // and history and let a link act with the key's role.
+        if (Request.Query.TryGetValue("ticket", out var ticket) && ticket.Count == 1
+            && Context.GetEndpoint()?.Metadata.GetMetadata<AcceptsLiveTicket>() is not null && Context.WebSockets.IsWebSocketRequest)
         {
-            return tickets.Redeem(ticket[0]!) is { } fromTicket ? Success(fromTicket) : AuthenticateResult.Fail("the live ticket is unknown, used or expired");
+            if (tickets.Redeem(ticket[0]!) is not { } fromTicket)
+            {
+                return AuthenticateResult.Fail("the live ticket is unknown, used or expired");
+            }
+
+            // The key may have been revoked since the ticket was issued.
+            var keys = await store.ListApiKeysAsync(fromTicket.ProjectId, Context.RequestAborted).ConfigureAwait(false);
+            return keys.Any(k => k.Id == fromTicket.KeyId && k.RevokedAt is null) ? Success(fromTicket) : AuthenticateResult.Fail("the API key that issued the live ticket has been revoked");
         }
 
         var secret = Secret();
@@ -75,6 +85,9 @@ internal sealed class ApiKeyAuthentication(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden", "this API key's role may not do this");
 }
+
+/// <summary>Endpoint metadata: this endpoint (the live WebSocket) accepts a single-use ticket in <c>?ticket=</c>.</summary>
+internal sealed class AcceptsLiveTicket;
 
 /// <summary>Roles as authorization policies: a higher role includes the lower ones.</summary>
 internal static class Roles

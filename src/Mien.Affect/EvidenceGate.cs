@@ -19,20 +19,20 @@ namespace Mien.Affect;
 /// </remarks>
 public sealed record EvidenceGateOptions
 {
-    /// <summary>Evidence rate per second while the face's geometry is still (D ≤ <see cref="StillBelow"/>). Default 1/s.</summary>
-    public float StillRate { get; init; } = 1f;
+    /// <summary>Evidence rate per second while the face's geometry is still (D ≤ <see cref="StillBelow"/>). Default 2/s.</summary>
+    public float StillRate { get; init; } = 2f;
 
-    /// <summary>Evidence rate per second while it moves (D ≥ <see cref="MovingAbove"/>). Default 20/s.</summary>
-    public float MovingRate { get; init; } = 20f;
+    /// <summary>Evidence rate per second while it moves (D ≥ <see cref="MovingAbove"/>). Default 15/s (the ungated rate).</summary>
+    public float MovingRate { get; init; } = 15f;
 
-    /// <summary>Summed deviation of the action units (FACS 0–5 units) at or below which the face counts as still. Default 2.</summary>
-    public float StillBelow { get; init; } = 2f;
+    /// <summary>Summed deviation of the action units (FACS 0–5 units) at or below which the face counts as still. Default 0.5.</summary>
+    public float StillBelow { get; init; } = 0.5f;
 
-    /// <summary>Summed deviation at or above which the face counts as moving. Default 4.</summary>
-    public float MovingAbove { get; init; } = 4f;
+    /// <summary>Summed deviation at or above which the face counts as moving. Default 2.</summary>
+    public float MovingAbove { get; init; } = 2f;
 
-    /// <summary>Time constant of the moving average the deviation is measured from. Default 1 s.</summary>
-    public TimeSpan Memory { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Time constant of the moving average the deviation is measured from. Default 0.5 s.</summary>
+    public TimeSpan Memory { get; init; } = TimeSpan.FromSeconds(0.5);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the option, value and constraint when a setting is invalid.</summary>
     public void Validate()

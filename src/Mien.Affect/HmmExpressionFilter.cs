@@ -12,11 +12,8 @@ public sealed record HmmOptions
     public static IReadOnlyList<float> Fer2013TrainPriors { get; } =
         [3995 / 28709f, 436 / 28709f, 4097 / 28709f, 7215 / 28709f, 4830 / 28709f, 3171 / 28709f, 4965 / 28709f];
 
-    /// <summary>
-    /// Mean time an expression state lasts before the chain may jump (τ); stay probability over Δt is exp(−Δt/τ).
-    /// Default 3 s (2 s before the evidence gate; both chosen on development clips, docs/temporal.md).
-    /// </summary>
-    public TimeSpan MeanDwell { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>Mean time an expression state lasts before the chain may jump (τ); stay probability over Δt is exp(−Δt/τ). Default 2 s.</summary>
+    public TimeSpan MeanDwell { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Priors of the per-frame classifier (what its probabilities must be divided by to become likelihoods). Default FER2013 train.</summary>
     public IReadOnlyList<float> ClassifierPriors { get; init; } = Fer2013TrainPriors;

@@ -58,8 +58,8 @@ public sealed class TuningSweep(RealModels models, ITestOutputHelper output) : I
     public async Task Sweep_evidence_gate_on_development_clips()
     {
         // Issue 14: the rule was fixed before looking at any held-out clip: the highest pooled reduction on these two
-        // clips whose pooled median onset lag stays within 300 ms (ties: the lower lag). Winner: τ 3 s, still 1/s,
-        // moving 20/s, gate 2–4, memory 1 s (5.6–5.7× at 292 ms; docs/temporal.md).
+        // clips whose pooled median onset lag stays within 300 ms (ties: the lower lag). Winner: τ 2 s, still 2/s,
+        // moving 15/s, gate 0.5–2, memory 0.5 s (5.58× at 250 ms; docs/temporal.md).
         if (Environment.GetEnvironmentVariable("MIEN_AFFECT_SWEEP") != "1")
         {
             return;

@@ -31,8 +31,17 @@ public sealed record HmmOptions
     /// rather than per frame keeps the filter's behaviour independent of the frame rate, and ρ below the frame
     /// rate discounts the strong correlation between consecutive frames, which a first-order HMM would otherwise
     /// count as independent evidence. Default 15 per second (chosen on development clips, docs/temporal.md).
+    /// With <see cref="MotionGate"/> on, the causal filter uses this rate only on frames without action units; the
+    /// offline <see cref="ExpressionPathDecoder"/> always uses it.
     /// </summary>
     public float EvidenceRate { get; init; } = 15f;
+
+    /// <summary>
+    /// Geometry gate of the causal filter's evidence rate: evidence counts slowly while the face's action units are
+    /// still and fast while they move (<see cref="EvidenceGateOptions"/>). Null = off (every frame at
+    /// <see cref="EvidenceRate"/>, the filter before issue 14). On by default.
+    /// </summary>
+    public EvidenceGateOptions? MotionGate { get; init; } = new();
 
     /// <summary>Output calibration temperature T (output ∝ posterior^(1/T)). Default 1 (see docs/temporal.md for the fit).</summary>
     public float OutputTemperature { get; init; } = 1f;
@@ -80,6 +89,8 @@ public sealed record HmmOptions
         {
             throw new ArgumentOutOfRangeException(nameof(OutputTemperature), OutputTemperature, $"{nameof(HmmOptions)}.{nameof(OutputTemperature)} must be within (0.05, 20]");
         }
+
+        MotionGate?.Validate();
     }
 
     private static void CheckDistribution(IReadOnlyList<float>? values, string name)
@@ -110,8 +121,10 @@ public sealed record HmmOptions
 /// Δt equal one of 2Δt), so dropped frames and variable rates need no special case, and the prediction costs O(K).</para>
 /// <para><b>Emission</b>: the CNN's probabilities p are posteriors under its training prior q, so p/q is
 /// proportional to the likelihood. The filter uses e<sub>c</sub> = (p<sub>c</sub> / q<sub>c</sub><sup>β</sup>)<sup>γ·r</sup>,
-/// with β = <see cref="HmmOptions.PriorCorrection"/>, γ = min(1, <see cref="HmmOptions.EvidenceRate"/>·Δt) and r the frame's
-/// reliability: r = 0 makes e constant, i.e. a pure prediction step.</para>
+/// with β = <see cref="HmmOptions.PriorCorrection"/>, γ = min(1, ρ·Δt) and r the frame's reliability: r = 0 makes e
+/// constant, i.e. a pure prediction step. ρ is <see cref="HmmOptions.EvidenceRate"/>, or, with
+/// <see cref="HmmOptions.MotionGate"/> on and action units measured, a rate between a low one for a still face and a
+/// high one for a moving face (<see cref="EvidenceGateOptions"/>).</para>
 /// <para><b>Output</b>: the forward posterior α, tempered by <see cref="HmmOptions.OutputTemperature"/> and renormalised.
 /// The reported dominant class has hysteresis (<see cref="HmmOptions.SwitchMargin"/>): it is the most probable class
 /// unless the previously reported one is within the margin of it.</para>
@@ -126,6 +139,7 @@ public sealed class HmmExpressionFilter : IExpressionSequenceModel
     private readonly float[] _jump = new float[K];
     private readonly double[] _alpha = new double[K];
     private readonly double _tauSeconds;
+    private readonly EvidenceGate? _gate;
     private TimeSpan? _last;
     private int _held = -1;
 
@@ -136,6 +150,7 @@ public sealed class HmmExpressionFilter : IExpressionSequenceModel
         _options = options ?? new HmmOptions();
         _options.Validate();
         _tauSeconds = _options.MeanDwell.TotalSeconds;
+        _gate = _options.MotionGate is { } gate ? new EvidenceGate(gate) : null;
         var jumpSum = 0f;
         for (var c = 0; c < K; c++)
         {
@@ -179,7 +194,8 @@ public sealed class HmmExpressionFilter : IExpressionSequenceModel
         }
 
         // Correction, in log space relative to the best class so the exponent cannot overflow.
-        var perFrame = Math.Min(1.0, _options.EvidenceRate * (double.IsFinite(dt) ? dt : 1.0 / 30));
+        var rate = _gate is not null && input.Units is { } units ? _gate.Rate(input.Timestamp, units) : _options.EvidenceRate;
+        var perFrame = Math.Min(1.0, rate * (double.IsFinite(dt) ? dt : 1.0 / 30));
         var weight = perFrame * (float.IsFinite(input.Reliability) ? Math.Clamp(input.Reliability, 0f, 1f) : 0f);
         if (weight > 0)
         {
@@ -223,11 +239,15 @@ public sealed class HmmExpressionFilter : IExpressionSequenceModel
     {
         _last = null;
         _held = -1;
+        _gate?.Reset();
         for (var c = 0; c < K; c++)
         {
             _alpha[c] = _jump[c];
         }
     }
+
+    /// <summary>Motion D the evidence gate measured on the latest frame (0 without gate or action units; for tests and diagnostics).</summary>
+    internal float Motion => _gate?.Motion ?? 0;
 
     /// <summary>The untempered forward posterior (for tests and diagnostics).</summary>
     internal IReadOnlyList<double> Posterior => _alpha;

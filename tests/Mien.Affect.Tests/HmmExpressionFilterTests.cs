@@ -72,7 +72,7 @@ public sealed class HmmExpressionFilterTests
         var dt = TimeSpan.FromMilliseconds(1 + (gapMs.Get % 3000));
         var ra = a.Update(new TemporalInput(t + dt, OneHot((cls.Get + 3) % 7, 0.99f), 0));
         var rb = b.Update(new TemporalInput(t + dt, OneHot((cls.Get + 1) % 7, 0.99f), 0));
-        var stay = Math.Exp(-dt.TotalSeconds / 2.0);
+        var stay = Math.Exp(-dt.TotalSeconds / a.Options.MeanDwell.TotalSeconds);
         for (var c = 0; c < 7; c++)
         {
             var expected = (stay * before[c]) + ((1 - stay) / 7);

@@ -26,9 +26,9 @@ public sealed class StoreContractTests
         var project = await first.CreateProjectAsync(new NewProject("kept"));
         var second = await db.OpenAsync();
 
-        Assert.Equal(1L, Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2L, Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(project, await second.GetProjectAsync(project.Id));
-        Assert.Equal(["api_keys", "events", "frames", "person_summaries", "projects", "recording_summaries", "recordings", "schema_migrations", "skin_sessions", "subjects"], await db.TablesAsync());
+        Assert.Equal(["api_keys", "audit_heads", "audit_log", "events", "frames", "person_summaries", "projects", "recording_summaries", "recordings", "retention_policies", "schema_migrations", "skin_sessions", "subjects"], await db.TablesAsync());
     }
 
     [Theory, SqliteStore, PostgresStore]
@@ -37,7 +37,7 @@ public sealed class StoreContractTests
         await using var db = await TestStore.CreateAsync(provider);
         var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => db.OpenAsync())));
 
-        Assert.Equal(1L, Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2L, Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
         var project = await stores[0].CreateProjectAsync(new NewProject("p"));
         Assert.Equal(project, await stores[3].GetProjectAsync(project.Id));
     }

@@ -9,7 +9,7 @@ namespace Mien.Storage.Sql;
 /// <c>INSERT … ON CONFLICT … DO UPDATE</c>, <c>RETURNING</c> and <c>LIMIT/OFFSET</c>), values bound by the dialect.
 /// A connection per call from the provider's pool.
 /// </summary>
-internal sealed class SqlMienStore : IMienStore
+internal sealed partial class SqlMienStore : IMienStore
 {
     private const string ProjectColumns = "id, name, purpose, setting, keep_media, created_at";
     private const string KeyColumns = "id, project_id, role, prefix, created_at, revoked_at";

@@ -135,6 +135,7 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.AddAuditAndRetention();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -199,6 +200,7 @@ public sealed class MienServer : IAsyncDisposable
         RecordingsApi.Map(project, options);
         ResultsApi.Map(project);
         LiveApi.Map(project);
+        AuditApi.Map(project);
         return app;
     }
 

@@ -44,6 +44,9 @@ public sealed record ServerOptions
     /// <summary>Use cached models only (no registry access).</summary>
     public bool Offline { get; init; }
 
+    /// <summary>How often the retention job runs (default hourly; null: only on demand, <c>POST …/retention/run</c>).</summary>
+    public TimeSpan? RetentionInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Clock (tests pass a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -60,6 +63,7 @@ public sealed record ServerOptions
         Check(MaxJsonBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(MaxJsonBytes), MaxJsonBytes, "between 1 KiB and 16 MiB");
         Check(RequestsPerMinute is >= 1 and <= 1_000_000, nameof(RequestsPerMinute), RequestsPerMinute, "between 1 and 1000000");
         Check(MaxWebSocketMessageBytes >= Live.MaxEncodedBytes, nameof(MaxWebSocketMessageBytes), MaxWebSocketMessageBytes, $"at least Live.MaxEncodedBytes ({Live.MaxEncodedBytes})");
+        Check(RetentionInterval is null || (RetentionInterval >= TimeSpan.FromMinutes(1) && RetentionInterval <= TimeSpan.FromDays(7)), nameof(RetentionInterval), RetentionInterval?.ToString() ?? "null", "between 1 minute and 7 days, or null (on demand only)");
         Live.Validate();
     }
 

@@ -1,3 +1,4 @@
+using Mien.Server.Audit;
 using Mien.Server.Live;
 using Mien.Server.Security;
 
@@ -9,7 +10,7 @@ internal static class LiveApi
     public static void Map(RouteGroupBuilder project)
     {
         project.MapGet("/live", (HttpContext context, LiveSessions live) => live.HandleAsync(context, context.Identity()))
-            .RequireAuthorization(Roles.Analyst).WithSummary("Live analysis over WebSocket (docs/live-protocol.md)");
+            .RequireAuthorization(Roles.Analyst).Audited("live.session").WithSummary("Live analysis over WebSocket (docs/live-protocol.md)");
         project.MapPost("/live/tickets", (HttpContext context, LiveTickets tickets) =>
         {
             var (ticket, expires) = tickets.Issue(context.Identity());

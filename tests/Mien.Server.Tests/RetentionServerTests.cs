@@ -169,6 +169,9 @@ public sealed class RetentionServerTests(ServerFixture fixture)
             Assert.True(detail.GetProperty("elapsedMs").GetDouble() >= 0);
             Assert.Single(entries, e => e.GetProperty("action").GetString() == "retention.trigger");
             await AssertVerifiesAsync(admin, api, anchor: 3);
+            var metrics = await admin.GetStringAsync("/metrics");
+            Assert.Contains("mien_retention_rows_deleted", metrics, StringComparison.Ordinal);
+            Assert.Contains("mien_audit_entries", metrics, StringComparison.Ordinal);
 
             // A second run at the same time finds nothing more.
             var again = await RunAsync(admin, api);

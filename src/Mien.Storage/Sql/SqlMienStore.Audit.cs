@@ -16,29 +16,103 @@ internal sealed partial class SqlMienStore
     /// <summary>Verification reads the log in pages of this many entries.</summary>
     private const int VerifyPage = 2000;
 
-    public Task<AuditEntry> AppendAuditAsync(Guid projectId, AuditRecord record, CancellationToken cancellationToken = default)
+    /// <summary>Appends waiting for the next group commit of this process.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PendingAppend> _auditQueue = new();
+
+    /// <summary>Held by the one caller that writes the queued appends (the group-commit leader).</summary>
+    private readonly SemaphoreSlim _auditLeader = new(1, 1);
+
+    public async Task<AuditEntry> AppendAuditAsync(Guid projectId, AuditRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         record.Validate();
-        return InTransactionAsync($"appending '{record.Action}' to the audit log of project {projectId}", async (c, tx) =>
-        {
-            var genesis = Convert.FromHexString(AuditChain.Genesis(projectId));
-            await ExecuteAsync(c, tx, "INSERT INTO audit_heads (project_id, head_seq, head_hash, anchor_seq, anchor_hash) VALUES (@project, 0, @genesis, 0, @genesis) ON CONFLICT (project_id) DO NOTHING", cancellationToken,
-                ("project", projectId), ("genesis", genesis)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
 
-            // The row lock (PostgreSQL) or the write lock taken by BEGIN IMMEDIATE (SQLite) makes this append the only one
-            // of the project until commit: the next append reads the head this one leaves.
-            var head = (await QueryAsync(c, tx, $"SELECT head_seq, head_hash FROM audit_heads WHERE project_id = @project{_dialect.ForUpdate}",
-                r => (Seq: r.GetInt64(0), Hash: r.GetFieldValue<byte[]>(1)), cancellationToken, ("project", projectId)).ConfigureAwait(false))[0];
-            var seq = head.Seq + 1;
-            var at = Now();
-            var hash = AuditChain.Hash(Convert.ToHexStringLower(head.Hash), projectId, seq, at, record);
-            await ExecuteAsync(c, tx, $"INSERT INTO audit_log ({AuditColumns}) VALUES (@project, @seq, @at, @actor, @action, @outcome, @subject, @target, @detail, @hash)", cancellationToken,
-                ("project", projectId), ("seq", seq), ("at", at), ("actor", record.Actor), ("action", record.Action), ("outcome", record.Outcome),
-                ("subject", record.SubjectRef), ("target", record.Target), ("detail", record.DetailJson), ("hash", Convert.FromHexString(hash))).ConfigureAwait(false);
-            return new AuditEntry(projectId, seq, at, record, hash);
-        }, cancellationToken);
+        // Group commit: a chain is linear, so appends to it serialise on its head until commit, and a commit costs a
+        // disk flush. Appends that arrive while one is being written are queued and written together by the next
+        // leader, in one transaction: concurrent requests share a flush instead of queueing for one each.
+        var pending = new PendingAppend(projectId, record);
+        _auditQueue.Enqueue(pending);
+        await _auditLeader.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (!pending.Done.Task.IsCompleted)
+            {
+                var batch = new List<PendingAppend>();
+                while (batch.Count < MaxAuditBatch && _auditQueue.TryDequeue(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                try
+                {
+                    // Not the leader's token: the batch carries other callers' entries, and an access once made is recorded.
+                    var entries = await AppendBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].Done.TrySetResult(entries[i]);
+                    }
+                }
+                catch (Exception e)
+                {
+                    foreach (var p in batch)
+                    {
+                        p.Done.TrySetException(e);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _auditLeader.Release();
+        }
+
+        return await pending.Done.Task.ConfigureAwait(false);
     }
+
+    /// <summary>Most appends written in one transaction (bounds how long one transaction holds a chain's head).</summary>
+    private const int MaxAuditBatch = 256;
+
+    private sealed record PendingAppend(Guid ProjectId, AuditRecord Record)
+    {
+        public TaskCompletionSource<AuditEntry> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private Task<AuditEntry[]> AppendBatchAsync(List<PendingAppend> batch, CancellationToken cancellationToken)
+        => InTransactionAsync(batch.Count == 1 ? $"appending '{batch[0].Record.Action}' to the audit log of project {batch[0].ProjectId}" : $"appending {batch.Count} entries to audit logs", async (c, tx) =>
+        {
+            var entries = new AuditEntry[batch.Count];
+            var heads = new Dictionary<Guid, (long Seq, string Hash)>();
+            // Projects in a fixed order, so two processes locking several chains' heads cannot deadlock.
+            foreach (var projectId in batch.Select(p => p.ProjectId).Distinct().Order())
+            {
+                var genesis = Convert.FromHexString(AuditChain.Genesis(projectId));
+                await ExecuteAsync(c, tx, "INSERT INTO audit_heads (project_id, head_seq, head_hash, anchor_seq, anchor_hash) VALUES (@project, 0, @genesis, 0, @genesis) ON CONFLICT (project_id) DO NOTHING", cancellationToken,
+                    ("project", projectId), ("genesis", genesis)).ConfigureAwait(false);
+
+                // The row lock (PostgreSQL) or the write lock taken by BEGIN IMMEDIATE (SQLite) makes this transaction the
+                // only appender of the chain until commit: the next one reads the head this one leaves.
+                var head = (await QueryAsync(c, tx, $"SELECT head_seq, head_hash FROM audit_heads WHERE project_id = @project{_dialect.ForUpdate}",
+                    r => (Seq: r.GetInt64(0), Hash: Convert.ToHexStringLower(r.GetFieldValue<byte[]>(1))), cancellationToken, ("project", projectId)).ConfigureAwait(false))[0];
+                heads[projectId] = head;
+            }
+
+            var at = Now();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var (projectId, record) = (batch[i].ProjectId, batch[i].Record);
+                var previous = heads[projectId];
+                var seq = previous.Seq + 1;
+                var hash = AuditChain.Hash(previous.Hash, projectId, seq, at, record);
+                await ExecuteAsync(c, tx, $"INSERT INTO audit_log ({AuditColumns}) VALUES (@project, @seq, @at, @actor, @action, @outcome, @subject, @target, @detail, @hash)", cancellationToken,
+                    ("project", projectId), ("seq", seq), ("at", at), ("actor", record.Actor), ("action", record.Action), ("outcome", record.Outcome),
+                    ("subject", record.SubjectRef), ("target", record.Target), ("detail", record.DetailJson), ("hash", Convert.FromHexString(hash))).ConfigureAwait(false);
+                heads[projectId] = (seq, hash);
+                entries[i] = new AuditEntry(projectId, seq, at, record, hash);
+            }
+
+            return entries;
+        }, cancellationToken);
 
     public Task<AuditPage> GetAuditAsync(Guid projectId, AuditQuery query, CancellationToken cancellationToken = default)
     {

@@ -133,6 +133,16 @@ public sealed class RetentionServerTests(ServerFixture fixture)
 
             await using var server = await ServerFixture.StartAsync(data, o => o with { ConnectionString = connection, Time = time, RetentionInterval = null });
             using var admin = Client(server, key);
+
+            // A live recording still running (created on day 35): retention never touches an unfinished recording.
+            var running = await store.CreateRecordingAsync(new NewRecording(project, "live", SourceKind.Live, subject));
+            Assert.True(await store.TryStartAsync(running.Id));
+            await using (var writer = await store.OpenWriterAsync(running.Id))
+            {
+                await writer.WriteFrameAsync(new StoredFrame(0, 0, 1, "{\"type\":\"face\",\"frame\":0}"));
+                await writer.CompleteAsync();
+            }
+
             var api = $"/api/v1/projects/{project}";
             Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync(api + "/retention", new { mediaDays = 7, resultsDays = 30, aggregatesDays = 60, profilesDays = 30, auditLogDays = 30 })).StatusCode);
 
@@ -192,6 +202,7 @@ public sealed class RetentionServerTests(ServerFixture fixture)
             Assert.Equal(2, (await admin.GetFromJsonAsync<JsonElement>($"{api}/recordings/{recent}/people")).GetArrayLength());
             Assert.Empty(await store.ListSkinSessionsAsync(project, subject));
             Assert.False(File.Exists(recentUpload));
+            Assert.Single(await FramesAsync(admin, api, running.Id));
             await AssertVerifiesAsync(admin, api, anchor: null);
         }
         finally

@@ -141,6 +141,7 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<Privacy.ConsentGate>();
         services.AddSingleton<Privacy.Erasure>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.AddAuditAndRetention();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -202,6 +203,7 @@ public sealed class MienServer : IAsyncDisposable
         ResultsApi.Map(project);
         LiveApi.Map(project);
         ConsentApi.Map(project);
+        AuditApi.Map(project);
         return app;
     }
 

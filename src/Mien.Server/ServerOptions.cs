@@ -81,6 +81,9 @@ public sealed record ServerOptions
     /// <summary>Use cached models only (no registry access).</summary>
     public bool Offline { get; init; }
 
+    /// <summary>How often the retention job runs (default hourly; null: only on demand, <c>POST …/retention/run</c>).</summary>
+    public TimeSpan? RetentionInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Clock (tests pass a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -103,6 +106,7 @@ public sealed record ServerOptions
         Check(IdleConnectionTimeout >= TimeSpan.FromSeconds(1) && IdleConnectionTimeout <= TimeSpan.FromHours(1), nameof(IdleConnectionTimeout), IdleConnectionTimeout, "between 1 s and 1 h");
         Check(LiveMessagesPerSecond is >= 1 and <= 100_000, nameof(LiveMessagesPerSecond), LiveMessagesPerSecond, "between 1 and 100000");
         Check(LiveIdleTimeout >= TimeSpan.FromSeconds(1) && LiveIdleTimeout <= TimeSpan.FromHours(1), nameof(LiveIdleTimeout), LiveIdleTimeout, "between 1 s and 1 h");
+        Check(RetentionInterval is null || (RetentionInterval >= TimeSpan.FromMinutes(1) && RetentionInterval <= TimeSpan.FromDays(7)), nameof(RetentionInterval), RetentionInterval?.ToString() ?? "null", "between 1 minute and 7 days, or null (on demand only)");
         Live.Validate();
     }
 

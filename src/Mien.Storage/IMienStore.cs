@@ -14,7 +14,7 @@ namespace Mien.Storage;
 /// Payloads are stored as the caller's JSON; PostgreSQL (jsonb) returns them with keys re-ordered and spaces added,
 /// so compare them as JSON, not as text.
 /// </remarks>
-public interface IMienStore : IAsyncDisposable
+public partial interface IMienStore : IAsyncDisposable
 {
     /// <summary>Which database this is.</summary>
     StoreProvider Provider { get; }

@@ -65,6 +65,23 @@ public sealed class AccessTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Audit_and_retention_endpoints_are_for_admins_only()
+    {
+        var endpoints = (await EndpointsAsync()).Where(e => e.Path.Contains("/audit", StringComparison.Ordinal) || e.Path.Contains("/retention", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, endpoints.Count);
+        var viewer = await server.KeyAsync("viewer");
+        var analyst = await server.KeyAsync("analyst");
+        foreach (var (method, path) in endpoints)
+        {
+            var url = Fill(path, server.Project);
+            Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(viewer, method, url)).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(analyst, method, url)).StatusCode);
+            var admin = await SendAsync(server.AdminKey, method, url);
+            Assert.True(admin.StatusCode == HttpStatusCode.OK, $"{method} {path} as admin: {admin.StatusCode} {await admin.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    [Fact]
     public async Task A_revoked_key_stops_working_at_once()
     {
         using var admin = server.Client(server.AdminKey);

@@ -30,7 +30,7 @@ public sealed class StoreContractTests
         Assert.True(applied >= 2, $"{applied} migrations applied");
         Assert.Equal(applied, Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(project, await second.GetProjectAsync(project.Id));
-        Assert.Equal(["api_keys", "consents", "events", "frames", "person_summaries", "projects", "recording_summaries", "recordings", "schema_migrations", "skin_sessions", "subjects"], await db.TablesAsync());
+        Assert.Equal(["api_keys", "audit_heads", "audit_log", "consents", "events", "frames", "person_summaries", "projects", "recording_summaries", "recordings", "retention_policies", "schema_migrations", "skin_sessions", "subjects"], await db.TablesAsync());
     }
 
     [Theory, SqliteStore, PostgresStore]

@@ -1,4 +1,5 @@
 using Mien.Privacy;
+using Mien.Server.Audit;
 using Mien.Server.Privacy;
 using Mien.Server.Security;
 using Mien.Storage;
@@ -14,15 +15,18 @@ internal static class ConsentApi
 {
     public static void Map(RouteGroupBuilder project)
     {
-        project.MapPut("/policy", SetPolicyAsync).RequireAuthorization(Roles.Admin).WithSummary("Declare the project's purpose, setting, medical/safety basis and media policy");
-        project.MapGet("/subjects/{subjectId:guid}/consents", ListAsync).RequireAuthorization(Roles.Analyst).WithSummary("A subject's consent history and current scopes");
-        project.MapPost("/subjects/{subjectId:guid}/consents", GiveAsync).RequireAuthorization(Roles.Admin).WithSummary("Record consent for one or more scopes");
-        project.MapDelete("/subjects/{subjectId:guid}/consents/{scope}", WithdrawAsync).RequireAuthorization(Roles.Admin)
+        project.MapPut("/policy", SetPolicyAsync).RequireAuthorization(Roles.Admin).Audited("project.policy").WithSummary("Declare the project's purpose, setting, medical/safety basis and media policy");
+        project.MapGet("/subjects/{subjectId:guid}/consents", ListAsync).RequireAuthorization(Roles.Analyst).Audited("consent.read").WithSummary("A subject's consent history and current scopes");
+        project.MapPost("/subjects/{subjectId:guid}/consents", GiveAsync).RequireAuthorization(Roles.Admin).Audited("consent.give").WithSummary("Record consent for one or more scopes");
+        project.MapDelete("/subjects/{subjectId:guid}/consents/{scope}", WithdrawAsync).RequireAuthorization(Roles.Admin).Audited("consent.withdraw")
             .WithSummary("Withdraw a scope: stops the subject's analyses and erases what the scope covered; returns the receipt");
     }
 
     /// <summary>Body of PUT /policy.</summary>
     internal sealed record PolicyRequest(string Purpose, string Setting, string? Basis = null, string? Justification = null, bool KeepMedia = false);
+
+    /// <summary>Answer of a withdrawal: the consents closed and the receipt of what was erased.</summary>
+    internal sealed record Withdrawal(IReadOnlyList<object> Withdrawn, ErasureReceipt Receipt);
 
     /// <summary>Body of POST /consents.</summary>
     internal sealed record ConsentRequest(IReadOnlyList<string> Scopes, string TextVersion, string CollectedBy);
@@ -153,7 +157,7 @@ internal static class ConsentApi
 
         // Erasure runs even when nothing was current: a withdrawal must never leave data the scope covered.
         var receipt = await erasure.EraseScopeAsync(projectId, subjectId, parsed, CancellationToken.None).ConfigureAwait(false);
-        return receipt is null ? Problems.NotFound("subject") : TypedResults.Ok(new { withdrawn = withdrawn.Select(View), receipt });
+        return receipt is null ? Problems.NotFound("subject") : TypedResults.Ok(new Withdrawal([.. withdrawn.Select(View)], receipt));
     }
 
     private static object View(Consent c) => new

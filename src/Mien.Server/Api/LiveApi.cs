@@ -1,3 +1,4 @@
+using Mien.Server.Audit;
 using Mien.Server.Live;
 using Mien.Server.Security;
 
@@ -13,7 +14,7 @@ internal static class LiveApi
                 LiveSocketGuard.Install(context, options);
                 return live.HandleAsync(context, context.Identity());
             })
-            .RequireAuthorization(Roles.Analyst).WithMetadata(new AcceptsLiveTicket()).WithSummary("Live analysis over WebSocket (docs/live-protocol.md)");
+            .RequireAuthorization(Roles.Analyst).Audited("live.session").WithMetadata(new AcceptsLiveTicket()).WithSummary("Live analysis over WebSocket (docs/live-protocol.md)");
         project.MapPost("/live/tickets", (HttpContext context, LiveTickets tickets) =>
         {
             var (ticket, expires) = tickets.Issue(context.Identity());

@@ -1,3 +1,4 @@
+using Mien.Server.Audit;
 using Mien.Server.Privacy;
 using Mien.Server.Security;
 using Mien.Skin;
@@ -14,14 +15,14 @@ internal static class ProjectsApi
 
         project.MapGet("/", GetProjectAsync).RequireAuthorization(Roles.Viewer).WithSummary("The project");
         project.MapGet("/keys", ListKeysAsync).RequireAuthorization(Roles.Admin).WithSummary("The project's API keys (never their secrets)");
-        project.MapPost("/keys", CreateKeyAsync).RequireAuthorization(Roles.Admin).WithSummary("Create an API key; the secret is shown once");
-        project.MapDelete("/keys/{keyId:guid}", RevokeKeyAsync).RequireAuthorization(Roles.Admin).WithSummary("Revoke an API key");
+        project.MapPost("/keys", CreateKeyAsync).RequireAuthorization(Roles.Admin).Audited("key.create").WithSummary("Create an API key; the secret is shown once");
+        project.MapDelete("/keys/{keyId:guid}", RevokeKeyAsync).RequireAuthorization(Roles.Admin).Audited("key.revoke").WithSummary("Revoke an API key");
 
-        project.MapGet("/subjects", ListSubjectsAsync).RequireAuthorization(Roles.Viewer).WithSummary("Pseudonymous subjects");
-        project.MapPost("/subjects", CreateSubjectAsync).RequireAuthorization(Roles.Analyst).WithSummary("Create a pseudonymous subject");
-        project.MapGet("/subjects/{subjectId:guid}", GetSubjectAsync).RequireAuthorization(Roles.Viewer).WithSummary("A subject");
-        project.MapDelete("/subjects/{subjectId:guid}", DeleteSubjectAsync).RequireAuthorization(Roles.Admin).WithSummary("Erase a subject and everything recorded of them");
-        project.MapGet("/subjects/{subjectId:guid}/skin", SubjectSkinAsync).RequireAuthorization(Roles.Analyst).WithSummary("A subject's skin sessions over time");
+        project.MapGet("/subjects", ListSubjectsAsync).RequireAuthorization(Roles.Viewer).Audited("subjects.list").WithSummary("Pseudonymous subjects");
+        project.MapPost("/subjects", CreateSubjectAsync).RequireAuthorization(Roles.Analyst).Audited("subject.create").WithSummary("Create a pseudonymous subject");
+        project.MapGet("/subjects/{subjectId:guid}", GetSubjectAsync).RequireAuthorization(Roles.Viewer).Audited("subject.read").WithSummary("A subject");
+        project.MapDelete("/subjects/{subjectId:guid}", DeleteSubjectAsync).RequireAuthorization(Roles.Admin).Audited("subject.erase").WithSummary("Erase a subject and everything recorded of them");
+        project.MapGet("/subjects/{subjectId:guid}/skin", SubjectSkinAsync).RequireAuthorization(Roles.Analyst).Audited("profile.read").WithSummary("A subject's skin sessions over time");
     }
 
     /// <summary>Body of POST /projects.</summary>

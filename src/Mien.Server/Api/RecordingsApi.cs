@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Mien.Server.Audit;
 using Mien.Server.Jobs;
 using Mien.Server.Privacy;
 using Mien.Server.Security;
@@ -26,14 +27,14 @@ internal static class RecordingsApi
 
     public static void Map(RouteGroupBuilder project, ServerOptions options)
     {
-        project.MapPost("/recordings", UploadAsync).RequireAuthorization(Roles.Analyst)
+        project.MapPost("/recordings", UploadAsync).RequireAuthorization(Roles.Analyst).Audited("recording.create")
             .WithSummary("Upload a video (request body, streamed to disk) and queue its analysis; ?name=clip.mp4&subject=<id>&options=<json>");
-        project.MapPost("/streams", RegisterStreamAsync).RequireAuthorization(Roles.Analyst).WithSummary("Register a camera/RTSP/HTTP source as an analysis job");
-        project.MapGet("/recordings", ListAsync).RequireAuthorization(Roles.Viewer).WithSummary("Recordings and jobs, newest first (paged)");
-        project.MapGet("/recordings/{recordingId:guid}", GetAsync).RequireAuthorization(Roles.Viewer).WithSummary("A recording: status, progress, error");
-        project.MapPost("/recordings/{recordingId:guid}/cancel", CancelAsync).RequireAuthorization(Roles.Analyst).WithSummary("Cancel a queued or running job (results so far are kept)");
-        project.MapDelete("/recordings/{recordingId:guid}", DeleteAsync).RequireAuthorization(Roles.Admin).WithSummary("Delete a recording, its results and files");
-        project.MapGet("/recordings/{recordingId:guid}/files/{name}", DownloadAsync).RequireAuthorization(Roles.Viewer).WithSummary("Download faces.jsonl, faces.csv, summary.json, report.html or the (anonymised) video");
+        project.MapPost("/streams", RegisterStreamAsync).RequireAuthorization(Roles.Analyst).Audited("recording.create").WithSummary("Register a camera/RTSP/HTTP source as an analysis job");
+        project.MapGet("/recordings", ListAsync).RequireAuthorization(Roles.Viewer).Audited("recordings.list").WithSummary("Recordings and jobs, newest first (paged)");
+        project.MapGet("/recordings/{recordingId:guid}", GetAsync).RequireAuthorization(Roles.Viewer).Audited("recording.read").WithSummary("A recording: status, progress, error");
+        project.MapPost("/recordings/{recordingId:guid}/cancel", CancelAsync).RequireAuthorization(Roles.Analyst).Audited("recording.cancel").WithSummary("Cancel a queued or running job (results so far are kept)");
+        project.MapDelete("/recordings/{recordingId:guid}", DeleteAsync).RequireAuthorization(Roles.Admin).Audited("recording.erase").WithSummary("Delete a recording, its results and files");
+        project.MapGet("/recordings/{recordingId:guid}/files/{name}", DownloadAsync).RequireAuthorization(Roles.Viewer).Audited("results.export").WithSummary("Download faces.jsonl, faces.csv, summary.json, report.html or the (anonymised) video");
     }
 
     /// <summary>Body of POST /streams.</summary>

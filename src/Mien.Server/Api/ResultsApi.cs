@@ -1,4 +1,5 @@
 using System.Text;
+using Mien.Server.Audit;
 using Mien.Server.Security;
 using Mien.Storage;
 
@@ -18,12 +19,12 @@ internal static class ResultsApi
 
     public static void Map(RouteGroupBuilder project)
     {
-        project.MapGet("/recordings/{recordingId:guid}/frames", FramesAsync).RequireAuthorization(Roles.Viewer)
+        project.MapGet("/recordings/{recordingId:guid}/frames", FramesAsync).RequireAuthorization(Roles.Viewer).Audited("results.read")
             .WithSummary("Per-frame results; ?from=&to= seconds, ?after=<frame index> and ?limit= (≤ 2000) to page");
-        project.MapGet("/recordings/{recordingId:guid}/events", EventsAsync).RequireAuthorization(Roles.Viewer)
+        project.MapGet("/recordings/{recordingId:guid}/events", EventsAsync).RequireAuthorization(Roles.Viewer).Audited("results.read")
             .WithSummary("Events (track-started/ended, expression-segment, fused-affect, speech, expression-path, skin); ?kind=&from=&to=&after=&limit=");
-        project.MapGet("/recordings/{recordingId:guid}/people", PeopleAsync).RequireAuthorization(Roles.Viewer).WithSummary("Per-person summaries");
-        project.MapGet("/recordings/{recordingId:guid}/summary", SummaryAsync).RequireAuthorization(Roles.Viewer).WithSummary("The run summary (as summary.json)");
+        project.MapGet("/recordings/{recordingId:guid}/people", PeopleAsync).RequireAuthorization(Roles.Viewer).Audited("results.read").WithSummary("Per-person summaries");
+        project.MapGet("/recordings/{recordingId:guid}/summary", SummaryAsync).RequireAuthorization(Roles.Viewer).Audited("results.read").WithSummary("The run summary (as summary.json)");
     }
 
     private static async Task<IResult> FramesAsync(Guid projectId, Guid recordingId, IMienStore store, CancellationToken ct, double? from = null, double? to = null, long after = -1, int limit = 500)

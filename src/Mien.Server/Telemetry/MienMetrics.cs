@@ -16,6 +16,10 @@ internal sealed class MienMetrics : IDisposable
     private readonly Counter<long> _frames;
     private readonly Counter<long> _dropped;
     private readonly Histogram<double> _latency;
+    private readonly Counter<long> _retentionRows;
+    private readonly Counter<long> _retentionFiles;
+    private readonly Histogram<double> _retentionDuration;
+    private readonly Counter<long> _auditEntries;
     private readonly ConcurrentDictionary<string, double> _stageMedians = new(StringComparer.Ordinal);
     private int _live;
     private int _jobs;
@@ -25,6 +29,10 @@ internal sealed class MienMetrics : IDisposable
         _frames = _meter.CreateCounter<long>("mien.frames.analysed", "{frame}", "Frames analysed (source: job or live).");
         _dropped = _meter.CreateCounter<long>("mien.frames.dropped", "{frame}", "Live frames dropped because analysis was behind, or undecodable.");
         _latency = _meter.CreateHistogram<double>("mien.live.latency", "ms", "Server-side latency from a live frame's arrival to its result being queued for the client.");
+        _retentionRows = _meter.CreateCounter<long>("mien.retention.rows.deleted", "{row}", "Database rows retention deleted, by kind of data.");
+        _retentionFiles = _meter.CreateCounter<long>("mien.retention.files.deleted", "{file}", "Files retention deleted, by kind of data.");
+        _retentionDuration = _meter.CreateHistogram<double>("mien.retention.duration", "ms", "Time one retention run took for one project.");
+        _auditEntries = _meter.CreateCounter<long>("mien.audit.entries", "{entry}", "Audit entries appended (result: appended) or lost to a failed append (result: failed).");
         _meter.CreateObservableGauge("mien.live.sessions", () => Volatile.Read(ref _live), "{session}", "Live WebSocket sessions open.");
         _meter.CreateObservableGauge("mien.jobs.running", () => Volatile.Read(ref _jobs), "{job}", "Analysis jobs running.");
         _meter.CreateObservableGauge("mien.stage.latency.median", () => _stageMedians.Select(s => new Measurement<double>(s.Value, new KeyValuePair<string, object?>("stage", s.Key))), "ms", "Median per-stage latency of the last finished session.");
@@ -55,6 +63,17 @@ internal sealed class MienMetrics : IDisposable
             _stageMedians[s.Stage] = s.MedianMs;
         }
     }
+
+    public void RetentionRun(string kind, long rows, long files)
+    {
+        var tag = new KeyValuePair<string, object?>("kind", kind);
+        _retentionRows.Add(rows, tag);
+        _retentionFiles.Add(files, tag);
+    }
+
+    public void RetentionDuration(double milliseconds) => _retentionDuration.Record(milliseconds);
+
+    public void AuditAppended(bool ok) => _auditEntries.Add(1, new KeyValuePair<string, object?>("result", ok ? "appended" : "failed"));
 
     public void LiveStarted() => Interlocked.Increment(ref _live);
 

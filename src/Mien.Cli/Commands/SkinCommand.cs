@@ -124,7 +124,7 @@ internal static class SkinCommand
                 await File.WriteAllTextAsync(Path.Combine(target, "skin.json"), lastText, CancellationToken.None);
                 if (!parse.GetValue(json))
                 {
-                    Print(several ? item.Path : item.Path, run.Faces, subjectId is null ? null : trends, target);
+                    Print(item.Path, run.Faces, subjectId is null ? null : trends, target);
                 }
 
                 var status = measured.Count > 0 ? "measured" : "no-usable-face";

@@ -209,6 +209,7 @@ public static partial class HtmlReport
             w.Write("<style>\n");
             w.Write(Css);
             w.Write(ModalityCss);
+            w.Write(PhysiologyCss);
             for (var i = 0; i < LabelCount; i++)
             {
                 var key = ExpressionPalette.Key(i);
@@ -437,6 +438,7 @@ public static partial class HtmlReport
                 w.Write("<p class=\"note mesh-note\">Head pose, eyes and mouth were not measured for this track (no face mesh), so only expression estimates are shown.</p>\n");
             }
 
+            PhysiologySection(s);
             BodySection(s);
             SkinSection(id, s);
             Moments(trackMoments);

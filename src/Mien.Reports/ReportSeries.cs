@@ -82,6 +82,9 @@ public sealed class TrackSeries
     /// <summary>Temporal-model, action-unit, body and skin series, sample for sample with <see cref="Times"/>.</summary>
     public TrackModalitySeries Modalities { get; internal init; } = TrackModalitySeries.None;
 
+    /// <summary>Pulse, gestures, asymmetry and driver indicators (empty when physiology was off).</summary>
+    public TrackPhysiologySeries Physiology { get; internal init; } = TrackPhysiologySeries.None;
+
     /// <summary>Probability of the expression at <paramref name="labelIndex"/> in <see cref="ExpressionEstimate.Labels"/> (NaN where unknown).</summary>
     public ReadOnlySpan<float> Expression(int labelIndex)
     {

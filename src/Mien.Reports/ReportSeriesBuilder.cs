@@ -114,6 +114,7 @@ public sealed class ReportSeriesBuilder
         private readonly List<float>[] units = CreateColumns(ActionUnits.Codes.Count);
         private readonly List<float> valence = [], arousal = [], energy = [], lean = [], ita = [], handToFace = [], armsCrossed = [];
         private readonly List<float> handConfidence = [], armsConfidence = [], unitBaseline = [];
+        private readonly PhysiologySeriesBuilder physiology = new();
 
         public long LastSequence { get; private set; } = -2;
 
@@ -159,6 +160,7 @@ public sealed class ReportSeriesBuilder
             armsConfidence.Add(face.Body?.ArmsCrossed?.Confidence ?? float.NaN);
             unitBaseline.Add(affect?.Units is { } kind ? (float)kind.Baseline : float.NaN);
             ita.Add(face.Skin?.Face?.Tone.Ita ?? float.NaN);
+            physiology.Add(face, t);
         }
 
         public TrackSeries ToSeries()
@@ -171,6 +173,7 @@ public sealed class ReportSeriesBuilder
                 Modalities = new TrackModalitySeries(
                     ToArrays(smoothed), [.. valence], [.. arousal], ToArrays(units), [.. energy], [.. lean], [.. handToFace], [.. armsCrossed], [.. ita],
                     [.. handConfidence], [.. armsConfidence], [.. unitBaseline]),
+                Physiology = physiology.Build(),
             };
         }
 

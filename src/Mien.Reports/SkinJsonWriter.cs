@@ -22,6 +22,24 @@ public sealed record SkinJsonFace(int TrackId, SkinSummary Summary, IReadOnlyLis
 /// <param name="Provenance">Build, command, settings, models with hashes, start time.</param>
 public sealed record SkinJsonReport(string Input, long Frames, IReadOnlyList<SkinJsonFace> Faces, IReadOnlyList<SkinTrend>? Trends, Provenance? Provenance);
 
+/// <summary>One input of a `mien skin` run over several inputs, as skin-combined.json lists it.</summary>
+/// <param name="Input">The file name.</param>
+/// <param name="Folder">The sub-folder holding its skin.json and overlays (null when it was skipped).</param>
+/// <param name="CaptureTime">When it was taken (EXIF, else the file's modification time).</param>
+/// <param name="CaptureTimeSource"><c>exif</c> or <c>file-time</c>.</param>
+/// <param name="Frames">Frames analysed.</param>
+/// <param name="FacesMeasured">Faces with at least one usable skin measurement.</param>
+/// <param name="Status"><c>measured</c>, <c>no-usable-face</c> or <c>skipped</c>.</param>
+/// <param name="Reason">Why it was skipped or no face was usable (null when measured).</param>
+public sealed record SkinJsonInput(string Input, string? Folder, DateTimeOffset? CaptureTime, string? CaptureTimeSource, long Frames, int FacesMeasured, string Status, string? Reason);
+
+/// <summary>skin-combined.json: every input of a several-input `mien skin` run in capture order, and the combined profile.</summary>
+/// <param name="Inputs">One entry per input, in the order measured (capture time, then name), skipped entries last.</param>
+/// <param name="Subject">The subject whose stored profile was updated, or null.</param>
+/// <param name="Trends">Trends over the inputs with exactly one measured face (the subject's stored profile with --subject), or null with fewer than two.</param>
+/// <param name="Provenance">Build, command, settings, models with hashes, start time.</param>
+public sealed record SkinJsonCombined(IReadOnlyList<SkinJsonInput> Inputs, string? Subject, IReadOnlyList<SkinTrend>? Trends, Provenance? Provenance);
+
 /// <summary>
 /// Writes skin.json in Mien's one JSON vocabulary (docs/output-format.md): property names camelCase, enumerated values
 /// kebab-case (regions <c>right-cheek</c>, ITA categories <c>very-light</c>, metrics by their CLI names such as
@@ -47,6 +65,22 @@ public static class SkinJsonWriter
         // Disclaimer first, so nobody reads the numbers without it; then where they come from.
         var ordered = new System.Text.Json.Nodes.JsonObject { ["disclaimer"] = SkinRecommendations.Disclaimer };
         foreach (var name in (string[])["provenance", "input", "frames", "faces", "trends"])
+        {
+            var node = body[name];
+            body.Remove(name);
+            ordered[name] = node;
+        }
+
+        return ordered.ToJsonString(Options);
+    }
+
+    /// <summary>skin-combined.json as indented JSON text, the disclaimer first.</summary>
+    public static string SerializeCombined(SkinJsonCombined combined)
+    {
+        ArgumentNullException.ThrowIfNull(combined);
+        var body = JsonSerializer.SerializeToNode(combined, Options)!.AsObject();
+        var ordered = new System.Text.Json.Nodes.JsonObject { ["disclaimer"] = SkinRecommendations.Disclaimer };
+        foreach (var name in (string[])["provenance", "subject", "inputs", "trends"])
         {
             var node = body[name];
             body.Remove(name);

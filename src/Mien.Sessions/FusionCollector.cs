@@ -4,13 +4,18 @@ using Mien.Results;
 namespace Mien.Sessions;
 
 /// <summary>
-/// Gathers, per person, the face's per-frame valence/arousal and expression, the body's per-frame arousal and the
-/// voice's per-utterance estimates, and fuses them over fixed windows once the recording is done (voice is
-/// analysed from the whole audio track, so fusion waits for it).
+/// Gathers, per person, the face's per-frame valence/arousal and expression, the body's per-frame arousal, the pulse
+/// rate as an arousal cue (only windows of high signal quality; <see cref="PulseArousalCue"/>) and the voice's
+/// per-utterance estimates, and fuses them over fixed windows once the recording is done (voice is analysed from the
+/// whole audio track, so fusion waits for it).
 /// </summary>
-internal sealed class FusionCollector(TimeSpan window)
+/// <param name="window">Fusion window length.</param>
+/// <param name="pulse">The pulse cue's options (null: the defaults).</param>
+internal sealed class FusionCollector(TimeSpan window, PulseArousalOptions? pulse = null)
 {
     private readonly Dictionary<int, AffectWindows> _tracks = [];
+    private readonly Dictionary<int, PulseArousalCue> _pulse = [];
+    private readonly PulseArousalOptions _pulseOptions = Validated(pulse ?? new PulseArousalOptions());
     private TimeSpan? _flushedTo;
 
     public void Observe(FrameAnalysis analysis)
@@ -26,6 +31,21 @@ internal sealed class FusionCollector(TimeSpan window)
             {
                 // The body speaks to arousal only: NaN valence keeps it out of fused valence.
                 Windows(face.TrackId).Add(analysis.Timestamp, new ModalityEstimate(AffectSource.Body, new ValenceArousal(float.NaN, body.Arousal, body.Confidence), null));
+            }
+
+            if (face.Physiology?.HeartRate is { } heartRate)
+            {
+                if (!_pulse.TryGetValue(face.TrackId, out var cue))
+                {
+                    cue = new PulseArousalCue(_pulseOptions);
+                    _pulse[face.TrackId] = cue;
+                }
+
+                // The estimate covers the last pulse window (e.g. 10 s) but is new once a step: count it at this frame.
+                if (cue.Observe(heartRate) is { } estimate)
+                {
+                    Windows(face.TrackId).Add(analysis.Timestamp, estimate);
+                }
             }
         }
     }
@@ -81,6 +101,12 @@ internal sealed class FusionCollector(TimeSpan window)
         }
 
         return result;
+    }
+
+    private static PulseArousalOptions Validated(PulseArousalOptions options)
+    {
+        options.Validate();
+        return options;
     }
 
     private AffectWindows Windows(int trackId)

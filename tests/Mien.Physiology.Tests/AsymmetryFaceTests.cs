@@ -34,16 +34,27 @@ public sealed class AsymmetryFaceTests(RealModels models, ITestOutputHelper outp
         return last!.Faces.Count > 0 ? [.. last.Faces[0].Landmarks!] : null;
     }
 
+    internal static Point3[]? MeshOf(FaceAnalysisPipeline pipeline, Mat image) => Mesh(pipeline, image);
+
+    internal static Mat DroopOf(Mat image, Point3[] mesh, float droop) => Droop(image, mesh, droop);
+
+    internal static Task<List<(string Name, Mat Image)>> FacesForCalibration(RealModels models) => new AsymmetryFaceTests(models, null!).FacesAsync();
+
     /// <summary>Width of the droop's Gaussian falloff, in face heights.</summary>
     internal static float Sigma { get; set; } = 0.2f;
 
     /// <summary>
-    /// Moves the skin around the subject's left mouth corner (mesh 291) down by <paramref name="droop"/> pixels with a
-    /// Gaussian falloff (σ = <see cref="Sigma"/> of face height), as a one-sided palsy lowers the corner and the cheek around it.
+    /// Moves the skin around the subject's left mouth corner (mesh 291) down by <paramref name="droop"/> pixels, as a
+    /// one-sided palsy lowers the corner and the cheek around it: a Gaussian falloff (σ = <see cref="Sigma"/> of face
+    /// height) times a smooth taper across the face that is 1 from the corner outwards and 0 from the midline (the middle
+    /// of the outer eye corners) to the other side, so the other corner, the chin and the midline stay where they were
+    /// and the injected left-right difference is exactly the droop.
     /// </summary>
     private static Mat Droop(Mat image, Point3[] mesh, float droop)
     {
         var corner = mesh[291];
+        var midline = (mesh[33].X + mesh[263].X) / 2;
+        var span = corner.X - midline;
         var height = Math.Abs(mesh[152].Y - mesh[10].Y);
         var sigma = Sigma * height;
         using var mapX = new Mat(image.Size(), MatType.CV_32FC1);
@@ -58,7 +69,9 @@ public sealed class AsymmetryFaceTests(RealModels models, ITestOutputHelper outp
                 // Inverse map: the pixel at (x, y) comes from (x, y − d·w), w evaluated at the displaced position.
                 var dx = x - corner.X;
                 var dy = y - droop - corner.Y;
-                var w = MathF.Exp(-((dx * dx) + (dy * dy)) / (2 * sigma * sigma));
+                var side = Math.Clamp((x - midline) / span, 0, 1);
+                var taper = side * side * (3 - (2 * side));
+                var w = taper * MathF.Exp(-((dx * dx) + (dy * dy)) / (2 * sigma * sigma));
                 mx[(y * cols) + x] = x;
                 my[(y * cols) + x] = y - (droop * w);
             }

@@ -13,21 +13,24 @@ using Spectre.Console;
 namespace Mien.Cli.Commands;
 
 /// <summary>
-/// `mien skin &lt;image-or-video&gt;`: skin tone, texture, redness, spots and shine per face (per track over a video),
-/// with quality gates, through the same analysis session as `mien analyze` (its skin stage, time-based sampling, its
-/// best-frame overlay); writes skin.json and one overlay PNG per face, optionally appends to a subject's profile.
-/// Exit codes: 0 at least one face measured; 1 no face had usable quality (the reasons are printed); 2 bad
-/// options; 3 unreadable input.
+/// `mien skin &lt;inputs…&gt;`: skin tone, texture, redness, spots and shine per face (per track over a video), with
+/// quality gates, through the same analysis session as `mien analyze` (its skin stage, time-based sampling, its best-frame
+/// overlay); writes skin.json and one overlay PNG per face, optionally appends to a subject's profile. Several files or
+/// folders of photos (<see cref="SkinInputs"/>): each file is its own session, in capture order, with its own sub-folder,
+/// plus skin-combined.json (every input and the trends over them).
+/// Exit codes: 0 at least one face measured in every input; 1 an input had no face of usable quality, or a folder entry
+/// was skipped (the reasons are printed); 2 bad options; 3 a named input is missing or unreadable (the others are still
+/// measured; the highest code wins).
 /// </summary>
 internal static class SkinCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "An image or video file." };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder for skin.json and overlay PNGs.", DefaultValueFactory = _ => Path.Combine("out", "skin") };
-        var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: append this recording to the subject's skin profile (needs --profiles; one face only)." };
+        var input = new Argument<string[]>("inputs") { Description = "Image or video files, or folders of them (each file is measured on its own, in capture order).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder for skin.json and overlay PNGs (one sub-folder per input when there are several).", DefaultValueFactory = _ => Path.Combine("out", "skin") };
+        var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: append each input (one face each) to the subject's skin profile (needs --profiles)." };
         var profiles = new Option<string?>("--profiles") { Description = "Folder of per-subject skin profiles." };
-        var json = new Option<bool>("--json") { Description = "Print skin.json to standard output instead of the table." };
+        var json = new Option<bool>("--json") { Description = "Print skin.json (skin-combined.json with several inputs) to standard output instead of the table." };
         var interval = new Option<double>("--interval") { Description = "Seconds between two skin measurements of a person in a video (faces are tracked on every frame).", DefaultValueFactory = _ => 0.25 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("skin", "Skin tone (CIELAB, ITA°, Monk), texture, redness, spots, shine and under-eye darkness per face, with quality gates; writes skin.json and overlays.")
@@ -36,7 +39,7 @@ internal static class SkinCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = parse.GetValue(input)!;
+            var specs = parse.GetValue(input)!;
             var subjectId = parse.GetValue(subject);
             var profileDir = parse.GetValue(profiles);
             var seconds = parse.GetValue(interval);
@@ -55,85 +58,203 @@ internal static class SkinCommand
                 throw new InvalidOptionException($"--subject '{subjectId}' is not a safe pseudonym: use 1–64 letters, digits, '-', '_' or '.'.");
             }
 
-            if (!File.Exists(spec))
+            var list = SkinInputs.Expand(specs);
+            if (list.Inputs.Count == 0)
             {
-                throw new InputException(Directory.Exists(spec) ? $"{spec}: is a folder; `mien skin` measures one image or video file" : $"{spec}: no such file");
+                var first = list.Skipped[0];
+                throw new InputException(list.Skipped.Count == 1 ? $"{first.Spec}: {first.Reason}" : $"no image or video to measure: {string.Join("; ", list.Skipped.Select(p => $"{p.Spec}: {p.Reason}"))}");
             }
 
-            using var store = CliStore.Open(parse.GetValue(offline));
-            var source = MediaSource.Open(spec);
+            foreach (var problem in list.Skipped)
+            {
+                Console.Error.WriteLine($"mien: {problem.Spec}: {problem.Reason} (skipped)");
+            }
+
+            var several = list.Inputs.Count > 1 || list.Skipped.Count > 0;
             var pipeline = new PipelineOptions
             {
                 KeepLandmarks = true, Expressions = false, Affect = null, Body = false, Skin = true,
                 SkinInterval = TimeSpan.FromSeconds(seconds),
             };
+            using var store = CliStore.Open(parse.GetValue(offline));
             await store.EnsureModelsAsync(pipeline.ModelIds, ct);
             using var models = new ModelSet(store.Models);
-            var collector = new SkinCollector();
-            SessionCompleted completed;
-            await using (var session = await AnalysisSession.CreateAsync(models, source, new SessionOptions { Pipeline = pipeline, Voice = false, Provenance = Provenance.ForCommand(Provenance.ProcessCommandLine()) }, cancellationToken: ct))
-            {
-                completed = await session.RunAsync([collector], cancellationToken: ct);
-            }
-
+            var provenance = Provenance.ForCommand(Provenance.ProcessCommandLine());
             var folder = parse.GetValue(output)!;
             Directory.CreateDirectory(folder);
-            var results = new List<SkinJsonFace>();
-            foreach (var (id, skin) in collector.Skin)
-            {
-                string? overlay = null;
-                if (skin.OverlayJpeg is { } jpeg)
-                {
-                    overlay = Path.Combine(folder, $"skin-face{id}.png");
-                    using var image = Cv2.ImDecode(jpeg, ImreadModes.Color);
-                    Cv2.ImWrite(overlay, image);
-                }
-
-                // skin.json names the overlay beside it, never by a local path.
-                results.Add(new SkinJsonFace(id, skin.Summary, skin.Suggestions, collector.LastRejection(id), overlay is null ? null : Path.GetFileName(overlay)));
-            }
-
+            var code = list.Skipped.Any(p => p.Named) ? ExitCodes.BadInput : list.Skipped.Count > 0 ? ExitCodes.ProblemsFound : ExitCodes.Ok;
+            var entries = new List<SkinJsonInput>();
+            var sessions = new List<SkinSession>();
+            var folders = new HashSet<string>(StringComparer.Ordinal);
             IReadOnlyList<SkinTrend>? trends = null;
-            if (subjectId is not null && profileDir is not null)
+            string? lastText = null;
+            foreach (var item in list.Inputs)
             {
-                var measured = results.Where(r => r.Summary.FramesUsed > 0).ToList();
-                if (measured.Count == 1)
+                var target = several ? Path.Combine(folder, UniqueFolder(folders, item.Name)) : folder;
+                SkinRun run;
+                try
                 {
-                    var profileStore = new SkinProfileStore(profileDir);
-                    // The same file stored twice counts twice in the subject's trends: say so rather than skew them quietly.
-                    if (profileStore.Load(subjectId).Sessions.FirstOrDefault(s => s.Source == Path.GetFileName(spec)) is { } earlier)
+                    run = await MeasureAsync(models, item.Path, pipeline, provenance, target, ct);
+                }
+                catch (InputException e)
+                {
+                    if (!several)
                     {
-                        Console.Error.WriteLine($"mien: warning: subject '{subjectId}' already has a session from {Path.GetFileName(spec)} (stored {earlier.Recorded:yyyy-MM-dd HH:mm} UTC); this one is stored as well and both count in the trends");
+                        throw;
                     }
 
-                    trends = profileStore.Append(subjectId, SkinSession.From(DateTimeOffset.UtcNow, Path.GetFileName(spec), measured[0].Summary)).Trends();
+                    Console.Error.WriteLine($"mien: {e.Message} (skipped)");
+                    entries.Add(new SkinJsonInput(item.Name, null, item.CaptureTime, item.FromExif ? "exif" : "file-time", 0, 0, "skipped", e.Message));
+                    code = Math.Max(code, ExitCodes.BadInput);
+                    continue;
                 }
-                else
+
+                var measured = run.Faces.Where(r => r.Summary.FramesUsed > 0).ToList();
+                if (subjectId is not null && profileDir is not null)
                 {
-                    Console.Error.WriteLine($"mien: profile not updated: {measured.Count} measured faces, needs exactly one");
+                    trends = AppendToProfile(new SkinProfileStore(profileDir), subjectId, item, several, measured) ?? trends;
+                }
+                else if (measured.Count == 1)
+                {
+                    sessions.Add(SkinSession.From(item.CaptureTime, item.Name, measured[0].Summary));
+                }
+
+                var report = new SkinJsonReport(item.Name, run.Frames, run.Faces, subjectId is null ? null : trends, run.Provenance);
+                lastText = SkinJsonWriter.Serialize(report);
+                await File.WriteAllTextAsync(Path.Combine(target, "skin.json"), lastText, CancellationToken.None);
+                if (!parse.GetValue(json))
+                {
+                    Print(item.Path, run.Faces, subjectId is null ? null : trends, target);
+                }
+
+                var status = measured.Count > 0 ? "measured" : "no-usable-face";
+                var reason = measured.Count > 0 ? null : run.Faces.Count == 0 ? "no-face: no face was found" : string.Join("; ", run.Faces.SelectMany(f => f.Reasons).Select(r => r.ToString()).Distinct());
+                entries.Add(new SkinJsonInput(item.Name, several ? Path.GetFileName(target) : null, item.CaptureTime, item.FromExif ? "exif" : "file-time", run.Frames, measured.Count, status, reason));
+                code = Math.Max(code, measured.Count > 0 ? ExitCodes.Ok : ExitCodes.ProblemsFound);
+                if (run.End == SessionEnd.Interrupted)
+                {
+                    return ExitCodes.Interrupted;
                 }
             }
 
-            var report = new SkinJsonReport(Path.GetFileName(spec), completed.Summary.FramesAnalysed, results, trends, completed.Summary.Provenance);
-            var text = SkinJsonWriter.Serialize(report);
-            await File.WriteAllTextAsync(Path.Combine(folder, "skin.json"), text, CancellationToken.None);
+            if (!several)
+            {
+                if (parse.GetValue(json) && lastText is not null)
+                {
+                    Console.WriteLine(lastText);
+                }
+
+                return code;
+            }
+
+            // The combined profile: the subject's stored one, else the inputs with one measured face each, in capture order.
+            var combinedTrends = subjectId is not null ? trends : sessions.Count >= 2 ? new SkinProfile("inputs", sessions).Trends() : null;
+            entries.AddRange(list.Skipped.Select(p => new SkinJsonInput(p.Spec, null, null, null, 0, 0, "skipped", p.Reason)));
+            var combined = SkinJsonWriter.SerializeCombined(new SkinJsonCombined(entries, subjectId, combinedTrends, provenance));
+            await File.WriteAllTextAsync(Path.Combine(folder, "skin-combined.json"), combined, CancellationToken.None);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(text);
+                Console.WriteLine(combined);
             }
             else
             {
-                Print(spec, results, trends, folder);
+                PrintCombined(entries, combinedTrends, folder);
             }
 
-            if (completed.End == SessionEnd.Interrupted)
-            {
-                return ExitCodes.Interrupted;
-            }
-
-            return results.Any(r => r.Summary.FramesUsed > 0) ? ExitCodes.Ok : ExitCodes.ProblemsFound;
+            return code;
         });
         return command;
+    }
+
+    private sealed record SkinRun(long Frames, List<SkinJsonFace> Faces, SessionEnd End, Provenance? Provenance);
+
+    /// <summary>One input through an analysis session; writes its overlays into <paramref name="folder"/>.</summary>
+    private static async Task<SkinRun> MeasureAsync(ModelSet models, string path, PipelineOptions pipeline, Provenance provenance, string folder, CancellationToken ct)
+    {
+        var source = MediaSource.Open(path);
+        var collector = new SkinCollector();
+        SessionCompleted completed;
+        await using (var session = await AnalysisSession.CreateAsync(models, source, new SessionOptions { Pipeline = pipeline, Voice = false, Provenance = provenance }, cancellationToken: ct))
+        {
+            completed = await session.RunAsync([collector], cancellationToken: ct);
+        }
+
+        Directory.CreateDirectory(folder);
+        var results = new List<SkinJsonFace>();
+        foreach (var (id, skin) in collector.Skin)
+        {
+            string? overlay = null;
+            if (skin.OverlayJpeg is { } jpeg)
+            {
+                overlay = Path.Combine(folder, $"skin-face{id}.png");
+                using var image = Cv2.ImDecode(jpeg, ImreadModes.Color);
+                Cv2.ImWrite(overlay, image);
+            }
+
+            // skin.json names the overlay beside it, never by a local path.
+            results.Add(new SkinJsonFace(id, skin.Summary, skin.Suggestions, collector.LastRejection(id), overlay is null ? null : Path.GetFileName(overlay)));
+        }
+
+        return new SkinRun(completed.Summary.FramesAnalysed, results, completed.End, completed.Summary.Provenance);
+    }
+
+    /// <summary>
+    /// Appends one input's single measured face to the subject's profile and returns the trends (null when not exactly one
+    /// face was measured). A single input is recorded now, as before; several inputs at their capture times, so the
+    /// profile keeps the order they were taken in.
+    /// </summary>
+    private static IReadOnlyList<SkinTrend>? AppendToProfile(SkinProfileStore store, string subjectId, SkinInput item, bool several, List<SkinJsonFace> measured)
+    {
+        if (measured.Count != 1)
+        {
+            Console.Error.WriteLine($"mien: {item.Name}: profile not updated: {measured.Count} measured faces, needs exactly one");
+            return null;
+        }
+
+        // The same file stored twice counts twice in the subject's trends: say so rather than skew them quietly.
+        if (store.Load(subjectId).Sessions.FirstOrDefault(s => s.Source == item.Name) is { } earlier)
+        {
+            Console.Error.WriteLine($"mien: warning: subject '{subjectId}' already has a session from {item.Name} (stored {earlier.Recorded:yyyy-MM-dd HH:mm} UTC); this one is stored as well and both count in the trends");
+        }
+
+        var recorded = several || item.FromExif ? item.CaptureTime : DateTimeOffset.UtcNow;
+        return store.Append(subjectId, SkinSession.From(recorded, item.Name, measured[0].Summary)).Trends();
+    }
+
+    /// <summary>A sub-folder name for an input: its file name without extension, made unique with -2, -3, … when repeated.</summary>
+    private static string UniqueFolder(HashSet<string> used, string name)
+    {
+        var stem = Path.GetFileNameWithoutExtension(name);
+        stem = stem.Length == 0 ? "input" : stem;
+        var candidate = stem;
+        for (var k = 2; !used.Add(candidate); k++)
+        {
+            candidate = $"{stem}-{k}";
+        }
+
+        return candidate;
+    }
+
+    private static void PrintCombined(List<SkinJsonInput> entries, IReadOnlyList<SkinTrend>? trends, string folder)
+    {
+        var console = CliConsole.Out();
+        var table = new Table().AddColumns("input", "taken", "faces measured", "status");
+        foreach (var e in entries)
+        {
+            var taken = e.CaptureTime is { } t ? t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + (e.CaptureTimeSource == "exif" ? " (EXIF)" : " (file)") : "–";
+            table.AddRow(e.Input.EscapeMarkup(), taken, e.FacesMeasured.ToString(CultureInfo.InvariantCulture), (e.Reason is null ? e.Status : $"{e.Status}: {e.Reason}").EscapeMarkup());
+        }
+
+        console.Write(table);
+        if (trends is not null)
+        {
+            foreach (var t in trends.Where(t => t.Flag is ChangeFlag.Increase or ChangeFlag.Decrease))
+            {
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"combined: {SkinMetrics.Name(t.Metric)} {t.Flag.ToString().ToLowerInvariant()}d by {t.Difference:0.##} (95 % {t.DifferenceLow:0.##}…{t.DifferenceHigh:0.##}) over {t.Sessions} inputs"));
+            }
+        }
+
+        console.WriteLine($"→ {Path.Combine(folder, "skin-combined.json")}");
     }
 
     private static void Print(string spec, List<SkinJsonFace> results, IReadOnlyList<SkinTrend>? trends, string folder)

@@ -41,6 +41,9 @@ public enum AffectSource
 
     /// <summary>Body posture and movement.</summary>
     Body,
+
+    /// <summary>Pulse rate from skin colour, relative to the person's own median (arousal only, high-quality windows only).</summary>
+    Pulse,
 }
 
 /// <summary>

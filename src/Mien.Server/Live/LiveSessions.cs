@@ -120,6 +120,8 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             connection.Send(Ready(recording?.Id, audio, plan));
 
             using var stop = new CancellationTokenSource();
+            // The writer is completed by the session's end or flushed by a withdrawal, never both at once.
+            using var writerTurn = new SemaphoreSlim(1, 1);
             var consentWithdrawn = false;
             // A withdrawal closes the storing sinks and flushes what they queued before the erasure runs; withdrawing
             // analysis (or measurements) also ends the session at once.
@@ -133,11 +135,20 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
 
                     if (scope is ConsentScope.Measurements or ConsentScope.Analysis)
                     {
-                        stored?.Close();
                         skin?.Close();
-                        if (writer is not null)
+                        await writerTurn.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                        try
                         {
-                            await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                            // Unless the session already completed its writer: then everything is committed.
+                            if (stored is { IsOpen: true })
+                            {
+                                stored.Close();
+                                await writer!.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                            }
+                        }
+                        finally
+                        {
+                            writerTurn.Release();
                         }
                     }
 
@@ -161,10 +172,20 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             var completed = await run.ConfigureAwait(false);
             metrics.Stages(completed.Summary.Stages);
             metrics.FramesDropped(push.Dropped);
-            if (writer is not null && recording is not null && stored!.IsOpen)
+            await writerTurn.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            try
             {
-                await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
-                await store.FinishAsync(recording.Id, RecordingStatus.Done, null, completed.Summary.FramesAnalysed, null, CancellationToken.None).ConfigureAwait(false);
+                // A withdrawal closed the gate (and the erasure took the recording): nothing to complete then.
+                if (writer is not null && recording is not null && stored is { IsOpen: true })
+                {
+                    stored.Close();
+                    await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+                    await store.FinishAsync(recording.Id, RecordingStatus.Done, null, completed.Summary.FramesAnalysed, null, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                writerTurn.Release();
             }
 
             if (consentWithdrawn)

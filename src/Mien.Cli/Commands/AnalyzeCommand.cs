@@ -32,7 +32,8 @@ internal static class AnalyzeCommand
         var maxFaces = new Option<int>("--max-faces") { Description = "Most faces per frame.", DefaultValueFactory = _ => 20 };
         var detectEvery = new Option<int>("--detect-every") { Description = "Re-run the detector every N frames while faces are tracked.", DefaultValueFactory = _ => 10 };
         var flip = new Option<bool>("--flip") { Description = "Average expression estimates over the face and its mirror image." };
-        var anonymize = new Option<bool>("--anonymize") { Description = "Blur every face in the annotated video and report thumbnails." };
+        var anonymize = new Option<bool>("--anonymize") { Description = "Blur every face in the annotated video and report thumbnails (the default)." };
+        var showFaces = new Option<bool>("--show-faces") { Description = "Do not blur faces in the annotated video and report thumbnails (exports are anonymised unless asked)." };
         var noVideo = new Option<bool>("--no-video") { Description = "Do not write the annotated video." };
         var landmarks = new Option<bool>("--landmarks") { Description = "Include the 478 landmarks per face in faces.jsonl." };
         var noExpressions = new Option<bool>("--no-expressions") { Description = "Skip expression estimates." };
@@ -49,7 +50,7 @@ internal static class AnalyzeCommand
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
-            inputs, sample, output, detector.Option, minScore, maxFaces, detectEvery, flip, anonymize, noVideo, landmarks, noExpressions,
+            inputs, sample, output, detector.Option, minScore, maxFaces, detectEvery, flip, anonymize, showFaces, noVideo, landmarks, noExpressions,
             noAffect, temporalModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noVoice, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
@@ -100,7 +101,8 @@ internal static class AnalyzeCommand
             {
                 Pipeline = options,
                 OutputLandmarks = parse.GetValue(landmarks),
-                Anonymize = parse.GetValue(anonymize),
+                // Exports are anonymised by default (issue 11: data minimisation); showing faces is an explicit choice.
+                Anonymize = parse.GetValue(anonymize) || !parse.GetValue(showFaces),
                 SubjectId = subjectId,
                 SkinProfiles = profileStore,
                 Provenance = Provenance.ForCommand(Provenance.ProcessCommandLine()),

@@ -17,6 +17,9 @@ public interface IMienStore : IAsyncDisposable
     /// <summary>Which database this is.</summary>
     StoreProvider Provider { get; }
 
+    /// <summary>Encryption at rest: data keys and their rotation (payloads are sealed and opened transparently).</summary>
+    IStoreEncryption Encryption { get; }
+
     /// <summary>Creates a project.</summary>
     Task<Project> CreateProjectAsync(NewProject project, CancellationToken cancellationToken = default);
 

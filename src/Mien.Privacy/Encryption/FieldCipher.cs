@@ -132,9 +132,12 @@ public static class SealedJson
     public static string Seal(DataKey key, string json, RowBinding binding)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var envelope = FieldCipher.Seal(key, Encoding.UTF8.GetBytes(json), binding);
-        return string.Concat(Prefix, Convert.ToBase64String(envelope), "\"}");
+        return Seal(key, Encoding.UTF8.GetBytes(json), binding);
     }
+
+    /// <summary>Seals UTF-8 JSON for <paramref name="binding"/>.</summary>
+    public static string Seal(DataKey key, ReadOnlySpan<byte> utf8Json, RowBinding binding)
+        => string.Concat(Prefix, Convert.ToBase64String(FieldCipher.Seal(key, utf8Json, binding)), "\"}");
 
     /// <summary>The envelope in a column value, or false when the value is not a sealed-JSON object.</summary>
     public static bool TryUnwrap(string columnValue, out byte[] envelope)
@@ -176,7 +179,7 @@ public static class SealedJson
         return true;
     }
 
-    /// <summary>Opens a column value sealed by <see cref="Seal"/>; <paramref name="keys"/> gives the data key of a version.</summary>
+    /// <summary>Opens a column value sealed by <see cref="Seal(DataKey, string, RowBinding)"/>; <paramref name="keys"/> gives the data key of a version.</summary>
     /// <exception cref="EncryptionException">The value is not sealed, or does not open (altered, another row, key gone).</exception>
     public static string Open(string columnValue, Func<int, DataKey> keys, RowBinding binding)
     {

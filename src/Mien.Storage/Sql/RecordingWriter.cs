@@ -52,9 +52,12 @@ internal sealed class RecordingWriter : IRecordingWriter
     private int _closed;
     private int _failureReported;
 
-    public RecordingWriter(SqlMienStore store, Guid recordingId, RecordingWriterOptions options)
+    private readonly Guid _projectId;
+
+    public RecordingWriter(SqlMienStore store, Guid recordingId, Guid projectId, RecordingWriterOptions options)
     {
         _store = store;
+        _projectId = projectId;
         _options = options;
         RecordingId = recordingId;
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
@@ -186,7 +189,7 @@ internal sealed class RecordingWriter : IRecordingWriter
 
                 if (batch.Count > 0)
                 {
-                    await _store.WriteBatchAsync(RecordingId, batch, CancellationToken.None).ConfigureAwait(false);
+                    await _store.WriteBatchAsync(RecordingId, _projectId, batch, CancellationToken.None).ConfigureAwait(false);
                     batch.Clear();
                 }
 

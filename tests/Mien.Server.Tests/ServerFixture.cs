@@ -47,9 +47,12 @@ public sealed class ServerFixture : IAsyncLifetime
         Assert.True(notReady is null, notReady);
     }
 
+    /// <summary>The master key every test server starts with (tests never fall back to the user's default key file).</summary>
+    public static Privacy.Encryption.MasterKey MasterKey { get; } = Privacy.Encryption.MasterKey.Generate("the test key");
+
     public static Task<MienServer> StartAsync(string dataDirectory, Func<ServerOptions, ServerOptions>? configure = null)
     {
-        var options = new ServerOptions { DataDirectory = dataDirectory, Urls = "http://127.0.0.1:0", JobConcurrency = 1, Offline = false };
+        var options = new ServerOptions { DataDirectory = dataDirectory, Urls = "http://127.0.0.1:0", JobConcurrency = 1, Offline = false, MasterKey = MasterKey };
         return MienServer.StartAsync(configure?.Invoke(options) ?? options, logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
     }
 

@@ -17,7 +17,7 @@ namespace Mien.Server.Jobs;
 /// reason otherwise — never left running forever. Results go to the database and to downloadable files in
 /// <c>&lt;data&gt;/recordings/&lt;id&gt;/</c>.
 /// </summary>
-internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, ServerOptions options, MienMetrics metrics, ILogger<JobRunner> log) : BackgroundService
+internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, ServerOptions options, MienMetrics metrics, ILogger<JobRunner> log, Protection.MediaVault vault) : BackgroundService
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
@@ -145,9 +145,10 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         var request = JsonSerializer.Deserialize<AnalysisRequest>(job.OptionsJson, DatabaseSink.Json) ?? new AnalysisRequest();
         var spec = job.MediaPath ?? throw new InvalidOperationException($"recording {job.Id} has no media path or stream URL");
         IFrameSource source;
+        await using var work = await vault.BeginJobAsync(job, ct).ConfigureAwait(false); // plaintext media and results stay in <data>/private
         try
         {
-            source = MediaSource.Open(spec);
+            source = MediaSource.Open(work.MediaPath);
         }
         catch (MediaException e)
         {
@@ -155,7 +156,7 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             return;
         }
 
-        var folder = Folder(options, job.Id);
+        var folder = work.Folder;
         using var files = ResultFolder.Open(folder);
         var voice = request.Voice ? await runtime.VoiceAsync().ConfigureAwait(false) : null;
         await using var session = await AnalysisSession.CreateAsync(runtime.Models, source, request.ToSession(live: false, folder), voice, options.Time, ct).ConfigureAwait(false);
@@ -180,6 +181,9 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             }
         }, ct).ConfigureAwait(false);
         await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+        jsonl.Dispose();
+        csv.Dispose();
+        await work.SealAsync(CancellationToken.None).ConfigureAwait(false); // sealed before the job reads as done
 
         var summary = completed.Summary;
         var duration = summary.Source.Duration?.TotalSeconds;

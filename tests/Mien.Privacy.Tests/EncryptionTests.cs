@@ -61,8 +61,8 @@ public sealed class EncryptionTests : IDisposable
         Assert.Equal(Path.Combine(_folder, "xdg", "mien", "master.key"), MasterKeySources.DefaultFile(k => env.GetValueOrDefault(k)));
         Assert.Equal("MIEN_MASTER_KEY", MasterKeySources.Resolve(null, k => env.GetValueOrDefault(k)).Key!.Source);
         env["MIEN_MASTER_KEY_FILE"] = keyFile;
-        Assert.Equal("MIEN_MASTER_KEY_FILE", MasterKeySources.Resolve(null, k => env.GetValueOrDefault(k)).Key!.Source);
-        Assert.Equal("--master-key-file", MasterKeySources.Resolve(keyFile, k => env.GetValueOrDefault(k)).Key!.Source);
+        Assert.Equal($"the file {keyFile} (MIEN_MASTER_KEY_FILE)", MasterKeySources.Resolve(null, k => env.GetValueOrDefault(k)).Key!.Source);
+        Assert.Equal($"the file {keyFile} (--master-key-file)", MasterKeySources.Resolve(keyFile, k => env.GetValueOrDefault(k)).Key!.Source);
         Assert.Null(MasterKeySources.Resolve(null, k => k == "XDG_CONFIG_HOME" ? env[k] : null).Key);
         env["MIEN_MASTER_KEY_PREVIOUS"] = text;
         Assert.NotNull(MasterKeySources.ResolvePrevious(k => env.GetValueOrDefault(k)));

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Mien.Failures;
 using Mien.Privacy.Encryption;
-using Mien.Server;
 using Mien.Storage;
 
 namespace Mien.Cli.Commands;

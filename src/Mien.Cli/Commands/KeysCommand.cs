@@ -72,10 +72,14 @@ internal static class KeysCommand
 
             try
             {
+                if (await MienStore.ProbeMasterKeyIdAsync(connection, ct) == to.Id)
+                {
+                    Console.WriteLine($"mien: the database already uses master key {to.Id}; nothing to do");
+                    return ExitCodes.Ok;
+                }
+
                 var count = await MienStore.RotateMasterKeyAsync(connection, from, to, ct);
-                Console.WriteLine(count == 0
-                    ? $"mien: the database already uses master key {to.Id}; nothing to do"
-                    : $"mien: re-wrapped {count} data keys from master key {from.Id} to {to.Id}; start servers with the new key from now on (running ones keep working until they restart)");
+                Console.WriteLine($"mien: re-wrapped {count} data keys from master key {from.Id} to {to.Id}; start servers with the new key from now on (running ones keep working until they restart)");
                 return ExitCodes.Ok;
             }
             catch (MienStoreException e)

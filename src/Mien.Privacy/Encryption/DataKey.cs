@@ -21,6 +21,7 @@ public sealed class DataKey : IDisposable
     private const int PoolLimit = 16;
     private readonly byte[] _key;
     private readonly ConcurrentBag<AesGcm> _pool = [];
+    private int _pooled;
     private int _disposed;
 
     internal DataKey(Guid projectId, int version, ReadOnlySpan<byte> key)
@@ -67,16 +68,27 @@ public sealed class DataKey : IDisposable
         }
     }
 
-    internal AesGcm Rent() => _pool.TryTake(out var aes) ? aes : new AesGcm(Material, TagSize);
+    internal AesGcm Rent()
+    {
+        if (_pool.TryTake(out var aes))
+        {
+            Interlocked.Decrement(ref _pooled);
+            return aes;
+        }
+
+        return new AesGcm(Material, TagSize);
+    }
 
     internal void Return(AesGcm aes)
     {
-        if (Volatile.Read(ref _disposed) == 0 && _pool.Count < PoolLimit)
+        // A counter, not ConcurrentBag.Count, which takes every lock of the bag.
+        if (Volatile.Read(ref _disposed) == 0 && Interlocked.Increment(ref _pooled) <= PoolLimit)
         {
             _pool.Add(aes);
         }
         else
         {
+            Interlocked.Decrement(ref _pooled);
             aes.Dispose();
         }
     }

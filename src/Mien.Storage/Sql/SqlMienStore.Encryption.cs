@@ -65,19 +65,25 @@ internal sealed partial class SqlMienStore : IStoreEncryption
                     throw new MienStoreException($"{_dialect.Describe} has data keys but no master-key record: the encryption_keyring table was emptied; restore it from a backup", MienStoreError.Failure);
                 }
 
-                await ExecuteAsync(c, tx, "INSERT INTO encryption_keyring (id, master_key_id, master_check, created_at) VALUES (1, @id, @check, @at)", cancellationToken,
-                    ("id", master.Id), ("check", master.CheckValue), ("at", Now())).ConfigureAwait(false);
-                return true;
+                // Servers starting together on a fresh PostgreSQL database: the first insert wins, the others check against it.
+                if (await ExecuteAsync(c, tx, "INSERT INTO encryption_keyring (id, master_key_id, master_check, created_at) VALUES (1, @id, @check, @at) ON CONFLICT (id) DO NOTHING", cancellationToken,
+                    ("id", master.Id), ("check", master.CheckValue), ("at", Now())).ConfigureAwait(false) == 1)
+                {
+                    return true;
+                }
+
+                ring = await ReadKeyringAsync(c, tx, _dialect.ForUpdate, cancellationToken).ConfigureAwait(false);
             }
 
-            if (master.Matches(ring.Value.Check))
+            var (expectedId, check) = ring ?? throw new MienStoreException($"{_dialect.Describe}: the master-key record vanished while it was being created", MienStoreError.Failure);
+            if (master.Matches(check))
             {
                 return false;
             }
 
-            if (previous is null || !previous.Matches(ring.Value.Check))
+            if (previous is null || !previous.Matches(check))
             {
-                throw new MienStoreException(WrongKey(ring.Value.Id, master, previous), MienStoreError.Failure);
+                throw new MienStoreException(WrongKey(expectedId, master, previous), MienStoreError.Failure);
             }
 
             await RewrapAsync(c, tx, previous, master, cancellationToken).ConfigureAwait(false);
@@ -363,26 +369,34 @@ internal sealed partial class SqlMienStore : IStoreEncryption
     // ---- sealing payloads -----------------------------------------------------------------------------------
 
     /// <summary>
-    /// Checks that <paramref name="json"/> is one JSON value (the database cannot any more: it sees only the
-    /// envelope) and seals it. Invalid JSON fails like the database's own check did: <see cref="MienStoreError.Invalid"/>.
+    /// Why <paramref name="json"/> is not one JSON value, or null when it is. The database cannot check any more (it
+    /// sees only the envelope), so the store does, and refuses like the database's own check did
+    /// (<see cref="MienStoreError.Invalid"/>). The writer checks on the producer's thread, off the commit loop.
     /// </summary>
-    internal static JsonText Seal(DataKey key, string json, RowBinding binding)
+    internal static string? JsonProblem(string json)
     {
-        var utf8 = Encoding.UTF8.GetBytes(json);
         try
         {
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 512 });
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = 512 });
             while (reader.Read())
             {
             }
+
+            return null;
         }
         catch (JsonException e)
         {
-            throw new MienStoreException($"{binding}: a value was refused (the payload is not valid JSON: {e.Message})", MienStoreError.Invalid, e);
+            return e.Message;
         }
-
-        return new JsonText(SealedJson.Seal(key, utf8, binding));
     }
+
+    /// <summary>Seals a payload already checked with <see cref="JsonProblem"/>.</summary>
+    internal static JsonText Seal(DataKey key, string json, RowBinding binding) => new(SealedJson.Seal(key, json, binding));
+
+    /// <summary>Checks and seals a payload (single-row writes).</summary>
+    internal static JsonText SealChecked(DataKey key, string json, RowBinding binding) => JsonProblem(json) is { } problem
+        ? throw new MienStoreException($"{binding}: a value was refused (the payload is not valid JSON: {problem})", MienStoreError.Invalid)
+        : Seal(key, json, binding);
 
     /// <summary>Opens a sealed column value of the project; failures say which row and why.</summary>
     internal async ValueTask<string> OpenAsync(Guid projectId, string column, RowBinding binding, CancellationToken cancellationToken)

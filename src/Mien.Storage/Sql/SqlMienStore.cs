@@ -340,7 +340,7 @@ internal sealed partial class SqlMienStore : IMienStore
         {
             var key = await ActiveKeyAsync(c, tx, projectId, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(c, tx, $"INSERT INTO skin_sessions ({SkinColumns}) VALUES (@id, @project, @subject, @recording, @at, @payload)", cancellationToken,
-                ("id", session.Id), ("project", projectId), ("subject", subjectId), ("recording", recordingId), ("at", session.At), ("payload", Seal(key, session.PayloadJson, Bindings.Skin(session.Id, subjectId)))).ConfigureAwait(false);
+                ("id", session.Id), ("project", projectId), ("subject", subjectId), ("recording", recordingId), ("at", session.At), ("payload", SealChecked(key, session.PayloadJson, Bindings.Skin(session.Id, subjectId)))).ConfigureAwait(false);
             return session;
         }, cancellationToken);
     }
@@ -416,6 +416,11 @@ internal sealed partial class SqlMienStore : IMienStore
     internal Task WriteBatchAsync(Guid recordingId, Guid projectId, ResultBatch batch, CancellationToken cancellationToken)
         => InTransactionAsync($"writing {batch.Count} results of recording {recordingId}", async (c, tx) =>
         {
+            if (batch.Invalid is { } invalid)
+            {
+                throw new MienStoreException($"writing {batch.Count} results of recording {recordingId}: a value was refused ({invalid})", MienStoreError.Invalid);
+            }
+
             // Sealed inside the transaction that holds the active key FOR SHARE (see SqlMienStore.Encryption).
             var key = await ActiveKeyAsync(c, tx, projectId, cancellationToken).ConfigureAwait(false);
             var rows = new BatchRows(_dialect, c, tx);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Mien.Server.Api;
 using Mien.Server.Jobs;
 using Mien.Server.Live;
+using Mien.Server.Protection;
 using Mien.Server.Security;
 using Mien.Server.Telemetry;
 using Mien.Storage;
@@ -50,7 +51,9 @@ public sealed class MienServer : IAsyncDisposable
         options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
         Directory.CreateDirectory(options.DataDirectory);
         var connection = options.ConnectionString ?? MienStore.SqliteConnectionString(options.DataDirectory);
-        var store = await MienStore.OpenAsync(connection, new MienStoreOptions { Time = options.Time }, cancellationToken).ConfigureAwait(false);
+        var keys = await ServerKeys.ResolveAsync(options, connection, cancellationToken).ConfigureAwait(false);
+        MediaVault.Prepare(options);
+        var store = await MienStore.OpenAsync(connection, new MienStoreOptions { Time = options.Time, MasterKey = keys.Master, PreviousMasterKey = keys.Previous }, cancellationToken).ConfigureAwait(false);
         (Guid Project, string Key)? first = null;
         try
         {
@@ -69,6 +72,7 @@ public sealed class MienServer : IAsyncDisposable
         }
 
         var app = Build(options, store, logging);
+        keys.Report(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mien.Encryption"));
         var server = new MienServer(app, first?.Key) { FirstProject = first?.Project };
         try
         {
@@ -142,6 +146,9 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<Privacy.Erasure>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddAuditAndRetention();
+        services.AddSingleton<MediaVault>();
+        services.AddSingleton<KeyRotations>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyRotations>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -204,6 +211,7 @@ public sealed class MienServer : IAsyncDisposable
         LiveApi.Map(project);
         ConsentApi.Map(project);
         AuditApi.Map(project);
+        EncryptionApi.Map(project);
         return app;
     }
 

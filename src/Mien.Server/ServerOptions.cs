@@ -84,6 +84,18 @@ public sealed record ServerOptions
     /// <summary>How often the retention job runs (default hourly; null: only on demand, <c>POST …/retention/run</c>).</summary>
     public TimeSpan? RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The master key file (<c>--master-key-file</c>); null to look at <c>MIEN_MASTER_KEY_FILE</c>, <c>MIEN_MASTER_KEY</c>,
+    /// then the default key file (generated on the very first start, outside the data folder).
+    /// </summary>
+    public string? MasterKeyFile { get; init; }
+
+    /// <summary>The master key itself (tests and embedding hosts); wins over <see cref="MasterKeyFile"/> and the environment. The caller keeps ownership.</summary>
+    public Mien.Privacy.Encryption.MasterKey? MasterKey { get; init; }
+
+    /// <summary>The key before a master-key rotation (else <c>MIEN_MASTER_KEY_PREVIOUS</c>/<c>_FILE</c>): the data keys are re-wrapped at start.</summary>
+    public Mien.Privacy.Encryption.MasterKey? PreviousMasterKey { get; init; }
+
     /// <summary>Clock (tests pass a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -19,6 +19,9 @@ public partial interface IMienStore : IAsyncDisposable
     /// <summary>Which database this is.</summary>
     StoreProvider Provider { get; }
 
+    /// <summary>Encryption at rest: data keys and their rotation (payloads are sealed and opened transparently).</summary>
+    IStoreEncryption Encryption { get; }
+
     /// <summary>Creates a project.</summary>
     Task<Project> CreateProjectAsync(NewProject project, CancellationToken cancellationToken = default);
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Mien.Privacy.Encryption;
 using Mien.Storage.Sql;
 
 namespace Mien.Storage;
@@ -54,6 +55,14 @@ public static class MienStore
     {
         options ??= new MienStoreOptions();
         options.Validate();
+        if (options.MasterKey is null)
+        {
+            var expected = await ProbeMasterKeyIdAsync(connectionString, cancellationToken).ConfigureAwait(false);
+            throw new MienStoreException(expected is null
+                ? $"no master key given: Mien encrypts per-face data at rest and needs one ({MasterKeySources.HowToPass})"
+                : $"the database is encrypted under master key {expected}, but no master key was given: pass it with {MasterKeySources.HowToPass}", MienStoreError.Failure);
+        }
+
         SqlDialect dialect = ProviderOf(connectionString) == StoreProvider.Sqlite
             ? new SqliteDialect(connectionString, options.SqliteBusyTimeout)
             : new PostgresDialect(connectionString);
@@ -61,7 +70,9 @@ public static class MienStore
         {
             await dialect.PrepareAsync(cancellationToken).ConfigureAwait(false);
             await MigrationRunner.RunAsync(dialect, options.Time, options.Migrate, cancellationToken).ConfigureAwait(false);
-            return new SqlMienStore(dialect, options.Time);
+            var store = new SqlMienStore(dialect, options.Time);
+            await store.OpenKeyringAsync(options.MasterKey, options.PreviousMasterKey, cancellationToken).ConfigureAwait(false);
+            return store;
         }
         catch (DbException e)
         {
@@ -74,4 +85,43 @@ public static class MienStore
             throw;
         }
     }
+
+    /// <summary>
+    /// The id of the master key a database expects, or null when it has none yet; opens nothing else and migrates
+    /// nothing (the server asks before it would generate a key on first start).
+    /// </summary>
+    public static async Task<string?> ProbeMasterKeyIdAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        await using var dialect = Dialect(connectionString, new MienStoreOptions());
+        try
+        {
+            return await new SqlMienStore(dialect, TimeProvider.System).ExpectedMasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Re-wraps every data key of the database from <paramref name="oldKey"/> to <paramref name="newKey"/> in one
+    /// transaction; safe while servers run on the database (they keep their unwrapped data keys in memory and need
+    /// <paramref name="newKey"/> at their next start). Returns the number of data keys re-wrapped (0 when the database
+    /// already expects <paramref name="newKey"/>).
+    /// </summary>
+    /// <exception cref="MienStoreException">The database expects neither key, or cannot be opened.</exception>
+    public static async Task<int> RotateMasterKeyAsync(string connectionString, MasterKey oldKey, MasterKey newKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(oldKey);
+        ArgumentNullException.ThrowIfNull(newKey);
+        var expected = await ProbeMasterKeyIdAsync(connectionString, cancellationToken).ConfigureAwait(false)
+            ?? throw new MienStoreException("the database has no master-key record: open it once with a key (mien serve) before rotating", MienStoreError.Failure);
+        var current = expected == newKey.Id ? newKey : oldKey;
+        await using var store = (SqlMienStore)await OpenAsync(connectionString, new MienStoreOptions { MasterKey = current }, cancellationToken).ConfigureAwait(false);
+        return current == newKey ? 0 : await store.RotateMasterKeyAsync(oldKey, newKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static SqlDialect Dialect(string connectionString, MienStoreOptions options) => ProviderOf(connectionString) == StoreProvider.Sqlite
+        ? new SqliteDialect(connectionString, options.SqliteBusyTimeout)
+        : new PostgresDialect(connectionString);
 }

@@ -1,8 +1,23 @@
+using Mien.Privacy.Encryption;
+
 namespace Mien.Storage;
 
 /// <summary>How a store is opened.</summary>
 public sealed record MienStoreOptions
 {
+    /// <summary>
+    /// The master key that wraps the projects' data keys (required: every per-face payload is encrypted at rest).
+    /// The caller keeps ownership (the store never disposes it). Opening refuses a key other than the one the
+    /// database was first opened with, naming the expected key id.
+    /// </summary>
+    public MasterKey? MasterKey { get; init; }
+
+    /// <summary>
+    /// The master key before a rotation, or null. When the database still expects this key, opening re-wraps every
+    /// data key under <see cref="MasterKey"/> in one transaction.
+    /// </summary>
+    public MasterKey? PreviousMasterKey { get; init; }
+
     /// <summary>Clock for created/started/finished times (tests pass a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -67,7 +67,8 @@ public sealed class RecordingTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(server.ProjectPath($"/recordings/{id}/files/anonymized.mp4"))).StatusCode);
 
         // Uploaded media are not kept unless the project keeps media.
-        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "uploads")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "uploads"), "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "private"), "*", SearchOption.AllDirectories)); // no plaintext left behind
         var report = await client.GetStringAsync(server.ProjectPath($"/recordings/{id}/files/report.html"));
         Assert.DoesNotContain(server.DataDirectory, report, StringComparison.Ordinal);
     }
@@ -104,7 +105,8 @@ public sealed class RecordingTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
 
         Assert.Equal(before, await CountAsync(client));
-        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "uploads")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "uploads"), "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "private"), "*", SearchOption.AllDirectories)); // no plaintext left behind
     }
 
     [Fact]
@@ -124,7 +126,8 @@ public sealed class RecordingTests(ServerFixture server)
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Contains("MaxUploadBytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             var uploads = Path.Combine(data, "uploads");
-            Assert.True(!Directory.Exists(uploads) || Directory.GetFiles(uploads).Length == 0, "nothing of a refused upload stays on disk");
+            Assert.True(!Directory.Exists(uploads) || Directory.GetFiles(uploads, "*", SearchOption.AllDirectories).Length == 0, "nothing of a refused upload stays on disk");
+            Assert.Empty(Directory.GetFiles(Path.Combine(data, "private"), "*", SearchOption.AllDirectories));
         }
         finally
         {

@@ -70,9 +70,12 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>The upload URL for the consenting <see cref="Subject"/> with more query parameters.</summary>
     public string UploadPath(string query = "") => ProjectPath($"/recordings?subject={Subject}" + (query.Length > 0 ? "&" + query : ""));
 
+    /// <summary>The master key every test server starts with (tests never fall back to the user's default key file).</summary>
+    public static Mien.Privacy.Encryption.MasterKey MasterKey { get; } = Mien.Privacy.Encryption.MasterKey.Generate("the test key");
+
     public static Task<MienServer> StartAsync(string dataDirectory, Func<ServerOptions, ServerOptions>? configure = null)
     {
-        var options = new ServerOptions { DataDirectory = dataDirectory, Urls = "http://127.0.0.1:0", JobConcurrency = 1, Offline = false };
+        var options = new ServerOptions { DataDirectory = dataDirectory, Urls = "http://127.0.0.1:0", JobConcurrency = 1, Offline = false, MasterKey = MasterKey };
         return MienServer.StartAsync(configure?.Invoke(options) ?? options, logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
     }
 

@@ -35,7 +35,7 @@ public sealed class MienStoreFactoryTests
         try
         {
             var data = Path.Combine(root, "nested", "data");
-            await using (var store = await MienStore.OpenAsync(MienStore.SqliteConnectionString(data)))
+            await using (var store = await MienStore.OpenAsync(MienStore.SqliteConnectionString(data), new MienStoreOptions { MasterKey = TestStore.Key }))
             {
                 Assert.Equal(StoreProvider.Sqlite, store.Provider);
                 await store.CreateProjectAsync(new NewProject("p"));

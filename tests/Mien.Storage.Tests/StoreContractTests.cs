@@ -18,6 +18,10 @@ public sealed class StoreContractTests
         "line\nbreak\ttab",
     ];
 
+    /// <summary>Scripts embedded for the dialect (each helper branch adds its own; the count follows them).</summary>
+    private static long Migrations(StoreProvider provider)
+        => typeof(MienStore).Assembly.GetManifestResourceNames().LongCount(n => n.Replace('\\', '/').StartsWith($"Mien.Storage.Migrations.{provider}/", StringComparison.Ordinal));
+
     [Theory, SqliteStore, PostgresStore]
     public async Task Migrations_run_once_and_reopening_applies_nothing(StoreProvider provider)
     {
@@ -27,10 +31,9 @@ public sealed class StoreContractTests
         var project = await first.CreateProjectAsync(new NewProject("kept"));
         var second = await db.OpenAsync();
 
-        Assert.True(applied >= 2, $"{applied} migrations applied");
-        Assert.Equal(applied, Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Migrations(provider), Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(project, await second.GetProjectAsync(project.Id));
-        Assert.Equal(["api_keys", "audit_heads", "audit_log", "consents", "events", "frames", "person_summaries", "projects", "recording_summaries", "recordings", "retention_policies", "schema_migrations", "skin_sessions", "subjects"], await db.TablesAsync());
+        Assert.Superset(new HashSet<string>(["api_keys", "audit_heads", "audit_log", "consents", "data_keys", "encryption_keyring", "events", "frames", "person_summaries", "projects", "recording_summaries", "recordings", "retention_policies", "schema_migrations", "skin_sessions", "subjects"]), new HashSet<string>(await db.TablesAsync()));
     }
 
     [Theory, SqliteStore, PostgresStore]
@@ -39,8 +42,7 @@ public sealed class StoreContractTests
         await using var db = await TestStore.CreateAsync(provider);
         var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => db.OpenAsync())));
 
-        Assert.Equal(Convert.ToInt64(await db.ExecuteAsync("SELECT count(DISTINCT version) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture),
-            Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Migrations(provider), Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
         var project = await stores[0].CreateProjectAsync(new NewProject("p"));
         Assert.Equal(project, await stores[3].GetProjectAsync(project.Id));
     }

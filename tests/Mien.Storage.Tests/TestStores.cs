@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Mien.Privacy.Encryption;
 using Mien.Testing;
 using Npgsql;
 using Xunit.Sdk;
@@ -65,10 +66,14 @@ internal sealed class TestStore : IAsyncDisposable
         return new TestStore(provider, connectionString, null, name);
     }
 
-    /// <summary>Opens (and migrates) a store on this database; disposed with the fixture.</summary>
+    /// <summary>The master key every store of the test process opens with unless a test passes its own.</summary>
+    public static MasterKey Key { get; } = MasterKey.Generate("the test key");
+
+    /// <summary>Opens (and migrates) a store on this database with <see cref="Key"/> unless <paramref name="options"/> names another; disposed with the fixture.</summary>
     public async Task<IMienStore> OpenAsync(MienStoreOptions? options = null)
     {
-        var store = await MienStore.OpenAsync(ConnectionString, options);
+        options ??= new MienStoreOptions();
+        var store = await MienStore.OpenAsync(ConnectionString, options.MasterKey is null ? options with { MasterKey = Key } : options);
         _opened.Add(store);
         return store;
     }

@@ -39,6 +39,9 @@ public sealed class PostgresCluster
     /// <summary>Superuser connection to the maintenance database.</summary>
     public string AdminConnectionString { get; }
 
+    /// <summary>The cluster's data directory (its raw files, for tests that scan what is on disk), or null for an external server.</summary>
+    public string? DataDirectory => _root is null ? null : Path.Combine(_root, "data");
+
     private static string? ExternalServer => Environment.GetEnvironmentVariable("MIEN_TEST_POSTGRES") is { Length: > 0 } s ? s : null;
 
     /// <summary>A new empty database; returns its connection string.</summary>

@@ -14,9 +14,10 @@ internal static class ServeCommand
         var jobs = new Option<int>("--jobs") { Description = "Analysis jobs at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var live = new Option<int>("--max-live") { Description = "Live WebSocket sessions at once.", DefaultValueFactory = _ => 8 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var masterKey = new Option<string?>("--master-key-file") { Description = "File with the master key that encrypts personal data at rest (else MIEN_MASTER_KEY_FILE, MIEN_MASTER_KEY, or ~/.config/mien/master.key, generated on the first start)." };
         var command = new Command("serve", "Run the analysis service: REST API with OpenAPI at /openapi/v1.json, live WebSocket, job queue, SQLite or PostgreSQL storage.")
         {
-            urls, data, database, jobs, live, offline,
+            urls, data, database, jobs, live, offline, masterKey,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -28,6 +29,7 @@ internal static class ServeCommand
                 JobConcurrency = parse.GetValue(jobs),
                 MaxLiveSessions = parse.GetValue(live),
                 Offline = parse.GetValue(offline),
+                MasterKeyFile = parse.GetValue(masterKey),
             };
             MienServer server;
             try
@@ -38,6 +40,12 @@ internal static class ServeCommand
             {
                 Console.Error.WriteLine($"mien: {e.Message}");
                 return ExitCodes.Usage;
+            }
+            catch (Storage.MienStoreException e)
+            {
+                // A wrong or missing master key, or an unreachable database: the message says which and what to do.
+                Console.Error.WriteLine($"mien: {e.Message}");
+                return ExitCodes.Store;
             }
 
             await using var running = server;

@@ -41,7 +41,7 @@ internal static class RecordingsApi
     internal sealed record StreamRequest(string Url, string? Name = null, Guid? Subject = null, AnalysisRequest? Options = null);
 
     private static async Task<IResult> UploadAsync(
-        Guid projectId, HttpRequest request, IMienStore store, ConsentGate gate, JobRunner jobs, ServerOptions options, CancellationToken ct,
+        Guid projectId, HttpRequest request, IMienStore store, ConsentGate gate, JobRunner jobs, ServerOptions options, Protection.MediaVault vault, CancellationToken ct,
         string? name = null, Guid? subject = null)
     {
         // Uploads may be far larger than the JSON bodies every other endpoint is limited to; the copy below enforces this limit.
@@ -76,7 +76,7 @@ internal static class RecordingsApi
         var uploads = Path.Combine(options.DataDirectory, "uploads");
         Directory.CreateDirectory(uploads);
         // The stored name is ours (a GUID); the client's name is only a label, never a path.
-        var path = Path.Combine(uploads, Guid.NewGuid().ToString("N") + ".media");
+        var path = vault.StagingPath(); // plaintext only in <data>/private until checked and sealed
         try
         {
             var written = await CopyBoundedAsync(request.Body, path, options.MaxUploadBytes, ct).ConfigureAwait(false);
@@ -99,6 +99,7 @@ internal static class RecordingsApi
                 return Fail(path, StatusCodes.Status422UnprocessableEntity, "Unusable media", problem);
             }
 
+            path = await vault.SealUploadAsync(projectId, path, ct).ConfigureAwait(false);
             var label = Label(name, kind);
             var recording = await store.CreateRecordingAsync(new NewRecording(projectId, label, SourceKind.Upload, subject, path, JsonSerializer.Serialize(analysis, DatabaseSink.Json)), ct).ConfigureAwait(false);
             jobs.Wake();
@@ -285,7 +286,7 @@ internal static class RecordingsApi
         }
     }
 
-    private static async Task<IResult> DownloadAsync(Guid projectId, Guid recordingId, string name, HttpContext context, IMienStore store, ServerOptions options, CancellationToken ct)
+    private static async Task<IResult> DownloadAsync(Guid projectId, Guid recordingId, string name, HttpContext context, IMienStore store, Protection.MediaVault vault, CancellationToken ct)
     {
         if (!Downloads.TryGetValue(name, out var contentType))
         {
@@ -303,8 +304,10 @@ internal static class RecordingsApi
             return Problems.NotFound("recording");
         }
 
-        var path = Path.Combine(JobRunner.Folder(options, recordingId), name);
-        return File.Exists(path) ? TypedResults.PhysicalFile(Path.GetFullPath(path), contentType, name, enableRangeProcessing: true) : Problems.NotFound("file (not produced yet, or not for this recording)");
+        // Decrypted on the fly; the stream seeks chunk by chunk, so Range requests work.
+        return await vault.OpenResultAsync(projectId, recordingId, name, ct).ConfigureAwait(false) is { } file
+            ? TypedResults.Stream(file, contentType, name, enableRangeProcessing: true)
+            : Problems.NotFound("file (not produced yet, or not for this recording)");
     }
 
     private static void TryDelete(string path)

@@ -19,7 +19,7 @@ namespace Mien.Server.Jobs;
 /// reason otherwise — never left running forever. Results go to the database and to downloadable files in
 /// <c>&lt;data&gt;/recordings/&lt;id&gt;/</c>.
 /// </summary>
-internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, ServerOptions options, MienMetrics metrics, ConsentGate gate, ProcessingRegistry registry, ILogger<JobRunner> log) : BackgroundService
+internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, ServerOptions options, MienMetrics metrics, ConsentGate gate, ProcessingRegistry registry, ILogger<JobRunner> log, Protection.MediaVault vault) : BackgroundService
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
@@ -184,10 +184,11 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
     {
         var ct = cancel.Token;
         IFrameSource source;
+        await using var work = await vault.BeginJobAsync(job, ct).ConfigureAwait(false); // plaintext media and results stay in <data>/private
         try
         {
             // No redirects: POST /streams checked where the URL points (Security/StreamTargets), a redirect would bypass it.
-            source = MediaSource.Open(spec, new MediaSourceOptions { FollowRedirects = false });
+            source = MediaSource.Open(work.MediaPath, new MediaSourceOptions { FollowRedirects = false });
         }
         catch (MediaException e)
         {
@@ -195,7 +196,7 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             return;
         }
 
-        var folder = Folder(options, job.Id);
+        var folder = work.Folder;
         using var files = ResultFolder.Open(folder);
         var voice = request.Voice ? await runtime.VoiceAsync().ConfigureAwait(false) : null;
         await using var session = await AnalysisSession.CreateAsync(runtime.Models, source, request.ToSession(live: false, folder), voice, options.Time, ct).ConfigureAwait(false);
@@ -236,6 +237,9 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             }
         }, ct).ConfigureAwait(false);
         await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+        jsonl.Dispose();
+        csv.Dispose();
+        await work.SealAsync(CancellationToken.None).ConfigureAwait(false); // sealed before the job reads as done
 
         var summary = completed.Summary;
         var duration = summary.Source.Duration?.TotalSeconds;

@@ -14,7 +14,10 @@ internal sealed class ResultBatch
 
     public string? Summary { get; set; }
 
-    public int Count => Frames.Count + Events.Count + Persons.Count + (Summary is null ? 0 : 1);
+    /// <summary>Why a queued payload is not JSON (checked by the producer), or null: the batch then fails as a whole.</summary>
+    public string? Invalid { get; set; }
+
+    public int Count => Frames.Count + Events.Count + Persons.Count + (Summary is null ? 0 : 1) + (Invalid is null ? 0 : 1);
 
     public void Clear()
     {
@@ -22,6 +25,7 @@ internal sealed class ResultBatch
         Events.Clear();
         Persons.Clear();
         Summary = null;
+        Invalid = null;
     }
 }
 
@@ -39,6 +43,7 @@ internal sealed class RecordingWriter : IRecordingWriter
         Event,
         Person,
         Summary,
+        Invalid,
         Flush,
     }
 
@@ -52,9 +57,12 @@ internal sealed class RecordingWriter : IRecordingWriter
     private int _closed;
     private int _failureReported;
 
-    public RecordingWriter(SqlMienStore store, Guid recordingId, RecordingWriterOptions options)
+    private readonly Guid _projectId;
+
+    public RecordingWriter(SqlMienStore store, Guid recordingId, Guid projectId, RecordingWriterOptions options)
     {
         _store = store;
+        _projectId = projectId;
         _options = options;
         RecordingId = recordingId;
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
@@ -70,7 +78,7 @@ internal sealed class RecordingWriter : IRecordingWriter
         ArgumentOutOfRangeException.ThrowIfNegative(frame.Faces, nameof(frame.Faces));
         Finite(frame.TimeS, nameof(frame.TimeS));
         SqlMienStore.Payload(frame.PayloadJson, nameof(frame.PayloadJson));
-        return EnqueueAsync(new Item(Kind.Frame, frame), cancellationToken);
+        return EnqueueAsync(Checked(new Item(Kind.Frame, frame), frame.PayloadJson, $"frame {frame.FrameIndex}"), cancellationToken);
     }
 
     public ValueTask WriteEventAsync(StoredEvent evt, CancellationToken cancellationToken = default)
@@ -89,18 +97,25 @@ internal sealed class RecordingWriter : IRecordingWriter
         }
 
         SqlMienStore.Payload(evt.PayloadJson, nameof(evt.PayloadJson));
-        return EnqueueAsync(new Item(Kind.Event, evt), cancellationToken);
+        return EnqueueAsync(Checked(new Item(Kind.Event, evt), evt.PayloadJson, $"event {evt.Seq}"), cancellationToken);
     }
 
     public ValueTask WritePersonSummaryAsync(StoredPersonSummary summary, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(summary);
         SqlMienStore.Payload(summary.PayloadJson, nameof(summary.PayloadJson));
-        return EnqueueAsync(new Item(Kind.Person, summary), cancellationToken);
+        return EnqueueAsync(Checked(new Item(Kind.Person, summary), summary.PayloadJson, $"person summary {summary.TrackId}"), cancellationToken);
     }
 
     public ValueTask WriteSummaryAsync(string summaryJson, CancellationToken cancellationToken = default)
-        => EnqueueAsync(new Item(Kind.Summary, SqlMienStore.Payload(summaryJson, nameof(summaryJson))), cancellationToken);
+        => EnqueueAsync(Checked(new Item(Kind.Summary, SqlMienStore.Payload(summaryJson, nameof(summaryJson))), summaryJson, "summary"), cancellationToken);
+
+    /// <summary>
+    /// The item, or one that fails its batch when the payload is not JSON: the database only sees sealed envelopes,
+    /// so the check moved here, to the producer's thread, and still fails the batch at commit as the database did.
+    /// </summary>
+    private static Item Checked(Item item, string json, string what)
+        => SqlMienStore.JsonProblem(json) is { } problem ? new Item(Kind.Invalid, $"the {what} payload is not valid JSON: {problem}") : item;
 
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
@@ -186,7 +201,7 @@ internal sealed class RecordingWriter : IRecordingWriter
 
                 if (batch.Count > 0)
                 {
-                    await _store.WriteBatchAsync(RecordingId, batch, CancellationToken.None).ConfigureAwait(false);
+                    await _store.WriteBatchAsync(RecordingId, _projectId, batch, CancellationToken.None).ConfigureAwait(false);
                     batch.Clear();
                 }
 
@@ -233,6 +248,9 @@ internal sealed class RecordingWriter : IRecordingWriter
                     break;
                 case Kind.Summary:
                     batch.Summary = (string)item.Value;
+                    break;
+                case Kind.Invalid:
+                    batch.Invalid ??= (string)item.Value;
                     break;
                 default:
                     flushes.Add((TaskCompletionSource)item.Value);

@@ -22,6 +22,9 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Appended to a select that must hold its rows until commit (blocks concurrent child inserts).</summary>
     public abstract string ForUpdate { get; }
 
+    /// <summary>Appended to a select whose rows must not change until commit, without blocking other readers (the active data key while a batch is sealed with it).</summary>
+    public abstract string ForShare { get; }
+
     /// <summary>DDL of the migrations ledger.</summary>
     public abstract string LedgerDdl { get; }
 

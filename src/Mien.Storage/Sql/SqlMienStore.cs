@@ -38,7 +38,11 @@ internal sealed partial class SqlMienStore : IMienStore
 
     internal SqlDialect Dialect => _dialect;
 
-    public ValueTask DisposeAsync() => _dialect.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        DisposeDataKeys();
+        return _dialect.DisposeAsync();
+    }
 
     // ---- projects and keys ----------------------------------------------------------------------------------
 
@@ -263,10 +267,10 @@ internal sealed partial class SqlMienStore : IMienStore
     {
         options ??= new RecordingWriterOptions();
         options.Validate();
-        var exists = await RunAsync($"opening a writer for recording {recordingId}", c => ScalarAsync(c, null, "SELECT 1 FROM recordings WHERE id = @id", cancellationToken, ("id", recordingId)), cancellationToken).ConfigureAwait(false);
-        return exists is null
+        var project = await ProjectOfRecordingAsync(recordingId, cancellationToken).ConfigureAwait(false);
+        return project is not { } projectId
             ? throw new MienStoreException($"recording {recordingId} does not exist; create it before writing its results", MienStoreError.NotFound)
-            : new RecordingWriter(this, recordingId, options);
+            : new RecordingWriter(this, recordingId, projectId, options);
     }
 
     public Task<FramePage?> GetFramesAsync(Guid projectId, Guid recordingId, FrameQuery query, CancellationToken cancellationToken = default)
@@ -280,6 +284,14 @@ internal sealed partial class SqlMienStore : IMienStore
         {
             var rows = await QueryAsync(c, null, sql, r => new StoredFrame(r.GetInt64(0), r.GetDouble(1), r.GetInt32(2), r.GetString(3)), cancellationToken,
                 ("recording", recordingId), ("after", query.AfterFrameIndex), ("from", query.FromS), ("to", query.ToS), ("limit", query.Limit + 1)).ConfigureAwait(false);
+            var opened = new StoredFrame[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                opened[i] = rows[i] with { PayloadJson = await OpenAsync(projectId, rows[i].PayloadJson, Bindings.Frame(recordingId, rows[i].FrameIndex), cancellationToken).ConfigureAwait(false) };
+            }
+
+            rows = opened;
+
             return rows.Count > query.Limit ? new FramePage(rows.Take(query.Limit).ToArray(), rows[query.Limit - 1].FrameIndex) : new FramePage(rows, null);
         }, cancellationToken);
     }
@@ -296,36 +308,67 @@ internal sealed partial class SqlMienStore : IMienStore
         {
             var rows = await QueryAsync(c, null, sql, r => new StoredEvent(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.GetDouble(3), r.IsDBNull(4) ? null : r.GetDouble(4), r.GetString(5)), cancellationToken,
                 ("recording", recordingId), ("after", query.AfterSeq), ("kind", query.Kind), ("from", query.FromS), ("to", query.ToS), ("limit", query.Limit + 1)).ConfigureAwait(false);
+            var opened = new StoredEvent[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                opened[i] = rows[i] with { PayloadJson = await OpenAsync(projectId, rows[i].PayloadJson, Bindings.Event(recordingId, rows[i].Seq), cancellationToken).ConfigureAwait(false) };
+            }
+
+            rows = opened;
+
             return rows.Count > query.Limit ? new EventPage(rows.Take(query.Limit).ToArray(), rows[query.Limit - 1].Seq) : new EventPage(rows, null);
         }, cancellationToken);
     }
 
     public Task<IReadOnlyList<StoredPersonSummary>?> GetPersonSummariesAsync(Guid projectId, Guid recordingId, CancellationToken cancellationToken = default)
-        => OwnedAsync(projectId, recordingId, "reading person summaries", c => QueryAsync(c, null, "SELECT track_id, payload FROM person_summaries WHERE recording_id = @recording ORDER BY track_id",
-            r => new StoredPersonSummary(r.GetInt32(0), r.GetString(1)), cancellationToken, ("recording", recordingId)), cancellationToken);
+        => OwnedAsync(projectId, recordingId, "reading person summaries", async c =>
+        {
+            var rows = await QueryAsync(c, null, "SELECT track_id, payload FROM person_summaries WHERE recording_id = @recording ORDER BY track_id",
+                r => new StoredPersonSummary(r.GetInt32(0), r.GetString(1)), cancellationToken, ("recording", recordingId)).ConfigureAwait(false);
+            var opened = new StoredPersonSummary[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                opened[i] = rows[i] with { PayloadJson = await OpenAsync(projectId, rows[i].PayloadJson, Bindings.Person(recordingId, rows[i].TrackId), cancellationToken).ConfigureAwait(false) };
+            }
+
+            return (IReadOnlyList<StoredPersonSummary>)opened;
+        }, cancellationToken);
 
     public Task<string?> GetRecordingSummaryAsync(Guid projectId, Guid recordingId, CancellationToken cancellationToken = default)
-        => RunAsync($"reading the summary of recording {recordingId}", async c => (string?)await ScalarAsync(c, null,
+        => RunAsync($"reading the summary of recording {recordingId}", async c => await ScalarAsync(c, null,
             "SELECT s.payload FROM recording_summaries s JOIN recordings r ON r.id = s.recording_id WHERE r.id = @recording AND r.project_id = @project", cancellationToken,
-            ("recording", recordingId), ("project", projectId)).ConfigureAwait(false), cancellationToken);
+            ("recording", recordingId), ("project", projectId)).ConfigureAwait(false) is string sealedSummary
+                ? await OpenAsync(projectId, sealedSummary, Bindings.Summary(recordingId), cancellationToken).ConfigureAwait(false)
+                : null, cancellationToken);
 
     // ---- skin sessions --------------------------------------------------------------------------------------
 
     public Task<StoredSkinSession> AppendSkinSessionAsync(Guid projectId, Guid subjectId, Guid? recordingId, DateTimeOffset at, string payloadJson, CancellationToken cancellationToken = default)
     {
         var session = new StoredSkinSession(Guid.CreateVersion7(), projectId, subjectId, recordingId, SqlDialect.Truncate(at), Payload(payloadJson, nameof(payloadJson)));
-        return RunAsync($"appending a skin session for subject {subjectId} in project {projectId}", async c =>
+        return InTransactionAsync($"appending a skin session for subject {subjectId} in project {projectId}", async (c, tx) =>
         {
-            await ExecuteAsync(c, null, $"INSERT INTO skin_sessions ({SkinColumns}) VALUES (@id, @project, @subject, @recording, @at, @payload)", cancellationToken,
-                ("id", session.Id), ("project", projectId), ("subject", subjectId), ("recording", recordingId), ("at", session.At), ("payload", new JsonText(session.PayloadJson))).ConfigureAwait(false);
+            var key = await ActiveKeyAsync(c, tx, projectId, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(c, tx, $"INSERT INTO skin_sessions ({SkinColumns}) VALUES (@id, @project, @subject, @recording, @at, @payload)", cancellationToken,
+                ("id", session.Id), ("project", projectId), ("subject", subjectId), ("recording", recordingId), ("at", session.At), ("payload", SealChecked(key, session.PayloadJson, Bindings.Skin(session.Id, subjectId)))).ConfigureAwait(false);
             return session;
         }, cancellationToken);
     }
 
     public Task<IReadOnlyList<StoredSkinSession>> ListSkinSessionsAsync(Guid projectId, Guid subjectId, CancellationToken cancellationToken = default)
-        => RunAsync($"listing skin sessions of subject {subjectId}", c => QueryAsync(c, null, $"SELECT {SkinColumns} FROM skin_sessions WHERE project_id = @project AND subject_id = @subject ORDER BY at, id",
-            r => new StoredSkinSession(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.IsDBNull(3) ? null : r.GetGuid(3), r.GetFieldValue<DateTimeOffset>(4), r.GetString(5)), cancellationToken,
-            ("project", projectId), ("subject", subjectId)), cancellationToken);
+        => RunAsync($"listing skin sessions of subject {subjectId}", async c =>
+        {
+            var rows = await QueryAsync(c, null, $"SELECT {SkinColumns} FROM skin_sessions WHERE project_id = @project AND subject_id = @subject ORDER BY at, id",
+                r => new StoredSkinSession(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.IsDBNull(3) ? null : r.GetGuid(3), r.GetFieldValue<DateTimeOffset>(4), r.GetString(5)), cancellationToken,
+                ("project", projectId), ("subject", subjectId)).ConfigureAwait(false);
+            var opened = new StoredSkinSession[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                opened[i] = rows[i] with { PayloadJson = await OpenAsync(projectId, rows[i].PayloadJson, Bindings.Skin(rows[i].Id, rows[i].SubjectId), cancellationToken).ConfigureAwait(false) };
+            }
+
+            return (IReadOnlyList<StoredSkinSession>)opened;
+        }, cancellationToken);
 
     // ---- erasure --------------------------------------------------------------------------------------------
 
@@ -381,28 +424,35 @@ internal sealed partial class SqlMienStore : IMienStore
     // ---- writer support -------------------------------------------------------------------------------------
 
     /// <summary>Commits one writer batch in one transaction: a DbBatch (one round trip) where the provider has it, else one prepared command per table.</summary>
-    internal Task WriteBatchAsync(Guid recordingId, ResultBatch batch, CancellationToken cancellationToken)
+    internal Task WriteBatchAsync(Guid recordingId, Guid projectId, ResultBatch batch, CancellationToken cancellationToken)
         => InTransactionAsync($"writing {batch.Count} results of recording {recordingId}", async (c, tx) =>
         {
+            if (batch.Invalid is { } invalid)
+            {
+                throw new MienStoreException($"writing {batch.Count} results of recording {recordingId}: a value was refused ({invalid})", MienStoreError.Invalid);
+            }
+
+            // Sealed inside the transaction that holds the active key FOR SHARE (see SqlMienStore.Encryption).
+            var key = await ActiveKeyAsync(c, tx, projectId, cancellationToken).ConfigureAwait(false);
             var rows = new BatchRows(_dialect, c, tx);
             foreach (var f in batch.Frames)
             {
-                rows.Add(UpsertFrame, recordingId, f.FrameIndex, f.TimeS, f.Faces, new JsonText(f.PayloadJson));
+                rows.Add(UpsertFrame, recordingId, f.FrameIndex, f.TimeS, f.Faces, Seal(key, f.PayloadJson, Bindings.Frame(recordingId, f.FrameIndex)));
             }
 
             foreach (var e in batch.Events)
             {
-                rows.Add(UpsertEvent, recordingId, e.Seq, e.Kind, e.TrackId, e.StartS, e.EndS, new JsonText(e.PayloadJson));
+                rows.Add(UpsertEvent, recordingId, e.Seq, e.Kind, e.TrackId, e.StartS, e.EndS, Seal(key, e.PayloadJson, Bindings.Event(recordingId, e.Seq)));
             }
 
             foreach (var p in batch.Persons)
             {
-                rows.Add(UpsertPerson, recordingId, p.TrackId, new JsonText(p.PayloadJson));
+                rows.Add(UpsertPerson, recordingId, p.TrackId, Seal(key, p.PayloadJson, Bindings.Person(recordingId, p.TrackId)));
             }
 
             if (batch.Summary is { } summary)
             {
-                rows.Add(UpsertSummary, recordingId, new JsonText(summary));
+                rows.Add(UpsertSummary, recordingId, Seal(key, summary, Bindings.Summary(recordingId)));
             }
 
             await rows.ExecuteAsync(cancellationToken).ConfigureAwait(false);

@@ -88,6 +88,9 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
             var ended = await server.WaitAsync(client, id, TimeSpan.FromMinutes(2));
             Assert.NotEqual("running", ended.GetProperty("status").GetString());
             Assert.True(!ended.TryGetProperty("frames", out var frames) || frames.ValueKind == JsonValueKind.Null || frames.GetInt64() <= 20, $"{name}: {ended}");
+
+            // Whether it was analysed or failed, the upload is not kept (the project keeps no media).
+            Assert.False(File.Exists(ended.GetProperty("mediaPath").GetString()), $"{name} ended {ended.GetProperty("status").GetString()} and its upload is still on disk");
         }
     }
 

@@ -125,6 +125,7 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             // Whatever went wrong is this job's failure, never the runner's: record it and go on with the next.
             LogJobFailed(log, job.Id, e.Message);
             await store.FinishAsync(job.Id, RecordingStatus.Failed, Describe(e), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            await DropMediaAsync(job).ConfigureAwait(false);
         }
         finally
         {
@@ -193,6 +194,7 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         catch (MediaException e)
         {
             await store.FinishAsync(job.Id, RecordingStatus.Failed, e.Problem, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            await DropMediaAsync(job).ConfigureAwait(false);
             return;
         }
 
@@ -281,6 +283,18 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             {
                 // The job ended meanwhile.
             }
+        }
+    }
+
+    /// <summary>
+    /// A failed job's upload goes like a finished one's, unless media may be kept (UploadBombAttacks: a video that
+    /// lies about its duration failed to open and stayed in uploads/ without media consent).
+    /// </summary>
+    private async Task DropMediaAsync(Recording job)
+    {
+        if (job.Source == SourceKind.Upload && job.MediaPath is { } path && File.Exists(path) && await KeepsMediaAsync(job).ConfigureAwait(false) is false)
+        {
+            File.Delete(path);
         }
     }
 

@@ -95,7 +95,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             }
 
             var (analysis, keep, audioRate, subject) = request.Value;
-            var (plan, refusal) = await PlanAsync(identity, analysis, keep, subject, aborted).ConfigureAwait(false);
+            var (plan, refusal) = await PlanAsync(identity, analysis, audioRate is not null, keep, subject, aborted).ConfigureAwait(false);
             if (plan is null)
             {
                 connection.Send(Error(refusal!.Detail, refusal.Status));
@@ -209,16 +209,21 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
     }
 
     /// <summary>The project's purpose rules, then the subject's consent, decide whether the session may run and what it may store.</summary>
-    private async Task<(StoragePlan? Plan, Refusal? Refusal)> PlanAsync(ApiKeyIdentity identity, AnalysisRequest analysis, bool keep, Guid? subject, CancellationToken ct)
+    private async Task<(StoragePlan? Plan, Refusal? Refusal)> PlanAsync(ApiKeyIdentity identity, AnalysisRequest analysis, bool audio, bool keep, Guid? subject, CancellationToken ct)
     {
         if (await store.GetProjectAsync(identity.ProjectId, ct).ConfigureAwait(false) is not { } project)
         {
             return (null, new Refusal(StatusCodes.Status404NotFound, "Not found", "no such project"));
         }
 
-        return ConsentGate.CheckPurpose(project, analysis) is { } refusal
-            ? (null, refusal)
-            : await gate.PlanAsync(project, subject, keep, requireStore: false, ct).ConfigureAwait(false);
+        // Declared audio is analysed by the voice model (arousal, valence) whatever "voice" says, so the purpose rules
+        // judge it as voice emotion inference (ConsentAttacks.Emotion_inference_cannot_be_smuggled…).
+        if (ConsentGate.CheckPurpose(project, audio ? analysis with { Voice = true } : analysis) is { } refusal)
+        {
+            return (null, audio ? refusal with { Detail = refusal.Detail + " Declared audio is analysed for voice emotion: leave \"audio\" out of the start message." } : refusal);
+        }
+
+        return await gate.PlanAsync(project, subject, keep, requireStore: false, ct).ConfigureAwait(false);
     }
 
     private async Task<Recording> StartRecordingAsync(ApiKeyIdentity identity, AnalysisRequest analysis, Guid? subject)

@@ -6,7 +6,11 @@ using Mien.Testing;
 
 namespace Mien.Server.Tests.Attacks;
 
-/// <summary>SQL-injection strings in every text field and query parameter, on SQLite and on PostgreSQL: stored verbatim or refused with 400, tables intact.</summary>
+/// <summary>
+/// SQL-injection strings in every text field and query parameter (projects, policies, subjects, keys, consents and
+/// their withdrawal, recordings, streams, options, filters, live start messages), on SQLite and on PostgreSQL: stored
+/// verbatim or refused with 400, tables intact.
+/// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class InjectionAttacks(ServerFixture server)
 {
@@ -67,30 +71,51 @@ public sealed class InjectionAttacks(ServerFixture server)
         Assert.Contains("must be queued, running, done, failed or cancelled", detail, StringComparison.Ordinal);
     }
 
-    private static async Task CampaignAsync(Uri address, Guid project, string adminKey, byte[] jpeg)
+    private static async Task CampaignAsync(Uri address, Guid project, string firstAdminKey, byte[] jpeg)
     {
-        using var admin = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
         var p = $"/api/v1/projects/{project}";
+        string adminKey;
+        using (var first = Client(address, firstAdminKey))
+        {
+            // A key of its own, so the campaign's few hundred requests do not eat the shared admin key's rate budget.
+            var key = await first.PostAsJsonAsync(p + "/keys", new { role = "admin" });
+            Assert.Equal(HttpStatusCode.Created, key.StatusCode);
+            adminKey = JsonDocument.Parse(await key.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+        }
+
+        using var admin = Client(address, adminKey);
+
+        // A subject who consented, so uploads and streams reach their name and options checks; and one whose consent
+        // records carry the payloads (recorded, then withdrawn, every round).
+        var subject = await ServerFixture.ConsentingSubjectAsync(admin, project, "analysis", "measurements");
+        var recorded = await ServerFixture.ConsentingSubjectAsync(admin, project);
         var before = await CountsAsync(admin, p);
         var stored = 0;
         var refused = 0;
         foreach (var text in Payloads)
         {
-            // Project name, purpose, setting: free text, stored verbatim (or refused by a vocabulary check).
-            var created = await admin.PostAsJsonAsync("/api/v1/projects", new { name = text, purpose = text, setting = text });
-            if (created.StatusCode == HttpStatusCode.Created)
+            // Project name: free text, stored verbatim; purpose and setting: vocabularies, refused.
+            await Wire.ProblemAsync(await admin.PostAsJsonAsync("/api/v1/projects", new { name = text, purpose = text, setting = "lab" }), HttpStatusCode.BadRequest);
+            await Wire.ProblemAsync(await admin.PostAsJsonAsync("/api/v1/projects", new { name = text, purpose = "research", setting = text }), HttpStatusCode.BadRequest);
+            var created = await admin.PostAsJsonAsync("/api/v1/projects", new { name = text, purpose = "research", setting = "lab" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var createdJson = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(text, createdJson.GetProperty("project").GetProperty("name").GetString());
+            refused += 2;
+            stored++;
+
+            // The new project's policy: purpose, setting and basis refused; the justification (free text) stored verbatim.
+            using (var other = Client(address, createdJson.GetProperty("adminKey").GetString()!))
             {
-                var json = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
-                Assert.Equal(text, json.GetProperty("project").GetProperty("name").GetString());
-                stored++;
-            }
-            else
-            {
-                await Wire.ProblemAsync(created, HttpStatusCode.BadRequest);
-                var nameOnly = await admin.PostAsJsonAsync("/api/v1/projects", new { name = text });
-                Assert.Equal(HttpStatusCode.Created, nameOnly.StatusCode);
-                Assert.Equal(text, JsonDocument.Parse(await nameOnly.Content.ReadAsStringAsync()).RootElement.GetProperty("project").GetProperty("name").GetString());
+                var policy = $"/api/v1/projects/{createdJson.GetProperty("project").GetProperty("id").GetGuid()}/policy";
+                var justification = text + " (rehabilitation of facial palsy)";
+                await Wire.ProblemAsync(await other.PutAsJsonAsync(policy, new { purpose = text, setting = "lab" }), HttpStatusCode.BadRequest);
+                await Wire.ProblemAsync(await other.PutAsJsonAsync(policy, new { purpose = "research", setting = text }), HttpStatusCode.BadRequest);
+                await Wire.ProblemAsync(await other.PutAsJsonAsync(policy, new { purpose = "research", setting = "workplace", basis = text, justification }), HttpStatusCode.BadRequest);
+                var changed = await other.PutAsJsonAsync(policy, new { purpose = "clinical-monitoring", setting = "workplace", basis = "medical", justification });
+                Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+                Assert.Equal(justification, JsonDocument.Parse(await changed.Content.ReadAsStringAsync()).RootElement.GetProperty("justification").GetString());
+                refused += 3;
                 stored++;
             }
 
@@ -99,22 +124,39 @@ public sealed class InjectionAttacks(ServerFixture server)
             await Wire.ProblemAsync(await admin.PostAsJsonAsync(p + "/keys", new { role = text }), HttpStatusCode.BadRequest);
             refused += 2;
 
+            // Consent: text version and collector stored verbatim, scope names refused (in the body and in the URL),
+            // the withdrawal's ?by= stored verbatim.
+            var consents = p + $"/subjects/{recorded}/consents";
+            var given = await admin.PostAsJsonAsync(consents, new { scopes = new[] { "measurements" }, textVersion = text, collectedBy = text });
+            Assert.Equal(HttpStatusCode.Created, given.StatusCode);
+            var consent = JsonDocument.Parse(await given.Content.ReadAsStringAsync()).RootElement[0];
+            Assert.Equal(text, consent.GetProperty("textVersion").GetString());
+            Assert.Equal(text, consent.GetProperty("collectedBy").GetString());
+            await Wire.ProblemAsync(await admin.PostAsJsonAsync(consents, new { scopes = new[] { text }, textVersion = "v1", collectedBy = "x" }), HttpStatusCode.BadRequest);
+            var scopeInUrl = await admin.DeleteAsync(consents + "/" + Uri.EscapeDataString(text));
+            Assert.True(scopeInUrl.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"scope '{text}' in the URL: {scopeInUrl.StatusCode}");
+            var withdrawal = await admin.DeleteAsync(consents + "/measurements?by=" + Uri.EscapeDataString(text));
+            Assert.Equal(HttpStatusCode.OK, withdrawal.StatusCode);
+            Assert.Equal(text, JsonDocument.Parse(await withdrawal.Content.ReadAsStringAsync()).RootElement.GetProperty("withdrawn")[0].GetProperty("withdrawnBy").GetString());
+            stored += 3;
+            refused += 2;
+
             // Recording name on an upload and on a stream: a label, stored verbatim (its last path segment).
-            var upload = await admin.PostAsync(p + "/recordings?name=" + Uri.EscapeDataString(text), new ByteArrayContent(jpeg));
+            var upload = await admin.PostAsync(p + $"/recordings?subject={subject}&name=" + Uri.EscapeDataString(text), new ByteArrayContent(jpeg));
             Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
             var recording = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(text[(text.LastIndexOfAny(['/', '\\']) + 1)..].Trim(), recording.GetProperty("name").GetString());
             var id = recording.GetProperty("id").GetGuid();
-            var stream = await admin.PostAsJsonAsync(p + "/streams", new { url = "rtsp://203.0.113.9/cam", name = text });
+            var stream = await admin.PostAsJsonAsync(p + "/streams", new { url = "rtsp://203.0.113.9/cam", name = text, subject });
             Assert.Equal(HttpStatusCode.Accepted, stream.StatusCode);
             var streamId = JsonDocument.Parse(await stream.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
             Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync(p + $"/recordings/{streamId}")).StatusCode);
             stored += 2;
 
             // Options JSON: as a value and as a property name; filters and paging parameters; ids.
-            await Wire.ProblemAsync(await admin.PostAsync(p + "/recordings?options=" + Uri.EscapeDataString(JsonSerializer.Serialize(new { detector = text })), new ByteArrayContent(jpeg)), HttpStatusCode.BadRequest);
-            await Wire.ProblemAsync(await admin.PostAsync(p + "/recordings?options=" + Uri.EscapeDataString("{" + JsonSerializer.Serialize(text) + ":true}"), new ByteArrayContent(jpeg)), HttpStatusCode.BadRequest);
-            await Wire.ProblemAsync(await admin.PostAsJsonAsync(p + "/streams", new { url = "rtsp://203.0.113.9/" + text, options = new { detector = text } }), HttpStatusCode.BadRequest);
+            await Wire.ProblemAsync(await admin.PostAsync(p + $"/recordings?subject={subject}&options=" + Uri.EscapeDataString(JsonSerializer.Serialize(new { detector = text })), new ByteArrayContent(jpeg)), HttpStatusCode.BadRequest);
+            await Wire.ProblemAsync(await admin.PostAsync(p + $"/recordings?subject={subject}&options=" + Uri.EscapeDataString("{" + JsonSerializer.Serialize(text) + ":true}"), new ByteArrayContent(jpeg)), HttpStatusCode.BadRequest);
+            await Wire.ProblemAsync(await admin.PostAsJsonAsync(p + "/streams", new { url = "rtsp://203.0.113.9/" + text, options = new { detector = text }, subject }), HttpStatusCode.BadRequest);
             await Wire.ProblemAsync(await admin.GetAsync(p + "/recordings?status=" + Uri.EscapeDataString(text)), HttpStatusCode.BadRequest);
             await Wire.ProblemAsync(await admin.GetAsync(p + $"/recordings/{id}/events?kind=" + Uri.EscapeDataString(text)), HttpStatusCode.BadRequest);
             refused += 5;
@@ -125,16 +167,39 @@ public sealed class InjectionAttacks(ServerFixture server)
                 refused++;
             }
 
+            // The subject of a live start message: an id, refused before anything else happens.
+            using (var socket = await Wire.ConnectAsync(Wire.WebSocketUri(address, p + "/live"), adminKey))
+            {
+                await Wire.SendTextAsync(socket, JsonSerializer.Serialize(new { type = "start", store = true, subject = text }));
+                var error = await Wire.ReceiveJsonAsync(socket);
+                Assert.Equal("error", error.GetProperty("type").GetString());
+                Assert.Contains("\"subject\" must be a subject id", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                refused++;
+            }
+
             var path = await admin.GetAsync($"/api/v1/projects/{Uri.EscapeDataString(text)}/recordings");
             Assert.True(path.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"project id '{text}': {path.StatusCode}");
             await admin.DeleteAsync(p + $"/recordings/{id}");
         }
 
-        // Tables intact: the project, its keys, subjects and recordings are as before (the uploads were deleted again), the key still works.
+        // Tables intact: the project, its keys, subjects and recordings are as before (the uploads were deleted again),
+        // the consenting subject still consents, the other's history holds every payload, the key still works.
         Assert.Equal(before, await CountsAsync(admin, p));
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(p)).StatusCode);
-        Assert.Equal(Payloads.Length * 3, stored);
-        Assert.Equal(Payloads.Length * 12, refused);
+        var current = JsonDocument.Parse(await admin.GetStringAsync(p + $"/subjects/{subject}/consents")).RootElement.GetProperty("current");
+        Assert.Equal(["analysis", "measurements"], current.EnumerateArray().Select(e => e.GetString()));
+        var history = JsonDocument.Parse(await admin.GetStringAsync(p + $"/subjects/{recorded}/consents")).RootElement.GetProperty("history");
+        Assert.Equal(Payloads.Order(StringComparer.Ordinal), history.EnumerateArray().Select(c => c.GetProperty("withdrawnBy").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(Payloads.Length * 7, stored);
+        Assert.Equal(Payloads.Length * 20, refused);
+    }
+
+    private static HttpClient Client(Uri address, string key)
+    {
+        var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
     }
 
     private static async Task<(int Keys, int Subjects, long Recordings)> CountsAsync(HttpClient client, string p) =>

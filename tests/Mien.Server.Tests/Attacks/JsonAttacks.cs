@@ -68,7 +68,7 @@ public sealed class JsonAttacks(ServerFixture server)
 
         // Nested options in the upload's query string, and a body that is not JSON at all.
         var nested = string.Concat(Enumerable.Repeat("{\"a\":", 200)) + "1" + new string('}', 200);
-        await Wire.ProblemAsync(await admin.PostAsync(server.ProjectPath("/recordings?options=" + Uri.EscapeDataString(nested)), new ByteArrayContent(server.Jpegs[0])), HttpStatusCode.BadRequest);
+        await Wire.ProblemAsync(await admin.PostAsync(server.UploadPath("options=" + Uri.EscapeDataString(nested)), new ByteArrayContent(server.Jpegs[0])), HttpStatusCode.BadRequest);
         var form = await admin.PostAsync("/api/v1/projects", new StringContent("name=x", Encoding.UTF8, "application/x-www-form-urlencoded"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
         Assert.True(tried == 60, $"{tried}");

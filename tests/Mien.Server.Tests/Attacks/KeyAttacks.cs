@@ -78,7 +78,7 @@ public sealed class KeyAttacks(ServerFixture server, LimitedServerFixture limite
         using var anonymous = server.Client();
         using var openApi = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json"));
         var endpoints = openApi.RootElement.GetProperty("paths").EnumerateObject()
-            .SelectMany(p => p.Value.EnumerateObject().Where(m => m.Name is "get" or "post" or "delete").Select(m => (Method: m.Name.ToUpperInvariant(), Path: p.Name)))
+            .SelectMany(p => p.Value.EnumerateObject().Where(m => m.Name is "get" or "post" or "put" or "delete").Select(m => (Method: m.Name.ToUpperInvariant(), Path: p.Name)))
             .ToList();
         Assert.True(endpoints.Count >= 20, $"{endpoints.Count} endpoints");
         var key = server.AdminKey;

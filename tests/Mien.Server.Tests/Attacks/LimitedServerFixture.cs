@@ -44,6 +44,9 @@ public sealed class LimitedServerFixture : IAsyncLifetime
 
     public string AdminKey => Server.FirstAdminKey!;
 
+    /// <summary>A subject of <see cref="Project"/> with current analysis and measurements consent, so uploads reach the media checks.</summary>
+    public Guid Subject { get; private set; }
+
     public ServerOptions Options => Limits(new ServerOptions()) with { Time = Time };
 
     private MienServer Server => _server ?? throw new InvalidOperationException("call StartAsync first");
@@ -59,6 +62,8 @@ public sealed class LimitedServerFixture : IAsyncLifetime
                 _server = await ServerFixture.StartAsync(_data, o => Limits(o) with { Time = Time });
                 var notReady = await _server.WaitUntilReadyAsync(TimeSpan.FromMinutes(5));
                 Assert.True(notReady is null, notReady);
+                using var admin = Client(AdminKey);
+                Subject = await ServerFixture.ConsentingSubjectAsync(admin, Project, "analysis", "measurements");
             }
         }
         finally
@@ -79,6 +84,9 @@ public sealed class LimitedServerFixture : IAsyncLifetime
     }
 
     public string ProjectPath(string rest = "") => $"/api/v1/projects/{Project}{rest}";
+
+    /// <summary>The upload URL for the consenting <see cref="Subject"/> with more query parameters.</summary>
+    public string UploadPath(string query = "") => ProjectPath($"/recordings?subject={Subject}" + (query.Length > 0 ? "&" + query : ""));
 
     public async Task<string> KeyAsync(string role)
     {

@@ -14,7 +14,8 @@ public sealed class SlowClientAttacks(LimitedServerFixture limited)
         var other = await limited.KeyAsync("viewer");
         using var tcp = await Wire.TcpAsync(limited.Address);
         var stream = tcp.GetStream();
-        var head = $"POST {limited.ProjectPath("/recordings?name=slow.mp4")} HTTP/1.1\r\nHost: {limited.Address.Authority}\r\nAuthorization: Bearer {limited.AdminKey}\r\nContent-Length: 1000000\r\n\r\n";
+        // For a consenting subject: otherwise the consent gate answers 403 before the body is read and the rate limit is never reached.
+        var head = $"POST {limited.UploadPath("name=slow.mp4")} HTTP/1.1\r\nHost: {limited.Address.Authority}\r\nAuthorization: Bearer {limited.AdminKey}\r\nContent-Length: 1000000\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
 
         // 10 bytes a second, far below the 1000 B/s floor, for up to 20 s: the server must end it after its 2-s grace.

@@ -8,7 +8,11 @@ using OpenCvSharp;
 
 namespace Mien.Server.Tests.Attacks;
 
-/// <summary>Pixel bombs, decompression bombs, videos that lie about their size and length, archives posing as video: refused from headers, never decoded or unpacked.</summary>
+/// <summary>
+/// Pixel bombs, decompression bombs, videos that lie about their size and length, archives posing as video: refused
+/// from headers, never decoded or unpacked. Every upload names a subject with analysis and measurements consent, so it
+/// passes the consent gate and reaches the media checks (without one it would be refused before its body is read).
+/// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture limited)
 {
@@ -28,7 +32,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
         };
         foreach (var (name, bytes) in bombs)
         {
-            var detail = await Wire.ProblemAsync(await client.PostAsync(server.ProjectPath("/recordings?name=" + name), new ByteArrayContent(bytes)), HttpStatusCode.UnprocessableEntity);
+            var detail = await Wire.ProblemAsync(await client.PostAsync(server.UploadPath("name=" + name), new ByteArrayContent(bytes)), HttpStatusCode.UnprocessableEntity);
             Assert.Contains("before decoding", detail, StringComparison.Ordinal);
         }
 
@@ -45,7 +49,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
         try
         {
             using var client = server.Client(server.AdminKey);
-            var detail = await Wire.ProblemAsync(await client.PostAsync(server.ProjectPath("/recordings?name=huge.mp4"), new ByteArrayContent(await File.ReadAllBytesAsync(path))), HttpStatusCode.UnprocessableEntity);
+            var detail = await Wire.ProblemAsync(await client.PostAsync(server.UploadPath("name=huge.mp4"), new ByteArrayContent(await File.ReadAllBytesAsync(path))), HttpStatusCode.UnprocessableEntity);
             Assert.Contains("MaxVideoSide", detail, StringComparison.Ordinal);
             AssertNoUploadsLeft(server.DataDirectory, before);
         }
@@ -70,7 +74,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
         using var client = server.Client(server.AdminKey);
         foreach (var (name, bytes) in liars)
         {
-            var response = await client.PostAsync(server.ProjectPath("/recordings?name=" + name), new ByteArrayContent(bytes));
+            var response = await client.PostAsync(server.UploadPath("name=" + name), new ByteArrayContent(bytes));
             var body = await response.Content.ReadAsStringAsync();
             if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
             {
@@ -84,6 +88,9 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
             var ended = await server.WaitAsync(client, id, TimeSpan.FromMinutes(2));
             Assert.NotEqual("running", ended.GetProperty("status").GetString());
             Assert.True(!ended.TryGetProperty("frames", out var frames) || frames.ValueKind == JsonValueKind.Null || frames.GetInt64() <= 20, $"{name}: {ended}");
+
+            // Whether it was analysed or failed, the upload is not kept (the project keeps no media).
+            Assert.False(File.Exists(ended.GetProperty("mediaPath").GetString()), $"{name} ended {ended.GetProperty("status").GetString()} and its upload is still on disk");
         }
     }
 
@@ -96,12 +103,12 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
 
         // A zip holding a real video, named like a video.
         var zip = Zip(("clip.mp4", clip));
-        await Wire.ProblemAsync(await client.PostAsync(server.ProjectPath("/recordings?name=clip.mp4"), new ByteArrayContent(zip)), HttpStatusCode.UnsupportedMediaType);
+        await Wire.ProblemAsync(await client.PostAsync(server.UploadPath("name=clip.mp4"), new ByteArrayContent(zip)), HttpStatusCode.UnsupportedMediaType);
 
         // A zip bomb: 256 MB of zeros in a quarter of a megabyte.
         var bomb = Zip(("video.mp4", new byte[256 * 1024 * 1024]));
         Assert.True(bomb.Length < 2 * 1024 * 1024);
-        await Wire.ProblemAsync(await client.PostAsync(server.ProjectPath("/recordings?name=video.mp4"), new ByteArrayContent(bomb)), HttpStatusCode.UnsupportedMediaType);
+        await Wire.ProblemAsync(await client.PostAsync(server.UploadPath("name=video.mp4"), new ByteArrayContent(bomb)), HttpStatusCode.UnsupportedMediaType);
 
         // A gzip body declared as Content-Encoding: the server does not inflate request bodies, so it stays gzip.
         using var gzipped = new MemoryStream();
@@ -113,7 +120,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
         var content = new ByteArrayContent(gzipped.ToArray());
         content.Headers.ContentEncoding.Add("gzip");
         content.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
-        await Wire.ProblemAsync(await client.PostAsync(server.ProjectPath("/recordings?name=bomb.mp4"), content), HttpStatusCode.UnsupportedMediaType);
+        await Wire.ProblemAsync(await client.PostAsync(server.UploadPath("name=bomb.mp4"), content), HttpStatusCode.UnsupportedMediaType);
         AssertNoUploadsLeft(server.DataDirectory, before);
     }
 
@@ -122,7 +129,7 @@ public sealed class UploadBombAttacks(ServerFixture server, LimitedServerFixture
     {
         await limited.StartAsync();
         using var client = limited.Client(limited.AdminKey);
-        var detail = await Wire.ProblemAsync(await client.PostAsync(limited.ProjectPath("/recordings?name=long.mp4"), new ByteArrayContent(await File.ReadAllBytesAsync(server.Clip))), HttpStatusCode.UnprocessableEntity);
+        var detail = await Wire.ProblemAsync(await client.PostAsync(limited.UploadPath("name=long.mp4"), new ByteArrayContent(await File.ReadAllBytesAsync(server.Clip))), HttpStatusCode.UnprocessableEntity);
         Assert.Contains("MaxDuration", detail, StringComparison.Ordinal);
     }
 

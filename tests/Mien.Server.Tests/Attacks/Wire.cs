@@ -151,11 +151,14 @@ internal static class Wire
     }
 
     /// <summary>A GET sent exactly as written (no client-side normalisation); the status and body.</summary>
-    public static async Task<(int Status, string Body)> RawGetAsync(Uri address, string rawPath, string? key)
+    public static Task<(int Status, string Body)> RawGetAsync(Uri address, string rawPath, string? key) => RawAsync(address, "GET", rawPath, key);
+
+    /// <summary>A bodiless request sent exactly as written (no client-side normalisation of the path); the status and body.</summary>
+    public static async Task<(int Status, string Body)> RawAsync(Uri address, string method, string rawPath, string? key)
     {
         using var tcp = await TcpAsync(address);
         var stream = tcp.GetStream();
-        var request = $"GET {rawPath} HTTP/1.1\r\nHost: {address.Authority}\r\n" + (key is null ? "" : $"Authorization: Bearer {key}\r\n") + "Connection: close\r\n\r\n";
+        var request = $"{method} {rawPath} HTTP/1.1\r\nHost: {address.Authority}\r\n" + (key is null ? "" : $"Authorization: Bearer {key}\r\n") + "Connection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         using var reader = new StreamReader(stream, Encoding.UTF8);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -164,6 +167,45 @@ internal static class Wire
         var at = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         return (status, at < 0 ? "" : response[(at + 4)..]);
     }
+
+    /// <summary>
+    /// Reads one HTTP/1.1 response from <paramref name="stream"/> (status line, headers, a Content-Length, chunked or
+    /// read-to-close body) without waiting for the connection to close; fails if it has not arrived within <paramref name="within"/>.
+    /// </summary>
+    public static async Task<(int Status, string Body)> ReadResponseAsync(Stream stream, TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        var received = new MemoryStream();
+        var buffer = new byte[8192];
+        int headEnd;
+        while ((headEnd = IndexOf(received, "\r\n\r\n"u8)) < 0)
+        {
+            var n = await stream.ReadAsync(buffer, timeout.Token);
+            Assert.True(n > 0, "the server closed the connection without a complete response");
+            received.Write(buffer, 0, n);
+        }
+
+        var head = Encoding.ASCII.GetString(received.GetBuffer(), 0, headEnd);
+        var status = int.Parse(head.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var lines = head.Split("\r\n");
+        var length = lines.Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(p => (int?)int.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        var chunked = lines.Any(l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase) && l.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+        bool Complete() => length is { } l ? received.Length - headEnd - 4 >= l : chunked && IndexOf(received, "\r\n0\r\n\r\n"u8) >= 0;
+        while (!Complete())
+        {
+            var n = await stream.ReadAsync(buffer, timeout.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            received.Write(buffer, 0, n);
+        }
+
+        return (status, Encoding.UTF8.GetString(received.GetBuffer(), headEnd + 4, (int)received.Length - headEnd - 4));
+    }
+
+    private static int IndexOf(MemoryStream stream, ReadOnlySpan<byte> pattern) => stream.GetBuffer().AsSpan(0, (int)stream.Length).IndexOf(pattern);
 
     /// <summary>A tiny real PNG (16x16 grey).</summary>
     public static byte[] SmallPng()

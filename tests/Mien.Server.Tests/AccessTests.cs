@@ -160,6 +160,8 @@ public sealed class AccessTests(ServerFixture server)
         ["GET /api/v1/projects/{projectId}/retention"] = "admin",
         ["PUT /api/v1/projects/{projectId}/retention"] = "admin",
         ["POST /api/v1/projects/{projectId}/retention/run"] = "admin",
+        ["GET /api/v1/projects/{projectId}/encryption"] = "admin",
+        ["POST /api/v1/projects/{projectId}/encryption/rotate"] = "admin",
     };
 
     private static readonly string[] RoleOrder = ["viewer", "analyst", "admin"];

@@ -81,19 +81,21 @@ public sealed class EncryptionAtRestServerTests(ServerFixture fixture)
     [Fact]
     public async Task A_download_is_decrypted_on_the_fly_with_http_ranges()
     {
-        var recording = await fixture.UploadAndWaitAsync(fixture.Clip, "{\"body\":false,\"skin\":false}");
-        var id = recording.GetProperty("id").GetGuid();
-        using var client = fixture.Client(fixture.AdminKey);
-        var whole = await client.GetByteArrayAsync(fixture.ProjectPath($"/recordings/{id}/files/anonymized.mp4"));
+        // A project that keeps media, and a subject who consented to it: only then is a video written.
+        using var admin = fixture.Client(fixture.AdminKey);
+        var (project, key) = await NewProjectAsync(admin, keepMedia: true);
+        using var client = fixture.Client(key);
+        var id = await UploadAsync(client, project, fixture.Clip, "range.mp4", "{\"body\":false,\"skin\":false}");
+        var whole = await client.GetByteArrayAsync($"/api/v1/projects/{project}/recordings/{id}/files/anonymized.mp4");
         Assert.True(whole.Length > 2 * SealedFile.ChunkSize, $"{whole.Length} bytes: the range below should cross chunks");
 
         // A range across a chunk boundary, and the last bytes (what video players ask for first).
-        using var request = new HttpRequestMessage(HttpMethod.Get, fixture.ProjectPath($"/recordings/{id}/files/anonymized.mp4"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/projects/{project}/recordings/{id}/files/anonymized.mp4");
         request.Headers.Range = new RangeHeaderValue(SealedFile.ChunkSize - 100, SealedFile.ChunkSize + 99);
         var partial = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
         Assert.Equal(whole.AsSpan(SealedFile.ChunkSize - 100, 200).ToArray(), await partial.Content.ReadAsByteArrayAsync());
-        using var tail = new HttpRequestMessage(HttpMethod.Get, fixture.ProjectPath($"/recordings/{id}/files/anonymized.mp4"));
+        using var tail = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/projects/{project}/recordings/{id}/files/anonymized.mp4");
         tail.Headers.Range = new RangeHeaderValue(null, 1000);
         Assert.Equal(whole.AsSpan(whole.Length - 1000).ToArray(), await (await client.SendAsync(tail)).Content.ReadAsByteArrayAsync());
 
@@ -103,7 +105,7 @@ public sealed class EncryptionAtRestServerTests(ServerFixture fixture)
         Assert.Equal(-1, raw.AsSpan().IndexOf("ftyp"u8));
         raw[raw.Length / 2] ^= 0x40;
         await File.WriteAllBytesAsync(path, raw);
-        var broken = await client.GetAsync(fixture.ProjectPath($"/recordings/{id}/files/anonymized.mp4"), HttpCompletionOption.ResponseHeadersRead);
+        var broken = await client.GetAsync($"/api/v1/projects/{project}/recordings/{id}/files/anonymized.mp4", HttpCompletionOption.ResponseHeadersRead);
         Assert.False(broken.IsSuccessStatusCode && (await ReadAllOrFailAsync(broken)).SequenceEqual(whole), "a tampered file must not be served as the original");
     }
 
@@ -257,7 +259,7 @@ public sealed class EncryptionAtRestServerTests(ServerFixture fixture)
 
     private static async Task<(Guid Project, string Key)> NewProjectAsync(HttpClient admin, bool keepMedia)
     {
-        var response = await admin.PostAsJsonAsync("/api/v1/projects", new { name = "crypt " + Guid.NewGuid().ToString("N")[..6], keepMedia });
+        var response = await admin.PostAsJsonAsync("/api/v1/projects", new { name = "crypt " + Guid.NewGuid().ToString("N")[..6], purpose = "research", setting = "lab", keepMedia });
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return (json.RootElement.GetProperty("project").GetProperty("id").GetGuid(), json.RootElement.GetProperty("adminKey").GetString()!);
@@ -272,8 +274,10 @@ public sealed class EncryptionAtRestServerTests(ServerFixture fixture)
 
     private static async Task<Guid> UploadAsync(HttpClient client, Guid project, string path, string name, string options)
     {
+        // Jobs store results and (with the media scope) keep media: the subject consents to both.
+        var subject = await ServerFixture.ConsentingSubjectAsync(client, project, "analysis", "measurements", "media", "skin-profile");
         await using var file = File.OpenRead(path);
-        var response = await client.PostAsync($"/api/v1/projects/{project}/recordings?name={Uri.EscapeDataString(name)}&options={Uri.EscapeDataString(options)}", new StreamContent(file));
+        var response = await client.PostAsync($"/api/v1/projects/{project}/recordings?subject={subject}&name={Uri.EscapeDataString(name)}&options={Uri.EscapeDataString(options)}", new StreamContent(file));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
         var until = DateTime.UtcNow.AddMinutes(3);

@@ -234,9 +234,7 @@ public sealed class PrivacyTests(ServerFixture server)
         await ErasureScan.RunAsync(admin, server.Address, project, key, server.Clip, server.Jpegs, server.DataDirectory, null);
     }
 
-    private static string Folder(JsonElement recording) => Path.GetDirectoryName(recording.GetProperty("mediaPath").GetString()!) is { } uploads
-        ? Path.Combine(Path.GetDirectoryName(uploads)!, "recordings", recording.GetProperty("id").GetGuid().ToString("N"))
-        : throw new InvalidOperationException("no media path");
+    private string Folder(JsonElement recording) => Path.Combine(server.DataDirectory, "recordings", recording.GetProperty("id").GetGuid().ToString("N"));
 
     private async Task<(Guid Project, string Key)> ProjectAsync(string purpose, string setting, bool keepMedia = false)
     {

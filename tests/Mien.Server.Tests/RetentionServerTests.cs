@@ -112,7 +112,7 @@ public sealed class RetentionServerTests(ServerFixture fixture)
         var connectionString = connection ?? MienStore.SqliteConnectionString(data);
         try
         {
-            await using var store = await MienStore.OpenAsync(connectionString, new MienStoreOptions { Time = time });
+            await using var store = await MienStore.OpenAsync(connectionString, new MienStoreOptions { Time = time, MasterKey = ServerFixture.MasterKey });
             var project = (await store.CreateProjectAsync(new NewProject("retention"))).Id;
             var key = (await store.CreateApiKeyAsync(project, ApiKeyRole.Admin)).Secret;
             var subject = (await store.CreateSubjectAsync(project, "p-retention")).Id;
@@ -248,6 +248,17 @@ public sealed class RetentionServerTests(ServerFixture fixture)
         }
 
         await File.WriteAllTextAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(folder, "annotated")).FullName, "photo.jpg"), "jpg");
+
+        // Result files rest sealed under the project's data key, as a finished job leaves them (downloads open them).
+        var key = await store.Encryption.ActiveDataKeyAsync(project, CancellationToken.None);
+        foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            var plain = file + ".plain";
+            File.Move(file, plain);
+            Mien.Privacy.Encryption.SealedFile.Seal(plain, file, key, Mien.Server.Protection.MediaVault.ResultContext(recording.Id, Path.GetRelativePath(folder, file).Replace('\\', '/')));
+            File.Delete(plain);
+        }
+
         return (recording.Id, upload);
     }
 

@@ -194,7 +194,7 @@ internal sealed partial class MediaVault(IMienStore store, ServerOptions options
 
     private static string UploadContext(Guid projectId, string name) => $"upload/{projectId:N}/{name}";
 
-    private static string ResultContext(Guid recordingId, string relative) => $"recording/{recordingId:N}/{relative}";
+    internal static string ResultContext(Guid recordingId, string relative) => $"recording/{recordingId:N}/{relative}";
 
     private static string CreatePrivate(string folder)
     {

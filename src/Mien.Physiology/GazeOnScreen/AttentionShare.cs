@@ -24,7 +24,7 @@ public static class AttentionShare
     /// <param name="samples">The trace, ordered by time.</param>
     /// <param name="screen">The screen.</param>
     /// <param name="marginPx">Points this close outside the screen still count as on it (e.g. the calibration's mean error; default 0).</param>
-    /// <param name="maxHold">Longest time one sample stands for (default 0.5 s); the last sample stands for the median interval.</param>
+    /// <param name="maxHold">Longest time one sample stands for (default 0.5 s); the last sample stands for the median interval (at most the hold).</param>
     /// <exception cref="ArgumentException">Timestamps go backwards, or the margin or hold is invalid.</exception>
     public static AttentionResult Measure(IReadOnlyList<GazeSample> samples, ScreenGeometry screen, double marginPx = 0, TimeSpan? maxHold = null)
     {
@@ -49,7 +49,9 @@ public static class AttentionShare
             }
         }
 
-        var lastInterval = intervals.Length == 0 ? TimeSpan.Zero : intervals.Order().ElementAt(intervals.Length / 2);
+        // The trace's last sample stands for a typical interval (the lower median), at most the hold, and no unknown after it.
+        var typical = intervals.Length == 0 ? TimeSpan.Zero : intervals.Order().ElementAt((intervals.Length - 1) / 2);
+        var lastInterval = typical < hold ? typical : hold;
         TimeSpan on = TimeSpan.Zero, off = TimeSpan.Zero, unknown = TimeSpan.Zero;
         for (var i = 0; i < samples.Count; i++)
         {

@@ -82,9 +82,11 @@ public sealed class GazeTraceTests(ITestOutputHelper output)
         var (trace, truth) = Trace(5, 30, 1.0);
         var (_, strictRecall) = Score(FixationDetector.Detect(trace, Screen), truth);
         var (_, looseRecall) = Score(FixationDetector.Detect(trace, Screen, new FixationOptions { VelocityThreshold = 150 }), truth);
-        output.WriteLine($"1° jitter at 30 Hz: recall {strictRecall:0.00} at 30°/s, {looseRecall:0.00} at 150°/s");
+        var (smoothPrecision, smoothRecall) = Score(FixationDetector.Detect(trace, Screen, new FixationOptions { SmoothingSamples = 5, VelocityThreshold = 60 }), truth);
+        output.WriteLine($"1° jitter at 30 Hz: recall {strictRecall:0.00} at 30°/s, {looseRecall:0.00} at 150°/s; 5-sample median and 60°/s: precision {smoothPrecision:0.00}, recall {smoothRecall:0.00}");
         Assert.True(strictRecall < 0.5, $"recall {strictRecall:0.00} at 30°/s despite 40°/s of jitter");
         Assert.True(looseRecall > strictRecall + 0.3, $"raising the threshold did not help: {looseRecall:0.00}");
+        Assert.True(smoothRecall > looseRecall, $"smoothing did not help: recall {smoothRecall:0.00}");
     }
 
     [Fact]
@@ -98,6 +100,10 @@ public sealed class GazeTraceTests(ITestOutputHelper output)
 
         var brief = samples.Take(5).ToList(); // 67 ms: shorter than the 100 ms minimum.
         Assert.Empty(FixationDetector.Detect(brief, Screen));
+
+        // Smoothing stays inside each stretch: the gap still splits the fixation at the same samples.
+        var smoothed = FixationDetector.Detect(samples, Screen, new FixationOptions { SmoothingSamples = 7 });
+        Assert.Equal(found, smoothed);
     }
 
     [Fact]

@@ -34,6 +34,9 @@ public sealed record FixationOptions
     /// <summary>Samples further apart than this are not neighbours: a fixation never spans such a gap (default 150 ms).</summary>
     public TimeSpan MaxSampleGap { get; init; } = TimeSpan.FromMilliseconds(150);
 
+    /// <summary>Median filter over this many samples (odd) applied to x and y before velocities are taken, within unbroken stretches (default 1: none; 5–7 for webcam gaze at 30 fps, whose jitter alone exceeds the threshold). Fixation centres use the raw samples.</summary>
+    public int SmoothingSamples { get; init; } = 1;
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()
@@ -42,6 +45,7 @@ public sealed record FixationOptions
         ScreenGeometry.Require(MinDuration >= TimeSpan.Zero && MaxMergeGap >= TimeSpan.Zero, nameof(MinDuration) + "/" + nameof(MaxMergeGap), $"{MinDuration}/{MaxMergeGap}", "≥ 0");
         ScreenGeometry.Require(MaxMergeAngle >= 0 && double.IsFinite(MaxMergeAngle), nameof(MaxMergeAngle), MaxMergeAngle, "≥ 0 and finite");
         ScreenGeometry.Require(MaxSampleGap > TimeSpan.Zero, nameof(MaxSampleGap), MaxSampleGap, "positive");
+        ScreenGeometry.Require(SmoothingSamples >= 1 && SmoothingSamples % 2 == 1 && SmoothingSamples <= 31, nameof(SmoothingSamples), SmoothingSamples, "odd, within [1, 31]");
     }
 }
 
@@ -75,6 +79,7 @@ public static class FixationDetector
         bool Linked(int i, int j) =>
             j >= 0 && j < samples.Count && samples[j].Point is not null && (samples[Math.Max(i, j)].Timestamp - samples[Math.Min(i, j)].Timestamp) <= o.MaxSampleGap;
 
+        var points = Smooth(samples, o.SmoothingSamples, Linked);
         var slow = new bool[samples.Count];
         for (var i = 0; i < samples.Count; i++)
         {
@@ -89,7 +94,7 @@ public static class FixationDetector
                 continue;
             }
 
-            var (pa, pb) = (samples[a].Point!.Value, samples[b].Point!.Value);
+            var (pa, pb) = (points[a], points[b]);
             var dt = (samples[b].Timestamp - samples[a].Timestamp).TotalSeconds;
             var angle = screen.AngleBetween(pa.X, pa.Y, pb.X, pb.Y);
             slow[i] = dt > 0 ? angle / dt < o.VelocityThreshold : angle == 0;
@@ -150,6 +155,60 @@ public static class FixationDetector
         }
 
         return fixations;
+    }
+
+    /// <summary>Per-sample positions median-filtered over <paramref name="window"/> samples within each unbroken stretch (the window shrinks at a stretch's ends).</summary>
+    private static ScreenPoint[] Smooth(IReadOnlyList<GazeSample> samples, int window, Func<int, int, bool> linked)
+    {
+        var points = new ScreenPoint[samples.Count];
+        for (var i = 0; i < samples.Count; i++)
+        {
+            points[i] = samples[i].Point ?? default;
+        }
+
+        if (window == 1)
+        {
+            return points;
+        }
+
+        var half = window / 2;
+        var xs = new double[window];
+        var ys = new double[window];
+        var start = 0;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            if (samples[i].Point is null)
+            {
+                start = i + 1;
+                continue;
+            }
+
+            if (i > start && !linked(i, i - 1))
+            {
+                start = i;
+            }
+
+            var end = i;
+            while (end + 1 < samples.Count && end + 1 <= i + half && linked(end, end + 1))
+            {
+                end++;
+            }
+
+            var from = Math.Max(start, i - half);
+            var n = 0;
+            for (var j = from; j <= end; j++)
+            {
+                xs[n] = samples[j].Point!.Value.X;
+                ys[n] = samples[j].Point!.Value.Y;
+                n++;
+            }
+
+            Array.Sort(xs, 0, n);
+            Array.Sort(ys, 0, n);
+            points[i] = new ScreenPoint(n % 2 == 1 ? xs[n / 2] : (xs[(n / 2) - 1] + xs[n / 2]) / 2, n % 2 == 1 ? ys[n / 2] : (ys[(n / 2) - 1] + ys[n / 2]) / 2);
+        }
+
+        return points;
     }
 
     private static ScreenPoint Centre(IReadOnlyList<GazeSample> samples, List<(int First, int Last)> parts)

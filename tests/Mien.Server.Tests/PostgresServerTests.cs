@@ -111,6 +111,28 @@ public sealed class PostgresServerTests(ServerFixture fixture)
         }
     }
 
+    [PostgresFact]
+    public async Task The_authorisation_matrix_holds_on_postgresql()
+    {
+        var database = "mien_authz_" + Guid.NewGuid().ToString("N")[..12];
+        var connection = await PostgresCluster.Instance.CreateDatabaseAsync(database);
+        var data = Path.Combine(Path.GetTempPath(), "mien-pg-authz-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var server = await ServerFixture.StartAsync(data, o => o with { ConnectionString = connection });
+            await AccessTests.CheckMatrixAsync(server.Addresses[0], server.FirstProject!.Value, server.FirstAdminKey!);
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await PostgresCluster.Instance.DropDatabaseAsync(database);
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
     private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
 
     private static HttpClient Client(MienServer server, string key)

@@ -37,6 +37,8 @@ public sealed class RecordingTests(ServerFixture server)
         var faces = frames.SelectMany(f => f.GetProperty("faces").EnumerateArray()).ToList();
         Assert.True(faces.Count >= 60, $"{faces.Count} faces in 75 frames of a talking head");
         Assert.All(faces, f => Assert.Equal(1, f.GetProperty("track").GetInt32()));
+        // Landmarks are personal geometry: only on request (docs/privacy.md, minimisation).
+        Assert.All(faces, f => Assert.False(f.TryGetProperty("landmarks", out _)));
 
         // A time range returns only frames inside it.
         var range = JsonDocument.Parse(await client.GetStringAsync(server.ProjectPath($"/recordings/{id}/frames?from=1&to=2"))).RootElement.GetProperty("frames").EnumerateArray().ToList();

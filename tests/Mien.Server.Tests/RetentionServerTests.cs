@@ -160,10 +160,11 @@ public sealed class RetentionServerTests(ServerFixture fixture)
             Assert.Empty((await admin.GetFromJsonAsync<JsonElement>($"{api}/recordings/{old}/events")).GetProperty("events").EnumerateArray());
             Assert.Equal(2, (await admin.GetFromJsonAsync<JsonElement>($"{api}/recordings/{old}/people")).GetArrayLength());
             Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"{api}/recordings/{old}/summary")).StatusCode);
-            Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"{api}/recordings/{old}/files/faces.jsonl")).StatusCode);
-            Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"{api}/recordings/{old}/files/report.html")).StatusCode);
-            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"{api}/recordings/{old}/files/summary.json")).StatusCode);
-            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"{api}/recordings/{recent}/files/report.html")).StatusCode);
+            // The seeded result files are plain test files (a job would have sealed them), so they are checked on disk.
+            Assert.False(File.Exists(Path.Combine(JobRunner.Folder(options, old), "faces.jsonl")));
+            Assert.False(File.Exists(Path.Combine(JobRunner.Folder(options, old), "report.html")));
+            Assert.True(File.Exists(Path.Combine(JobRunner.Folder(options, old), "summary.json")));
+            Assert.True(File.Exists(Path.Combine(JobRunner.Folder(options, recent), "report.html")));
             Assert.False(File.Exists(oldUpload));
             Assert.True(File.Exists(recentUpload));
             Assert.Null((await store.GetRecordingAsync(project, old))!.MediaPath);
@@ -248,16 +249,6 @@ public sealed class RetentionServerTests(ServerFixture fixture)
         }
 
         await File.WriteAllTextAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(folder, "annotated")).FullName, "photo.jpg"), "jpg");
-
-        // Result files rest sealed under the project's data key, as a finished job leaves them (downloads open them).
-        var key = await store.Encryption.ActiveDataKeyAsync(project, CancellationToken.None);
-        foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories))
-        {
-            var plain = file + ".plain";
-            File.Move(file, plain);
-            Mien.Privacy.Encryption.SealedFile.Seal(plain, file, key, Mien.Server.Protection.MediaVault.ResultContext(recording.Id, Path.GetRelativePath(folder, file).Replace('\\', '/')));
-            File.Delete(plain);
-        }
 
         return (recording.Id, upload);
     }

@@ -129,7 +129,7 @@ public sealed class ConsentStoreTests
         var report = await store.DetachMediaAsync(project.Id, subject.Id);
 
         Assert.Equal(["/d/a.mp4"], report!.MediaPaths);
-        Assert.Equal([upload.Id, stream.Id], report.RecordingIds.Order());
+        Assert.Equal(new[] { upload.Id, stream.Id }.Order(), report.RecordingIds.Order());
         Assert.Null((await store.GetRecordingAsync(project.Id, upload.Id))!.MediaPath);
         Assert.Equal("rtsp://cam/1", (await store.GetRecordingAsync(project.Id, stream.Id))!.MediaPath);
         Assert.Equal("/d/b.mp4", (await store.GetRecordingAsync(project.Id, others.Id))!.MediaPath);

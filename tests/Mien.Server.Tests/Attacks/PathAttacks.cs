@@ -45,7 +45,10 @@ public sealed class PathAttacks(ServerFixture server)
         // Nothing was written outside the data folder's own layout.
         var data = new DirectoryInfo(server.DataDirectory);
         Assert.Empty(data.Parent!.EnumerateFiles("passwd*").Concat(data.Parent.EnumerateFiles("shadow*")).Concat(data.Parent.EnumerateFiles("win.ini*")));
-        Assert.All(Directory.EnumerateFileSystemEntries(Path.Combine(server.DataDirectory, "uploads")), f => Assert.Matches("^[0-9a-f]{32}\\.[a-z0-9]+$", Path.GetFileName(f)));
+        // Uploads live sealed under uploads/<project>/<our id>.<kind>.mienc: every name there is ours.
+        var uploads = Path.Combine(server.DataDirectory, "uploads");
+        Assert.All(Directory.EnumerateDirectories(uploads, "*", SearchOption.AllDirectories), d => Assert.Matches("^[0-9a-f]{32}$", Path.GetFileName(d)));
+        Assert.All(Directory.EnumerateFiles(uploads, "*", SearchOption.AllDirectories), f => Assert.Matches("^[0-9a-f]{32}(\\.[a-z0-9]+)+$", Path.GetFileName(f)));
         Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync(server.ProjectPath($"/recordings/{id}"))).StatusCode);
     }
 

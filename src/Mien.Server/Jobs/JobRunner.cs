@@ -46,9 +46,18 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         return false;
     }
 
+    /// <summary>
+    /// Recovers interrupted jobs before the host starts listening: run later, in <see cref="ExecuteAsync"/>, recovery
+    /// raced the first requests and could fail a live session that had just started.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await RecoverAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await RecoverAsync(stoppingToken).ConfigureAwait(false);
         var jobs = new List<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {

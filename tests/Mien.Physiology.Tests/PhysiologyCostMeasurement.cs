@@ -16,12 +16,12 @@ namespace Mien.Physiology.Tests;
 /// <summary>
 /// Benchmark-style measurement (not a timed assertion) of the physiology cost per face per frame on one thread, on real
 /// frames and meshes of franck.mp4; writes <c>physiology-cost.txt</c> beside the test assembly and to the test output.
-/// Run: <c>dotnet test tests/Mien.Physiology.Tests -c Release --filter "FullyQualifiedName~PhysiologyCostMeasurement" --logger "console;verbosity=detailed"</c>.
+/// Run: <c>dotnet test tests/Mien.Physiology.Tests -c Release --filter "FullyQualifiedName~PhysiologyCostMeasurement"</c> with <c>MIEN_BENCH=1 --logger "console;verbosity=detailed"</c>.
 /// </summary>
 [Collection(RealModelsCollection.Name)]
 public sealed class PhysiologyCostMeasurement(RealModels models, ITestOutputHelper output)
 {
-    [Fact]
+    [BenchmarkFact("physiology-cost.txt beside the test assembly")]
     public async Task Measures_the_cost_of_every_part_per_face_per_frame()
     {
         var franck = (await SampleMedia.FaceVideosAsync(models.Packages))[0];

@@ -16,19 +16,6 @@ using Xunit.Abstractions;
 
 namespace Mien.Server.Tests;
 
-/// <summary>Runs only with <c>MIEN_BENCH=1</c>: it measures, it does not test.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-internal sealed class BenchmarkFactAttribute : FactAttribute
-{
-    public BenchmarkFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("MIEN_BENCH") != "1")
-        {
-            Skip = "A benchmark, not a test: run with MIEN_BENCH=1 (writes artifacts/bench/retention.md).";
-        }
-    }
-}
-
 /// <summary>
 /// The retention job on a realistic volume (50 finished recordings × 2,000 frames of ~1 KB, 100 events, 2 person
 /// summaries and all output files each; one expired skin session per recording) and the cost of the audit log
@@ -38,7 +25,7 @@ public sealed class RetentionBenchmark(ITestOutputHelper output)
 {
     private const int Recordings = 50, FramesPerRecording = 2000, EventsPerRecording = 100, AuditEntries = 5000;
 
-    [BenchmarkFact]
+    [BenchmarkFact("artifacts/bench/retention.md")]
     public async Task Retention_run_and_audit_append_costs()
     {
         var report = new StringBuilder()

@@ -7,19 +7,6 @@ using Xunit.Abstractions;
 
 namespace Mien.Skin.Tests;
 
-/// <summary>A fact that runs only when <c>MIEN_SKIN_BENCH=1</c> (a measurement for docs/skin.md, not a test); otherwise it reports itself skipped.</summary>
-public sealed class SkinBenchFactAttribute : FactAttribute
-{
-    /// <summary>Skips unless the environment asks for the measurement.</summary>
-    public SkinBenchFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("MIEN_SKIN_BENCH") != "1")
-        {
-            Skip = "measurement for docs/skin.md: set MIEN_SKIN_BENCH=1 to run";
-        }
-    }
-}
-
 /// <summary>
 /// The figures of docs/skin.md's validation section over all HELEN test faces: ITA° spread under backdrops, exposure
 /// gains, tone curves and ±15 % casts, how often the eye whites serve as the reference, and the analyser's cost per
@@ -28,7 +15,7 @@ public sealed class SkinBenchFactAttribute : FactAttribute
 [Collection(SkinCollection.Name)]
 public sealed class SkinBenchmarks(SkinFaces faces, ITestOutputHelper output)
 {
-    [SkinBenchFact]
+    [BenchmarkFact("$TMPDIR/mien-skin-bench.txt for docs/skin.md")]
     public async Task Measure_tone_stability_and_cost_on_the_helen_test_faces()
     {
         var helen = SharedData.Find("landmarks/helen_test") ?? throw new InvalidOperationException("needs ../shared/data/landmarks/helen_test");

@@ -17,7 +17,7 @@ public sealed class EncryptionBenchmark(ITestOutputHelper output)
 {
     private const int Frames = 20_000, Runs = 3;
 
-    [BenchmarkFact]
+    [BenchmarkFact("artifacts/bench/encryption.md")]
     public async Task Sealing_and_opening_cost_per_frame_and_writer_throughput()
     {
         var payloads = Enumerable.Range(0, Frames).Select(i => Payloads.Frame(i, i / 30.0)).ToArray();

@@ -6,19 +6,6 @@ using Xunit.Abstractions;
 
 namespace Mien.Storage.Tests;
 
-/// <summary>Runs only with <c>MIEN_BENCH=1</c>: it measures, it does not test.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-internal sealed class BenchmarkFactAttribute : FactAttribute
-{
-    public BenchmarkFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("MIEN_BENCH") != "1")
-        {
-            Skip = "A benchmark, not a test: run with MIEN_BENCH=1 (writes artifacts/bench/storage.md).";
-        }
-    }
-}
-
 /// <summary>
 /// Frames per second through <see cref="IRecordingWriter"/> with default options (batches of 200 or 250 ms), one
 /// face per frame (about 1 KB of JSON), on each real store: the figure that says what a 30 fps stream costs. Timed
@@ -28,7 +15,7 @@ public sealed class StorageBenchmark(ITestOutputHelper output)
 {
     private const int Frames = 20_000, Runs = 3;
 
-    [BenchmarkFact]
+    [BenchmarkFact("artifacts/bench/storage.md")]
     public async Task Frames_per_second_written_through_the_batching_writer()
     {
         var payloads = Enumerable.Range(0, Frames).Select(i => Payloads.Frame(i, i / 30.0)).ToArray();

@@ -22,6 +22,9 @@ public sealed class CsvWriter : IDisposable
     private readonly string sourceCell;
     private bool disposed;
 
+    /// <summary>The file's stream when this writer created it: a failed write cuts it back to the last whole frame.</summary>
+    private FrameBoundaryStream? _boundary;
+
     /// <summary>Creates a writer over <paramref name="writer"/> and writes the header.</summary>
     /// <param name="writer">Where rows go; flushed per frame.</param>
     /// <param name="leaveOpen">Whether <see cref="Dispose"/> leaves the writer open.</param>
@@ -71,8 +74,8 @@ public sealed class CsvWriter : IDisposable
     public static CsvWriter Create(string path, string? source = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        return new CsvWriter(new StreamWriter(stream, new System.Text.UTF8Encoding(false)), source: source);
+        var stream = FrameBoundaryStream.Create(path);
+        return new CsvWriter(new StreamWriter(stream, new System.Text.UTF8Encoding(false)), source: source) { _boundary = stream };
     }
 
     /// <summary>
@@ -113,6 +116,12 @@ public sealed class CsvWriter : IDisposable
         }
 
         disposed = true;
+        if (_boundary is { Failed: true })
+        {
+            // The rows after the last whole frame are still in the text writer's buffer: drop them, keep the file as cut.
+            _boundary.Abandon();
+        }
+
         if (leaveOpen)
         {
             writer.Flush();

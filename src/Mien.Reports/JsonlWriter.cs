@@ -60,7 +60,7 @@ public sealed class JsonlWriter : IDisposable
     public static JsonlWriter Create(string path, string? source = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return new JsonlWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read), source: source);
+        return new JsonlWriter(FrameBoundaryStream.Create(path), source: source);
     }
 
     /// <summary>
@@ -137,7 +137,7 @@ public sealed class JsonlWriter : IDisposable
 
         disposed = true;
         json.Dispose();
-        if (leaveOpen)
+        if (leaveOpen && stream is not FrameBoundaryStream { Failed: true })
         {
             stream.Flush();
         }

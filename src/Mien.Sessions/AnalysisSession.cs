@@ -311,6 +311,11 @@ public sealed class AnalysisSession : IAsyncDisposable
             emit.Write(new KeyMomentUpdate(moment));
         }
 
+        if (annotated?.Close() is { } videoProblem)
+        {
+            Problem(videoProblem);
+        }
+
         if (_moreProblems > 0)
         {
             _problems.Add(string.Create(CultureInfo.InvariantCulture, $"… and {_moreProblems} more problems"));

@@ -92,5 +92,12 @@ internal sealed class AnnotatedOutput : IDisposable
         }
     }
 
+    /// <summary>Closes the video; returns a problem to report when it could not be finished and was removed.</summary>
+    public string? Close()
+    {
+        _video?.Dispose();
+        return _video is { Unfinished: true } ? $"{(_anonymize ? "anonymized" : "annotated")}.mp4 could not be finished (the disk may be full) and was removed" : null;
+    }
+
     public void Dispose() => _video?.Dispose();
 }

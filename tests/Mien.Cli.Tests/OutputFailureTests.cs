@@ -80,6 +80,49 @@ public sealed class OutputFailureTests(RealModels models) : IDisposable
         Assert.Throws<IOException>(() => File.WriteAllText("/dev/full", "x"));   // still the device: written through, never replaced
     }
 
+    [PrivilegedFact("mounts a 128 KiB tmpfs")]
+    public async Task Analyze_on_a_disk_that_fills_ends_its_tables_at_a_whole_frame_and_leaves_no_unplayable_video()
+    {
+        // 128 KiB holds the first frames' JSONL, CSV and video, then fills in the middle of some write.
+        var clip = (await Media.Samples.SampleMedia.FaceVideosAsync(models.Packages))[1];
+        var mount = Directory.CreateDirectory(Path.Combine(_dir, "full")).FullName;
+        Mount(mount, "128k");
+        try
+        {
+            var (code, _, stderr) = await InProcessMien.RunAsync("analyze", clip, "-o", mount, "--offline", "--no-voice", "--no-body");
+
+            Assert.Equal(ExitCodes.Output, code);
+            AssertOneLine(stderr, "no space left on device");
+            var folder = Path.Combine(mount, Path.GetFileNameWithoutExtension(clip));
+            var jsonl = await File.ReadAllTextAsync(Path.Combine(folder, "faces.jsonl"));
+            Assert.True(jsonl.Length == 0 || jsonl.EndsWith('\n'), "faces.jsonl ends inside a line");
+            var lines = jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var line in lines)
+            {
+                using var _ = JsonDocument.Parse(line);   // every line whole
+            }
+
+            // Whole frames: the last frame's faces are all there (one face per frame in this clip).
+            if (File.Exists(Path.Combine(folder, "faces.csv")))
+            {
+                var rows = (await File.ReadAllTextAsync(Path.Combine(folder, "faces.csv"))).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var width = rows[0].Split(',').Length;
+                Assert.All(rows, r => Assert.Equal(width, r.Split(',').Length));
+            }
+
+            foreach (var video in Directory.GetFiles(folder, "*.mp4"))
+            {
+                using var capture = new OpenCvSharp.VideoCapture(video);
+                Assert.True(capture.IsOpened() && capture.FrameCount > 0, $"{Path.GetFileName(video)} was left unplayable");
+            }
+        }
+        finally
+        {
+            using var umount = Process.Start("umount", [mount]);
+            umount.WaitForExit();
+        }
+    }
+
     [PrivilegedFact("mounts a 16 KiB tmpfs")]
     public async Task A_disk_that_fills_during_the_write_leaves_no_half_report()
     {
@@ -144,9 +187,9 @@ public sealed class OutputFailureTests(RealModels models) : IDisposable
         AssertOneLine(stderr, $"mien: {happiness}: permission denied");
     }
 
-    private static void Mount(string folder)
+    private static void Mount(string folder, string size = "16k")
     {
-        using var mount = Process.Start("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", folder]);
+        using var mount = Process.Start("mount", ["-t", "tmpfs", "-o", $"size={size}", "tmpfs", folder]);
         mount.WaitForExit();
         Assert.True(mount.ExitCode == 0, "root could not mount a tmpfs (a container without CAP_SYS_ADMIN?)");
     }

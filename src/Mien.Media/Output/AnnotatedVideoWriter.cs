@@ -128,11 +128,21 @@ public sealed class AnnotatedVideoWriter : IDisposable
         Cv2.PutText(bgr, text, at, HersheyFonts.HersheySimplex, scale, colour, 1, LineTypes.AntiAlias);
     }
 
-    /// <summary>Closes the video; a video that never received a frame is deleted rather than left as an unplayable stub.</summary>
+    /// <summary>
+    /// Whether <see cref="Dispose"/> removed the file because it could not be finished (an MP4 without its index,
+    /// e.g. when the disk filled): a video nobody can play is worse than none.
+    /// </summary>
+    public bool Unfinished { get; private set; }
+
+    /// <summary>
+    /// Closes the video; a video that never received a frame is deleted rather than left as an unplayable stub, and
+    /// so is an MP4 whose index (the <c>moov</c> box, written last) did not make it to disk (<see cref="Unfinished"/>).
+    /// </summary>
     public void Dispose()
     {
         _writer.Dispose();
-        if (_written == 0)
+        Unfinished = _written > 0 && Path.GetExtension(_path).Equals(".mp4", StringComparison.OrdinalIgnoreCase) && !HasMovieIndex(_path);
+        if (_written == 0 || Unfinished)
         {
             try
             {
@@ -142,6 +152,50 @@ public sealed class AnnotatedVideoWriter : IDisposable
             {
                 // Nothing useful to do: the stub stays, and the caller's report says no frame was analysed.
             }
+        }
+    }
+
+    /// <summary>Whether the MP4 at <paramref name="path"/> has a top-level <c>moov</c> box (walks box headers only).</summary>
+    internal static bool HasMovieIndex(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            Span<byte> header = stackalloc byte[16];
+            long at = 0;
+            while (at + 8 <= file.Length)
+            {
+                file.Position = at;
+                file.ReadExactly(header[..8]);
+                long size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header);
+                if (size == 1 && at + 16 <= file.Length)
+                {
+                    file.ReadExactly(header[8..16]);
+                    size = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[8..]);
+                }
+                else if (size == 0)
+                {
+                    size = file.Length - at;   // the box runs to the end of the file
+                }
+
+                if (header[4..8].SequenceEqual("moov"u8))
+                {
+                    return at + size <= file.Length;
+                }
+
+                if (size < 8)
+                {
+                    return false;
+                }
+
+                at += size;
+            }
+
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 }

@@ -76,6 +76,9 @@ public sealed class BackgroundVideoWriter : IDisposable
         }
     }
 
+    /// <summary>Whether closing removed the video because it could not be finished (see <see cref="AnnotatedVideoWriter.Unfinished"/>).</summary>
+    public bool Unfinished => _inner.Unfinished;
+
     /// <summary>Writes the queued frames, closes the file and releases the buffers.</summary>
     public void Dispose()
     {

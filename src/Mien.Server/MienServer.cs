@@ -147,6 +147,9 @@ public sealed class MienServer : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddAuditAndRetention();
         services.AddSingleton<MediaVault>();
+        services.AddSingleton<Uploads.UploadSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<Uploads.UploadSessions>());
+        services.AddSingleton<Playback.PlaybackVideos>();
         services.AddSingleton<KeyRotations>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyRotations>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -208,6 +211,9 @@ public sealed class MienServer : IAsyncDisposable
         ProjectsApi.Map(api, project);
         RecordingsApi.Map(project, options);
         ResultsApi.Map(project);
+        UploadSessionsApi.Map(project);
+        TimelineApi.Map(project);
+        PlaybackApi.Map(project);
         LiveApi.Map(project);
         ConsentApi.Map(project);
         AuditApi.Map(project);

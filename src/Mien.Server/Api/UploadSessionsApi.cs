@@ -67,7 +67,7 @@ internal static class UploadSessionsApi
             return Problems.BadRequest("size: required, the file's size in bytes (?size=…)");
         }
 
-        var (session, refusal) = sessions.Open(projectId, context.Identity().KeyId, subject!.Value, name, analysis, size.Value);
+        var (session, refusal) = await sessions.OpenAsync(projectId, context.Identity().KeyId, subject!.Value, name, analysis, size.Value).ConfigureAwait(false);
         if (refusal is not null)
         {
             return refusal.ToResult();

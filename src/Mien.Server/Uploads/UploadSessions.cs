@@ -28,8 +28,8 @@ internal sealed partial class UploadSessions(ServerOptions options, MediaVault v
     /// <summary>Sessions open now (all keys).</summary>
     public int Count => _sessions.Count;
 
-    /// <summary>Opens a session for <paramref name="size"/> bytes, or says which limit refuses it.</summary>
-    public (UploadSession? Session, UploadRefusal? Refusal) Open(Guid projectId, Guid keyId, Guid subject, string? name, AnalysisRequest analysis, long size)
+    /// <summary>Opens a session for <paramref name="size"/> bytes, or says which limit refuses it (expired sessions are cleaned first).</summary>
+    public async Task<(UploadSession? Session, UploadRefusal? Refusal)> OpenAsync(Guid projectId, Guid keyId, Guid subject, string? name, AnalysisRequest analysis, long size)
     {
         if (size < 1)
         {
@@ -41,6 +41,7 @@ internal sealed partial class UploadSessions(ServerOptions options, MediaVault v
             return (null, new UploadRefusal(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"{size} bytes exceed the limit of {options.MaxUploadBytes} bytes (MaxUploadBytes)"));
         }
 
+        await SweepAsync().ConfigureAwait(false);
         var now = options.Time.GetUtcNow();
         var session = new UploadSession(Guid.NewGuid(), projectId, keyId, subject, name, analysis, size, vault.StagingPath(), now + options.UploadSessionTimeout);
         lock (_sessions)

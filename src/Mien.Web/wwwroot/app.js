@@ -9,7 +9,8 @@ export const pages = [
   { href: '/', title: 'Home', role: 'viewer' },
   { href: '/live.html', title: 'Live view', role: 'analyst' },
 
-  // slot: h-viewer (recordings, people)
+  { href: '/recordings.html', title: 'Recordings', role: 'viewer' },
+  // slot: h-viewer (people)
 
   // slot: h-study (studies)
 

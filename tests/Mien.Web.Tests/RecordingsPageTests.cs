@@ -67,8 +67,19 @@ public sealed class RecordingsPageTests(BrowserFixture fixture)
 
         await page.Locator(".downloads a", new() { HasText = "Video with faces blurred" }).WaitForAsync();
         await BrowserFixture.ScreenshotAsync(page, "recording-viewer");
+        var url = page.Url;
         Assert.Empty(errors);
         await page.Context.CloseAsync();
+
+        // A viewer key sees the numbers, not the video or the report (which show people).
+        var viewerKey = JsonDocument.Parse(await (await admin.PostAsJsonAsync($"/api/v1/projects/{project}/keys", new { role = "viewer" })).Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+        var viewer = await fixture.SignedInPageAsync(viewerKey, new Uri(url).PathAndQuery);
+        await viewer.Locator("figure[data-chart='expressions'] canvas").WaitForAsync(new() { Timeout = 20_000 });
+        Assert.Contains("Viewers see the numbers only", await viewer.Locator("#video-note").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await viewer.Locator("video").CountAsync());
+        Assert.Equal(0, await viewer.Locator(".downloads a", new() { HasText = "Report" }).CountAsync());
+        Assert.Equal(0, await viewer.GetByRole(AriaRole.Button, new() { Name = "Upload and analyse" }).CountAsync());
+        await viewer.Context.CloseAsync();
     }
 
     /// <summary>m:ss.s as app.js formats it.</summary>

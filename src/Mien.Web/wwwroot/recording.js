@@ -117,8 +117,8 @@ function personPanel(person, timeline, charts, seek) {
   const s = person.series;
   const section = el('section', { class: 'card person-panel', 'aria-labelledby': `person-${person.track}`, dataset: { track: person.track } });
   const facts = [`${person.faces} face measurements`];
-  if (person.blinkRatePerMinute !== null && person.blinkRatePerMinute !== undefined) facts.push(`${person.blinks.length} blinks (${person.blinkRatePerMinute.toFixed(1)} a minute)`);
-  if (person.segments.length) facts.push(`${person.segments.length} expression segments`);
+  if (person.blinkRatePerMinute !== null && person.blinkRatePerMinute !== undefined) facts.push(`${person.blinks.length} ${person.blinks.length === 1 ? 'blink' : 'blinks'} (${person.blinkRatePerMinute.toFixed(1)} a minute)`);
+  if (person.segments.length) facts.push(`${person.segments.length} expression ${person.segments.length === 1 ? 'segment' : 'segments'}`);
   section.append(el('h2', { id: `person-${person.track}` }, `Person ${person.track}`), el('p', { class: 'help' }, facts.join(' · ')));
 
   const add = (title, names, options = {}) => {
@@ -137,7 +137,7 @@ function personPanel(person, timeline, charts, seek) {
   const expressionSource = s['smoothed.neutral'] ? 'smoothed' : 'expression';
   add(`Expressions (${expressionSource === 'smoothed' ? 'smoothed ' : ''}estimate, probability)`, labels.map((l) => [`${expressionSource}.${l}`, l]), { yMin: 0, yMax: 1, key: 'expressions', height: 170 });
   add('Valence and arousal (estimate, −1…1)', [['valence', 'valence (face)'], ['arousal', 'arousal (face)'], ['fused.valence', 'valence (fused)'], ['fused.arousal', 'arousal (fused)']], { yMin: -1, yMax: 1, key: 'affect' });
-  add('Action units most raised (intensity 0–5, estimate)', person.topActionUnits.map((code) => [`au.${code}`, code]), { yMin: 0, key: 'action-units' });
+  add('Action units most raised (intensity 0–5, estimate)', person.topActionUnits.map((code) => [`au.${code}`, code]), { yMin: 0, yMax: 5, key: 'action-units' });
   add('Eyes and mouth', [['eyes.openness', 'eye openness (1 = usual)'], ['mouth.opening', 'mouth opening']], { yMin: 0, key: 'eyes' });
   add('Head pose (degrees)', [['pose.yaw', 'yaw'], ['pose.pitch', 'pitch'], ['pose.roll', 'roll']], { key: 'pose' });
   add('Voice (estimate, −1…1)', [['voice.arousal', 'voice arousal'], ['voice.valence', 'voice valence']], { yMin: -1, yMax: 1, key: 'voice' });
@@ -153,14 +153,14 @@ function segmentsTable(person, seek) {
     wrap.append(el('p', { class: 'help' }, 'No expression segment in this range.'));
     return wrap;
   }
-  wrap.append(el('table', {},
+  wrap.append(el('div', { class: 'table-wrap' }, el('table', {},
     el('thead', {}, el('tr', {}, ['When', 'Expression (estimate)', 'Peak', 'Valence / arousal', 'Action units (above the person’s usual level)'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, person.segments.map((g) => el('tr', {},
       el('td', {}, el('button', { type: 'button', class: 'secondary link', onclick: () => seek(g.onset), 'aria-label': `Go to ${formatTime(g.onset)}: ${g.expression}` }, `${formatTime(g.onset)}–${formatTime(g.offset)}`)),
       el('td', {}, g.expression),
       el('td', {}, g.peakIntensity.toFixed(2)),
       el('td', {}, `${g.meanValence.toFixed(2)} / ${g.meanArousal.toFixed(2)}`),
-      el('td', {}, g.actionUnits.length ? g.actionUnits.map((u) => `${u.code} +${u.aboveBaseline.toFixed(1)}`).join(', ') : 'none attributed (baseline not settled)'))))));
+      el('td', {}, g.actionUnits.length ? g.actionUnits.map((u) => `${u.code} +${u.aboveBaseline.toFixed(1)}`).join(', ') : 'none attributed (baseline not settled)')))))));
   return wrap;
 }
 
@@ -169,10 +169,15 @@ function skinPanel(person, charts, seek, timeline) {
   const wrap = el('div', { class: 'skin-panel' }, el('h3', {}, 'Skin'),
     el('p', { class: 'help' }, `${person.skin.usableFrames} frames passed the skin quality gates. Values compare a person with themself; they are not a diagnosis.`));
   const s = person.series;
-  const present = [['skin.erythemaIndex', 'erythema index'], ['skin.roughness', 'roughness'], ['skin.shinePercent', 'shine %']].filter(([n]) => s[n]);
-  if (present.length) {
-    const chart = new LineChart(wrap, { title: 'Redness and texture', series: present.map(([name, label]) => ({ name, label })), onTimeClick: seek, height: 130 });
-    chart.root.dataset.chart = 'skin';
+  // Redness and texture have different scales: one chart each, so neither flattens the other.
+  for (const [key, title, names] of [
+    ['skin', 'Redness (erythema index)', [['skin.erythemaIndex', 'erythema index']]],
+    ['skin-texture', 'Texture and shine', [['skin.roughness', 'roughness (L* units)'], ['skin.shinePercent', 'shine (% of skin)']]],
+  ]) {
+    const present = names.filter(([n]) => s[n]);
+    if (!present.length) continue;
+    const chart = new LineChart(wrap, { title, series: present.map(([name, label]) => ({ name, label })), onTimeClick: seek, height: 120 });
+    chart.root.dataset.chart = key;
     for (const [name] of present) chart.setData(name, s[name].t, s[name].v);
     chart.setRange(timeline.from, timeline.to);
     charts.push(chart);
@@ -218,7 +223,7 @@ function skinPanel(person, charts, seek, timeline) {
   const table = el('table', { class: 'skin-regions' },
     el('thead', {}, el('tr', {}, ['Region', 'Frames', 'Erythema index', 'ITA° (estimate)', 'L*', 'Roughness'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, regions.map((r) => el('tr', {}, el('td', {}, r.region), el('td', {}, r.frames), el('td', {}, fixed(r.erythemaIndex, 1)), el('td', {}, fixed(r.ita, 0)), el('td', {}, fixed(r.l, 1)), el('td', {}, fixed(r.roughness, 2))))));
-  wrap.append(el('div', { class: 'skin-layout' }, el('figure', {}, svg, el('figcaption', { class: 'help' }, 'Regions as the camera sees the face (the person’s left on the right); darker red = higher mean erythema index; dashed = not measured.')), table));
+  wrap.append(el('div', { class: 'skin-layout' }, el('figure', {}, svg, el('figcaption', { class: 'help' }, 'Regions as the camera sees the face (the person’s left on the right); darker red = higher mean erythema index; dashed = not measured.')), el('div', { class: 'table-wrap' }, table)));
   return wrap;
 }
 

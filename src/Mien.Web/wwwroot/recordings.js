@@ -134,7 +134,9 @@ class Upload {
       } catch (error) {
         if (this.cancelled) return null;
         if (error instanceof ApiError && error.status === 409) {
-          // Wrong offset (another tab, or a chunk the server already has): go on from the server's offset.
+          // Wrong offset (another tab, or a chunk the server already has) or a broken chunk still being closed:
+          // wait a moment, then go on from the server's offset.
+          await new Promise((resolve) => setTimeout(resolve, 500));
           offset = (await api(this.location)).offset;
           continue;
         }

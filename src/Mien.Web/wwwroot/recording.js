@@ -88,26 +88,38 @@ function videoPanel(recording) {
   video.addEventListener('play', () => { cancelAnimationFrame(frame); frame = requestAnimationFrame(follow); });
   video.addEventListener('seeked', tick);
   video.addEventListener('timeupdate', () => { if (!frame) tick(); });
-  (async () => {
+  // Polls until the browser copy is ready. Blurred by default; the unblurred video only on an explicit click, and
+  // only when the analysis was run without blurring (so there is no blurred one).
+  const load = async (faces) => {
     for (let attempt = 0; attempt < 600; attempt++) {
-      const status = await api(`recordings/${recording.id}/playback`).catch((e) => ({ state: 'unavailable', reason: e.message }));
+      const status = await api(`recordings/${recording.id}/playback${faces ? '?faces=true' : ''}`).catch((e) => ({ state: 'unavailable', reason: e.message }));
       if (status.state === 'ready') {
         video.src = status.file;
+        video.setAttribute('aria-label', `Video of ${recording.name}${faces ? ' (faces visible)' : ' (faces blurred)'}`);
         element.insertBefore(video, time);
         panel.hasVideo = true;
-        note.textContent = 'Faces are blurred. Click any chart to jump there; playing moves the cursor on every chart.';
+        note.textContent = `${faces ? 'Faces are visible (this recording was analysed without blurring).' : 'Faces are blurred.'} Click any chart to jump there; playing moves the cursor on every chart.`;
         element.dataset.video = 'ready';
-        resolveReady(true);
-        return;
+        return true;
       }
       if (status.state === 'unavailable') {
         note.textContent = `No video to play: ${status.reason}.`;
         element.dataset.video = 'unavailable';
-        resolveReady(false);
-        return;
+        return false;
       }
       note.textContent = 'Preparing the video for the browser…';
       await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    return false;
+  };
+  (async () => {
+    if (await load(false)) { resolveReady(true); return; }
+    resolveReady(false);
+    const unblurred = await api(`recordings/${recording.id}/playback?faces=true`).catch(() => ({ state: 'unavailable' }));
+    if (unblurred.state !== 'unavailable') {
+      const show = el('button', { type: 'button', class: 'secondary', id: 'show-faces' }, 'Play the video with faces visible');
+      show.addEventListener('click', async () => { show.remove(); await load(true); });
+      element.insertBefore(el('p', {}, 'This recording was analysed without blurring faces, so only an unblurred video exists. ', show), time);
     }
   })();
   return panel;

@@ -40,6 +40,8 @@ public sealed class LiveViewTests(BrowserFixture fixture)
         var label = await page.Locator("article.person .label").First.InnerTextAsync();
         Assert.Matches("^(anger|disgust|fear|happiness|sadness|surprise|neutral) \\d+ %$", label);
         Assert.True(await DataAsync(page, "main", "framesAnalysed") > 0);
+        // A few seconds of curves for the documentation's screenshot.
+        await page.WaitForFunctionAsync("() => Number(document.querySelector('main').dataset.framesAnalysed || 0) >= 45", null, new() { Timeout = 30_000 });
         await BrowserFixture.ScreenshotAsync(page, "live-view");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
@@ -56,7 +58,7 @@ public sealed class LiveViewTests(BrowserFixture fixture)
         Assert.True(await page.GetByLabel("Store this session").IsDisabledAsync());
         await page.GetByRole(AriaRole.Button, new() { Name = "Start camera" }).ClickAsync();
         await page.Locator("#banner-ephemeral").WaitForAsync();
-        await page.WaitForFunctionAsync("() => Number(document.querySelector('#crowd')?.dataset.samples || 0) >= 10", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => Number(document.querySelector('#crowd')?.dataset.samples || 0) >= 30", null, new() { Timeout = 30_000 });
         var crowd = page.Locator("#crowd figure.chart").First;
         Assert.True(await crowd.EvaluateAsync<int>("e => Number(e.dataset.points)") > 0);
         Assert.True(await page.Locator("article.person").CountAsync() >= 1);
@@ -99,6 +101,11 @@ public sealed class LiveViewTests(BrowserFixture fixture)
         Assert.Equal("self via consent link", first.GetProperty("collectedBy").GetString());
         Assert.Equal("consent-page-1", first.GetProperty("textVersion").GetString());
         await BrowserFixture.ScreenshotAsync(page, "consent-given");
+        // Subjects often open the link on a phone: the page reflows to one column.
+        await page.SetViewportSizeAsync(390, 844);
+        await BrowserFixture.ScreenshotAsync(page, "consent-phone");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), "the consent page scrolls sideways on a phone");
+        await page.SetViewportSizeAsync(1280, 900);
 
         // The subject withdraws measurements (a refusal to be stored): the store closes that consent.
         await page.GetByRole(AriaRole.Button, new() { Name = "Withdraw: keeping the measurements" }).ClickAsync();

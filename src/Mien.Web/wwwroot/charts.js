@@ -175,8 +175,15 @@ export class LineChart {
       }
       if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
       if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-      yMin ??= lo; yMax ??= hi;
+      // Round the free ends to a nice step so the grid reads 0, 5, 10 rather than -1.45, -4.04.
+      const step = niceStep((Math.max(hi, yMax ?? hi) - Math.min(lo, yMin ?? lo)) / 4);
+      yMin ??= Math.floor(lo / step) * step;
+      yMax ??= Math.ceil(hi / step) * step;
     }
+    // A little headroom, so a line at the range's edge is not hidden under the frame.
+    const margin = (yMax - yMin) * 0.04;
+    const [axisMin, axisMax] = [yMin, yMax];
+    yMin -= margin; yMax += margin;
     const x = (t) => pad.left + ((t - from) / (to - from)) * plotW;
     const y = (v) => pad.top + (1 - (v - yMin) / (yMax - yMin)) * plotH;
     this.geometry = { from, to, pad, plotW };
@@ -187,7 +194,7 @@ export class LineChart {
     g.strokeStyle = '#e3e6ea';
     g.lineWidth = 1;
     for (let k = 0; k <= 4; k++) {
-      const v = yMin + ((yMax - yMin) * k) / 4;
+      const v = axisMin + ((axisMax - axisMin) * k) / 4;
       const py = Math.round(y(v)) + 0.5;
       g.beginPath(); g.moveTo(pad.left, py); g.lineTo(pad.left + plotW, py); g.stroke();
       g.textAlign = 'right'; g.textBaseline = 'middle';

@@ -49,5 +49,5 @@ if (main) {
       announce(error.message, 'error');
     }
   });
-  main.append(el('div', { class: 'cards' }, form, create));
+  main.append(el('div', { class: 'columns' }, form, create));
 }

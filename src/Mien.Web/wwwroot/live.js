@@ -37,7 +37,7 @@ async function start(main) {
     'Audience mode: one camera, many faces. It never stores anything — the session is ephemeral and no subject is named; ' +
     'the crowd curve (share of faces smiling and facing the screen) is computed in this browser from the live results and is gone when you leave the page, unless you download it as an aggregate CSV.');
 
-  const form = el('form', { class: 'card', id: 'live-form' },
+  const form = el('form', { class: 'card form-grid', id: 'live-form' },
     el('fieldset', {}, el('legend', {}, 'Session'),
       el('label', { for: 'subject' }, 'Subject'),
       subjectSelect,
@@ -349,6 +349,7 @@ async function start(main) {
     const color = trackColor(track);
     const label = el('span', { class: 'label' }, '–');
     const units = el('ul', { class: 'legend', 'aria-label': 'Strongest action units' });
+    const unitsNote = el('span', {}, '');
     const blink = el('span', {}, '–');
     const card = el('article', { class: 'card person', dataset: { track: String(track) }, 'aria-label': `Person ${track}` },
       el('h3', {}, el('span', {}, `Person ${track}`), label));
@@ -363,10 +364,10 @@ async function start(main) {
         series: [{ name: 'yaw', label: 'yaw' }, { name: 'pitch', label: 'pitch' }, { name: 'roll', label: 'roll' }], format: (v) => `${v.toFixed(0)}°` }));
       charts.push(new LineChart(card, { title: 'Blink rate (per minute, last 60 s)', yMin: 0, windowSeconds: chartWindow, height: 90,
         series: [{ name: 'blinks', label: 'blinks per minute' }], format: (v) => v.toFixed(0) }));
-      card.append(el('p', { class: 'help' }, 'Strongest action units (0–5):'), units, el('p', { class: 'help' }, 'Blinks: ', blink));
+      card.append(el('p', { class: 'help' }, 'Strongest action units (0–5', unitsNote, '):'), units, el('p', { class: 'help' }, 'Blinks: ', blink));
     }
     people.append(card);
-    p = { track, card, label, units, blink, charts, blinks: [], inBlink: false, first: null, present: true };
+    p = { track, card, label, units, unitsNote, blink, charts, blinks: [], inBlink: false, first: null, present: true };
     state.people.set(track, p);
     main.dataset.people = String(state.people.size);
     return p;
@@ -387,6 +388,9 @@ async function start(main) {
       if (Number.isFinite(face.affect.arousal)) affect.append('arousal', time, face.affect.arousal);
       const aus = Object.entries(face.affect.actionUnits ?? {}).filter(([, v]) => typeof v === 'number').sort((a, b) => b[1] - a[1]).slice(0, 4);
       p.units.replaceChildren(...aus.map(([k, v]) => el('li', {}, `${k} ${v.toFixed(1)}`)));
+      const baseline = face.affect.actionUnits?.baseline;
+      // Until the person's own neutral face has settled, part of an intensity may be their anatomy: say so.
+      p.unitsNote.textContent = baseline && baseline !== 'person' ? `, ${baseline} baseline — still settling` : '';
     }
     if (face.pose) { pose.append('yaw', time, face.pose.yaw); pose.append('pitch', time, face.pose.pitch); pose.append('roll', time, face.pose.roll); }
     if (face.eyes) {
@@ -420,7 +424,7 @@ async function start(main) {
     const chart = new LineChart(crowdSection, { title: 'Share of faces (estimated)', yMin: 0, yMax: 1, windowSeconds: 120, height: 160,
       series: [{ name: 'smiling', label: 'smiling', color: palette[1] }, { name: 'attentive', label: 'facing the screen', color: palette[0] }],
       format: (v) => `${Math.round(v * 100)} %` });
-    const count = new LineChart(crowdSection, { title: 'Faces in view', yMin: 0, windowSeconds: 120, height: 90,
+    const count = new LineChart(crowdSection, { title: 'Faces in view', yMin: 0, yMax: Math.max(2, Number(maxFaces.value) || 4), windowSeconds: 120, height: 90,
       series: [{ name: 'faces', label: 'faces', color: palette[8] }], format: (v) => v.toFixed(0) });
     const rows = [];
     const download = el('button', { type: 'button', class: 'secondary', id: 'crowd-csv' }, 'Download the crowd curve (CSV, aggregates only)');

@@ -193,19 +193,24 @@ export class LineChart {
     g.fillStyle = '#4a5361';
     g.strokeStyle = '#e3e6ea';
     g.lineWidth = 1;
+    const tickStep = (axisMax - axisMin) / 4;
+    const decimals = Math.min(3, Math.max(0, -Math.floor(Math.log10(tickStep) + 1e-9) + (tickStep / 10 ** Math.floor(Math.log10(tickStep)) % 1 ? 1 : 0)));
     for (let k = 0; k <= 4; k++) {
-      const v = axisMin + ((axisMax - axisMin) * k) / 4;
+      const v = axisMin + tickStep * k;
       const py = Math.round(y(v)) + 0.5;
       g.beginPath(); g.moveTo(pad.left, py); g.lineTo(pad.left + plotW, py); g.stroke();
       g.textAlign = 'right'; g.textBaseline = 'middle';
-      g.fillText(formatTick(v), pad.left - 4, py);
+      g.fillText(v.toFixed(decimals), pad.left - 4, py);
     }
     const step = niceStep((to - from) / Math.max(2, Math.floor(plotW / 80)));
     g.textAlign = 'center'; g.textBaseline = 'top';
     for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
       const px = Math.round(x(t)) + 0.5;
       g.beginPath(); g.moveTo(px, pad.top); g.lineTo(px, pad.top + plotH); g.stroke();
-      g.fillText(formatSeconds(t), px, pad.top + plotH + 4);
+      // Keep the last label inside the canvas rather than half cut off at the edge.
+      const text = formatSeconds(t);
+      const half = g.measureText(text).width / 2;
+      g.fillText(text, Math.min(px, w - half - 1), pad.top + plotH + 4);
     }
 
     g.save();
@@ -330,11 +335,6 @@ function niceStep(raw) {
   const power = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 5, 10]) if (raw <= m * power) return m * power;
   return 10 * power;
-}
-
-function formatTick(v) {
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
 /** Seconds as m:ss (or s.s under a minute of span). */

@@ -37,8 +37,8 @@ async function start(main) {
     'Audience mode: one camera, many faces. It never stores anything — the session is ephemeral and no subject is named; ' +
     'the crowd curve (share of faces smiling and facing the screen) is computed in this browser from the live results and is gone when you leave the page, unless you download it as an aggregate CSV.');
 
-  const form = el('form', { class: 'card form-grid', id: 'live-form' },
-    el('fieldset', {}, el('legend', {}, 'Session'),
+  const form = el('form', { class: 'card', id: 'live-form' },
+    el('div', { class: 'form-grid' }, el('fieldset', {}, el('legend', {}, 'Session'),
       el('label', { for: 'subject' }, 'Subject'),
       subjectSelect,
       el('p', { class: 'help' }, 'Results are stored only when a subject is named, "Store" is ticked and the subject consented to measurements; otherwise the session is ephemeral.'),
@@ -49,7 +49,7 @@ async function start(main) {
       el('label', { class: 'inline', for: 'mic' }, mic, 'Microphone (voice arousal)'),
       el('label', { class: 'inline', for: 'mesh' }, mesh, 'Draw the face mesh'),
       el('label', { for: 'max-faces' }, 'Most faces followed at once'),
-      maxFaces),
+      maxFaces)),
     el('div', { class: 'actions' }, startButton, stopButton));
 
   const banner = el('div', { id: 'mode-banner', role: 'status', 'aria-live': 'polite' });

@@ -141,6 +141,7 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<MienMetrics>();
         services.AddSingleton<LiveTickets>();
         services.AddSingleton<WebSessions>();
+        services.AddSingleton<Privacy.ConsentLinks>();
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<Privacy.ProcessingRegistry>();
@@ -222,6 +223,7 @@ public sealed class MienServer : IAsyncDisposable
         AuditApi.Map(project);
         EncryptionApi.Map(project);
         SessionApi.Map(api);
+        ConsentLinksApi.Map(api, project);
         app.MapMienWebApp();
         return app;
     }

@@ -169,12 +169,16 @@ export async function renderShell(title, options = {}) {
   const header = el('header', { class: 'site' },
     el('a', { class: 'brand', href: '/' }, 'Mien'), nav, who);
   const main = el('main', { id: 'main', tabindex: '-1' }, el('h1', {}, title), el('div', { id: 'status', role: 'status', 'aria-live': 'polite' }));
-  document.body.replaceChildren(el('a', { class: 'skip', href: '#main' }, 'Skip to content'), options.public ? '' : header, main);
+  // Public pages (a subject's consent page) show the name of the service but no navigation into the staff app.
+  const publicHeader = el('header', { class: 'site' }, el('span', { class: 'brand' }, 'Mien'));
+  document.body.replaceChildren(el('a', { class: 'skip', href: '#main' }, 'Skip to content'), options.public ? publicHeader : header, main);
   if (!options.public && !session) {
     main.querySelector('h1').textContent = 'Sign in';
     main.append(signInForm());
     return null;
   }
+  // Tests (and styles) can wait for a signed-in page with main[data-signed-in="true"].
+  if (session) main.dataset.signedIn = 'true';
   return main;
 }
 

@@ -175,8 +175,15 @@ export class LineChart {
       }
       if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
       if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-      yMin ??= lo; yMax ??= hi;
+      // Round the free ends to a nice step so the grid reads 0, 5, 10 rather than -1.45, -4.04.
+      const step = niceStep((Math.max(hi, yMax ?? hi) - Math.min(lo, yMin ?? lo)) / 4);
+      yMin ??= Math.floor(lo / step) * step;
+      yMax ??= Math.ceil(hi / step) * step;
     }
+    // A little headroom, so a line at the range's edge is not hidden under the frame.
+    const margin = (yMax - yMin) * 0.04;
+    const [axisMin, axisMax] = [yMin, yMax];
+    yMin -= margin; yMax += margin;
     const x = (t) => pad.left + ((t - from) / (to - from)) * plotW;
     const y = (v) => pad.top + (1 - (v - yMin) / (yMax - yMin)) * plotH;
     this.geometry = { from, to, pad, plotW };
@@ -186,19 +193,24 @@ export class LineChart {
     g.fillStyle = '#4a5361';
     g.strokeStyle = '#e3e6ea';
     g.lineWidth = 1;
+    const tickStep = (axisMax - axisMin) / 4;
+    const decimals = Math.min(3, Math.max(0, -Math.floor(Math.log10(tickStep) + 1e-9) + (tickStep / 10 ** Math.floor(Math.log10(tickStep)) % 1 ? 1 : 0)));
     for (let k = 0; k <= 4; k++) {
-      const v = yMin + ((yMax - yMin) * k) / 4;
+      const v = axisMin + tickStep * k;
       const py = Math.round(y(v)) + 0.5;
       g.beginPath(); g.moveTo(pad.left, py); g.lineTo(pad.left + plotW, py); g.stroke();
       g.textAlign = 'right'; g.textBaseline = 'middle';
-      g.fillText(formatTick(v), pad.left - 4, py);
+      g.fillText(v.toFixed(decimals), pad.left - 4, py);
     }
     const step = niceStep((to - from) / Math.max(2, Math.floor(plotW / 80)));
     g.textAlign = 'center'; g.textBaseline = 'top';
     for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
       const px = Math.round(x(t)) + 0.5;
       g.beginPath(); g.moveTo(px, pad.top); g.lineTo(px, pad.top + plotH); g.stroke();
-      g.fillText(formatSeconds(t), px, pad.top + plotH + 4);
+      // Keep the last label inside the canvas rather than half cut off at the edge.
+      const text = formatSeconds(t);
+      const half = g.measureText(text).width / 2;
+      g.fillText(text, Math.min(px, w - half - 1), pad.top + plotH + 4);
     }
 
     g.save();
@@ -323,11 +335,6 @@ function niceStep(raw) {
   const power = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 5, 10]) if (raw <= m * power) return m * power;
   return 10 * power;
-}
-
-function formatTick(v) {
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
 /** Seconds as m:ss (or s.s under a minute of span). */

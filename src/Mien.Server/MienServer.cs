@@ -10,6 +10,7 @@ using Mien.Server.Protection;
 using Mien.Server.Security;
 using Mien.Server.Telemetry;
 using Mien.Storage;
+using Mien.Web;
 using OpenTelemetry.Metrics;
 
 namespace Mien.Server;
@@ -139,6 +140,8 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<MienRuntime>();
         services.AddSingleton<MienMetrics>();
         services.AddSingleton<LiveTickets>();
+        services.AddSingleton<WebSessions>();
+        services.AddSingleton<Privacy.ConsentLinks>();
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<Privacy.ProcessingRegistry>();
@@ -147,6 +150,9 @@ public sealed class MienServer : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddAuditAndRetention();
         services.AddSingleton<MediaVault>();
+        services.AddSingleton<Uploads.UploadSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<Uploads.UploadSessions>());
+        services.AddSingleton<Playback.PlaybackVideos>();
         services.AddSingleton<KeyRotations>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyRotations>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -194,6 +200,7 @@ public sealed class MienServer : IAsyncDisposable
         app.UseStatusCodePages();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
+        app.UseCsrfProtection();
         // Before authorization, so requests without a valid key (refused there with 401) count against their address.
         app.UseRateLimiter();
         app.UseProjectScope();
@@ -208,10 +215,16 @@ public sealed class MienServer : IAsyncDisposable
         ProjectsApi.Map(api, project);
         RecordingsApi.Map(project, options);
         ResultsApi.Map(project);
+        UploadSessionsApi.Map(project);
+        TimelineApi.Map(project);
+        PlaybackApi.Map(project);
         LiveApi.Map(project);
         ConsentApi.Map(project);
         AuditApi.Map(project);
         EncryptionApi.Map(project);
+        SessionApi.Map(api);
+        ConsentLinksApi.Map(api, project);
+        app.MapMienWebApp();
         return app;
     }
 

@@ -23,6 +23,15 @@ public sealed record ServerOptions
     /// <summary>Largest upload in bytes (default 2 GiB).</summary>
     public long MaxUploadBytes { get; init; } = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>Largest chunk of a resumable upload session in bytes (default 16 MiB; one PUT each).</summary>
+    public int MaxUploadChunkBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>How long a resumable upload session may sit without a chunk before it expires and its partial data are deleted (default 1 h).</summary>
+    public TimeSpan UploadSessionTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Resumable upload sessions one API key may have open at once (default 4).</summary>
+    public int MaxUploadSessionsPerKey { get; init; } = 4;
+
     /// <summary>Longest video accepted for analysis (default 4 h).</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromHours(4);
 
@@ -107,6 +116,9 @@ public sealed record ServerOptions
         Check(JobConcurrency is >= 1 and <= 256, nameof(JobConcurrency), JobConcurrency, "between 1 and 256");
         Check(MaxLiveSessions is >= 1 and <= 1024, nameof(MaxLiveSessions), MaxLiveSessions, "between 1 and 1024");
         Check(MaxUploadBytes is >= 1024 and <= 64L * 1024 * 1024 * 1024, nameof(MaxUploadBytes), MaxUploadBytes, "between 1 KiB and 64 GiB");
+        Check(MaxUploadChunkBytes is >= 1024 and <= 256 * 1024 * 1024, nameof(MaxUploadChunkBytes), MaxUploadChunkBytes, "between 1 KiB and 256 MiB");
+        Check(UploadSessionTimeout >= TimeSpan.FromSeconds(10) && UploadSessionTimeout <= TimeSpan.FromDays(7), nameof(UploadSessionTimeout), UploadSessionTimeout, "between 10 s and 7 days");
+        Check(MaxUploadSessionsPerKey is >= 1 and <= 1000, nameof(MaxUploadSessionsPerKey), MaxUploadSessionsPerKey, "between 1 and 1000");
         Check(MaxDuration > TimeSpan.Zero && MaxDuration <= TimeSpan.FromDays(2), nameof(MaxDuration), MaxDuration, "more than 0 and at most 2 days");
         Check(MaxVideoSide is >= 64 and <= 8192, nameof(MaxVideoSide), MaxVideoSide, "between 64 and 8192");
         Check(MaxJsonBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(MaxJsonBytes), MaxJsonBytes, "between 1 KiB and 16 MiB");

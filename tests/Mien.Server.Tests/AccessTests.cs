@@ -155,6 +155,14 @@ public sealed class AccessTests(ServerFixture server)
         ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/events"] = "viewer",
         ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/people"] = "viewer",
         ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/summary"] = "viewer",
+        ["POST /api/v1/projects/{projectId}/uploads"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/uploads/{uploadId}"] = "analyst",
+        ["PUT /api/v1/projects/{projectId}/uploads/{uploadId}"] = "analyst",
+        ["POST /api/v1/projects/{projectId}/uploads/{uploadId}/complete"] = "analyst",
+        ["DELETE /api/v1/projects/{projectId}/uploads/{uploadId}"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/timeline"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/playback"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/playback/{file}"] = "analyst",
         ["GET /api/v1/projects/{projectId}/live"] = "analyst",
         ["POST /api/v1/projects/{projectId}/live/tickets"] = "analyst",
         ["GET /api/v1/projects/{projectId}/audit"] = "admin",
@@ -164,7 +172,18 @@ public sealed class AccessTests(ServerFixture server)
         ["POST /api/v1/projects/{projectId}/retention/run"] = "admin",
         ["GET /api/v1/projects/{projectId}/encryption"] = "admin",
         ["POST /api/v1/projects/{projectId}/encryption/rotate"] = "admin",
+        ["POST /api/v1/session"] = "viewer",
+        ["GET /api/v1/session"] = "viewer",
+        ["DELETE /api/v1/session"] = "viewer",
+        ["POST /api/v1/projects/{projectId}/subjects/{subjectId}/consent-links"] = "admin",
+        // The subject-facing consent page: its credential is the consent link alone; no API key of any role opens it.
+        ["GET /api/v1/consent"] = Link,
+        ["POST /api/v1/consent"] = Link,
+        ["DELETE /api/v1/consent/{scope}"] = Link,
     };
+
+    /// <summary>Least "role" of the consent-link endpoints: only a consent link, never an API key.</summary>
+    private const string Link = "consent-link";
 
     private static readonly string[] RoleOrder = ["viewer", "analyst", "admin"];
 
@@ -210,7 +229,8 @@ public sealed class AccessTests(ServerFixture server)
         var checkedCells = 0;
         foreach (var (method, path) in endpoints)
         {
-            var least = Array.IndexOf(RoleOrder, LeastRole[$"{method} {path}"]);
+            var linkOnly = LeastRole[$"{method} {path}"] == Link;
+            var least = linkOnly ? RoleOrder.Length : Array.IndexOf(RoleOrder, LeastRole[$"{method} {path}"]);
             for (var role = 0; role < RoleOrder.Length; role++)
             {
                 // Random ids: an allowed role gets past authorisation and meets 404/400 (or 200); a refused one gets 403.
@@ -222,7 +242,11 @@ public sealed class AccessTests(ServerFixture server)
                 }
 
                 var response = await client.SendAsync(request);
-                if (role < least)
+                if (linkOnly)
+                {
+                    Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{RoleOrder[role]} on {method} {path}: {response.StatusCode}, expected 401 (a consent link only)");
+                }
+                else if (role < least)
                 {
                     Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{RoleOrder[role]} on {method} {path}: {response.StatusCode}, expected 403");
                 }

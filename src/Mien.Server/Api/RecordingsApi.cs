@@ -85,6 +85,39 @@ internal static class RecordingsApi
                 return Fail(path, StatusCodes.Status400BadRequest, "Empty upload", "the request body is empty: send the video file as the body");
             }
 
+            return await AcceptAsync(projectId, path, name, subject, analysis, store, jobs, options, vault, ct).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Fail(path, StatusCodes.Status413PayloadTooLarge, "Upload too large", $"the upload exceeds the limit of {options.MaxUploadBytes} bytes (MaxUploadBytes)");
+        }
+        catch (UploadTooLargeException)
+        {
+            return Fail(path, StatusCodes.Status413PayloadTooLarge, "Upload too large", $"the upload exceeds the limit of {options.MaxUploadBytes} bytes (MaxUploadBytes)");
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+            // A client that goes away mid-upload leaves nothing behind.
+            TryDelete(path);
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
+            return Problems.Result(StatusCodes.Status400BadRequest, "Upload failed", "the upload did not complete: " + e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Takes a complete upload received into the private staging area (a plain request body or an upload session's
+    /// assembled chunks): checks it by content and against the limits, seals it and queues its analysis. The staged
+    /// file is consumed either way (sealed, or deleted with the refusal).
+    /// </summary>
+    internal static async Task<IResult> AcceptAsync(
+        Guid projectId, string path, string? name, Guid? subject, AnalysisRequest analysis, IMienStore store, JobRunner jobs, ServerOptions options, Protection.MediaVault vault, CancellationToken ct)
+    {
+        try
+        {
             if (MediaSniffer.Identify(path) is not { } kind)
             {
                 return Fail(path, StatusCodes.Status415UnsupportedMediaType, "Unsupported media", "the upload is not a video or image Mien can read (checked by content: MP4/MOV, Matroska/WebM, AVI, MPEG-TS, JPEG, PNG)");
@@ -105,24 +138,10 @@ internal static class RecordingsApi
             jobs.Wake();
             return TypedResults.Accepted($"/api/v1/projects/{projectId}/recordings/{recording.Id}", recording);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch
         {
-            return Fail(path, StatusCodes.Status413PayloadTooLarge, "Upload too large", $"the upload exceeds the limit of {options.MaxUploadBytes} bytes (MaxUploadBytes)");
-        }
-        catch (UploadTooLargeException)
-        {
-            return Fail(path, StatusCodes.Status413PayloadTooLarge, "Upload too large", $"the upload exceeds the limit of {options.MaxUploadBytes} bytes (MaxUploadBytes)");
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
-        {
-            // A client that goes away mid-upload leaves nothing behind.
             TryDelete(path);
-            if (e is OperationCanceledException)
-            {
-                throw;
-            }
-
-            return Problems.Result(StatusCodes.Status400BadRequest, "Upload failed", "the upload did not complete: " + e.Message);
+            throw;
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed record ErasureReceipt(Guid ReceiptId, DateTimeOffset ErasedAt, s
 internal sealed class Erasure(IMienStore store, ProcessingRegistry registry, ServerOptions options)
 {
     /// <summary>Files in a result folder that are media (video of the person), removed when the media scope goes.</summary>
-    private static readonly string[] MediaFiles = ["annotated.mp4", "anonymized.mp4"];
+    private static readonly string[] MediaFiles = ["annotated.mp4", "anonymized.mp4", .. Playback.PlaybackVideos.FileNames];
 
     /// <summary>Erases the subject and everything recorded of them; null when the subject is not the project's.</summary>
     public async Task<ErasureReceipt?> EraseSubjectAsync(Guid projectId, Guid subjectId, CancellationToken ct)

@@ -26,7 +26,7 @@ internal sealed partial class RetentionService(IMienStore store, AuditTrail audi
     /// <summary>Files of a recording's result folder per kind. report.html embeds face crops, so it goes with the media too.</summary>
     private static readonly Dictionary<RetainedData, string[]> FolderFiles = new()
     {
-        [RetainedData.Media] = ["annotated.mp4", "anonymized.mp4", "annotated.jpg", "anonymized.jpg", "report.html"],
+        [RetainedData.Media] = ["annotated.mp4", "anonymized.mp4", "annotated.jpg", "anonymized.jpg", "report.html", .. Playback.PlaybackVideos.FileNames],
         [RetainedData.Results] = ["faces.jsonl", "faces.csv"],
         [RetainedData.Aggregates] = ["summary.json", "report.html", "skin.json"],
     };

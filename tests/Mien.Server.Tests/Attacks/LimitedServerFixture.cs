@@ -31,6 +31,8 @@ public sealed class LimitedServerFixture : IAsyncLifetime
         IdleConnectionTimeout = TimeSpan.FromSeconds(3),
         MaxDuration = TimeSpan.FromSeconds(2),
         MaxUploadBytes = 8 * 1024 * 1024,
+        MaxUploadChunkBytes = 256 * 1024,
+        MaxUploadSessionsPerKey = 3,
         Live = new PushFrameSourceOptions { MaxEncodedBytes = 512 * 1024 },
         MaxWebSocketMessageBytes = (512 * 1024) + 64,
     };

@@ -81,6 +81,41 @@ public sealed class WebSessionTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Every_state_changing_endpoint_refuses_a_session_cookie_without_the_csrf_header()
+    {
+        // A key of its own: the many requests count against its rate budget, not the fixture's admin key's.
+        using var browser = await SignInAsync(server.Address, await server.KeyAsync("admin"));
+        using var anonymous = server.Client();
+        using var openApi = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json"));
+        var endpoints = openApi.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Where(m => m.Name is "post" or "put" or "delete" or "patch").Select(m => (Method: m.Name.ToUpperInvariant(), Path: p.Name)))
+            .ToList();
+        Assert.True(endpoints.Count >= 15, $"{endpoints.Count} endpoints");
+        foreach (var (method, template) in endpoints)
+        {
+            var path = System.Text.RegularExpressions.Regex.Replace(template.Replace("{projectId}", server.Project.ToString(), StringComparison.Ordinal), "\\{[A-Za-z]+\\}",
+                m => m.Value == "{scope}" ? "measurements" : Guid.NewGuid().ToString());
+            foreach (var csrf in new[] { null, "forged-" + browser.Csrf[..8] })
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+                if (csrf is not null)
+                {
+                    request.Headers.Add("X-Mien-Csrf", csrf);
+                }
+
+                var response = await browser.Client.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                // Refused before routing to the handler, whatever the endpoint (the consent page's included).
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden && body.Contains("CSRF", StringComparison.Ordinal),
+                    $"{method} {template} with {(csrf is null ? "no" : "a wrong")} CSRF header: {response.StatusCode} {body}");
+            }
+        }
+
+        // The session still works for reads, and was not ended by the refusals.
+        Assert.Equal(HttpStatusCode.OK, (await browser.Client.GetAsync(server.ProjectPath("/recordings"))).StatusCode);
+    }
+
+    [Fact]
     public async Task A_cookie_of_one_project_cannot_reach_another()
     {
         var (other, otherKey) = await server.OtherProjectAsync();

@@ -46,8 +46,13 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    /// <summary>Where screenshots of the pages go (docs/screenshots in the repository).</summary>
-    public static string ScreenshotDirectory => Path.Combine(Mien.Testing.Repository.Root, "docs", "screenshots");
+    /// <summary>
+    /// Where screenshots of the pages go: docs/screenshots in the repository with <c>MIEN_SCREENSHOTS=1</c> (to refresh
+    /// the committed ones), else artifacts/screenshots, so a test run never rewrites tracked files.
+    /// </summary>
+    public static string ScreenshotDirectory => Environment.GetEnvironmentVariable("MIEN_SCREENSHOTS") == "1"
+        ? Path.Combine(Mien.Testing.Repository.Root, "docs", "screenshots")
+        : Path.Combine(Mien.Testing.Repository.Root, "artifacts", "screenshots");
 
     public async Task InitializeAsync()
     {
@@ -153,7 +158,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
-    /// <summary>Saves a full-page screenshot to docs/screenshots/<paramref name="name"/>.png.</summary>
+    /// <summary>Saves a full-page screenshot to <see cref="ScreenshotDirectory"/>/<paramref name="name"/>.png.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         Directory.CreateDirectory(ScreenshotDirectory);

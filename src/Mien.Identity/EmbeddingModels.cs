@@ -27,10 +27,11 @@ public sealed record EmbeddingModel(string ModelId, int InputSize, string Output
 {
     /// <summary>
     /// MobileFaceNet (becauseofAI MobileFace via Human): 112×112, 192-d. Best measured setting: [0, 1] as Human feeds
-    /// it, on a loose crop (1.5× the mesh extent, like the mesh's own region); the ArcFace convention and tight crops
-    /// separate people worse (docs/identity.md).
+    /// it, on a loose crop (1.8× the mesh extent); the ArcFace convention and tight crops separate people worse. Its
+    /// descriptors share one large component (every cosine similarity measured lies within 0.9997–1.0), so thresholds
+    /// on it are fragile (docs/identity.md).
     /// </summary>
-    public static EmbeddingModel MobileFaceNet { get; } = new("mobilefacenet", 112, "embeddings", 192, PixelRange.ZeroToOne, 1.5f);
+    public static EmbeddingModel MobileFaceNet { get; } = new("mobilefacenet", 112, "embeddings", 192, PixelRange.ZeroToOne, 1.8f);
 
     /// <summary>
     /// HSE FaceRes (Savchenko's MobileNet age/gender/identity network via Human): 224×224, 1024-d global pooling.

@@ -28,6 +28,8 @@ var store = new ModelStore(packages, storeOptions.CacheDirectory);
 return args[0] switch
 {
     "sweep" => await Sweep.RunAsync(store, args[1], args[2], args.Length > 3 ? args[3] : null),
+    "debug" => await Reid.DebugAsync(store, args[1]),
+    "debug2" => await Reid.Debug2Async(store, args[1]),
     "reid" => await Reid.RunAsync(store, args[1], args.Length > 2 ? float.Parse(args[2], CultureInfo.InvariantCulture) : null, args.Length > 3 ? args[3] : null),
     _ => 2,
 };
@@ -36,7 +38,7 @@ internal sealed record Face(string Identity, string Clip, double Time, string Ki
 
 internal static class Sweep
 {
-    private static readonly float[] Scales = [1.0f, 1.2f, 1.5f];
+    private static readonly float[] Scales = [1.0f, 1.2f, 1.5f, 1.8f];
 
     public static async Task<int> RunAsync(ModelStore store, string setDir, string sharedDir, string? outFile)
     {
@@ -86,8 +88,8 @@ internal static class Sweep
         Console.WriteLine();
         Console.WriteLine("Each model at its best setting (chosen on video+HELEN EER), with 95 % bootstrap intervals over identities (1000 replicates):");
         Console.WriteLine();
-        Console.WriteLine("| model | range | crop | set | EER | TAR@FAR1% | TAR@FAR0.1% | rank-1 | threshold @FAR1% | @FAR0.1% | ms/face |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| model | range | crop | set | EER | TAR@FAR1% | TAR@FAR0.1% | rank-1 | threshold @FAR1% | @FAR0.1% | ms/face | genuine min / median | impostor median / max |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var spec in EmbeddingModel.All)
         {
             var (_, range, scale) = best[spec.ModelId];
@@ -101,14 +103,16 @@ internal static class Sweep
                 var tar1 = VerificationMetrics.Bootstrap(pairs, (g, i) => VerificationMetrics.Compute(g, i).TarAtFar1);
                 var tar01 = VerificationMetrics.Bootstrap(pairs, (g, i) => VerificationMetrics.Compute(g, i).TarAtFar01);
                 var rank1 = RankOne(faces, vectors, video);
-                Console.WriteLine($"| {spec.ModelId} | {range} | {(video ? scale.ToString("0.0") : "tight crop")} | {(video ? "video+HELEN" : "CK+ dev")} | {Pct(eer)} | {Pct(tar1)} | {Pct(tar01)} | {Pct(rank1)} | {r.ThresholdAtFar1:0.000} | {r.ThresholdAtFar01:0.000} | {ms:0.0} |");
+                var g = pairs.Where(p => p.A == p.B).Select(p => p.Score).Order().ToArray();
+                var im = pairs.Where(p => p.A != p.B).Select(p => p.Score).Order().ToArray();
+                Console.WriteLine($"| {spec.ModelId} | {range} | {(video ? scale.ToString("0.0") : "tight crop")} | {(video ? "video+HELEN" : "CK+ dev")} | {Pct(eer)} | {Pct(tar1)} | {Pct(tar01)} | {Pct(rank1)} | {r.ThresholdAtFar1:0.0000} | {r.ThresholdAtFar01:0.0000} | {ms:0.0} | {g[0]:0.0000} / {g[g.Length / 2]:0.0000} | {im[im.Length / 2]:0.0000} / {im[^1]:0.0000} |");
                 results.Add(new { model = spec.ModelId, range = range.ToString(), scale, set = video ? "video+helen" : "ckplus", best = true, r, eer, tar1, tar01, rank1, ms });
             }
 
             var all = Pairs(faces, embeddings[(spec.ModelId, range, scale)], true).Concat(Pairs(faces, embeddings[(spec.ModelId, range, Scales[0])], false)).ToList();
             var impostors = all.Where(p => p.A != p.B).Select(p => p.Score).ToArray();
             Array.Sort(impostors);
-            Console.WriteLine($"  {spec.ModelId}: both sets pooled, {impostors.Length} impostor pairs: threshold at FMR 1 % = {VerificationMetrics.ThresholdAtFar(impostors, 0.01):0.000}, at FMR 0.1 % = {VerificationMetrics.ThresholdAtFar(impostors, 0.001):0.000}, highest impostor = {impostors[^1]:0.000}");
+            Console.WriteLine($"  {spec.ModelId}: both sets pooled, {impostors.Length} impostor pairs: threshold at FMR 1 % = {VerificationMetrics.ThresholdAtFar(impostors, 0.01):0.0000}, at FMR 0.1 % = {VerificationMetrics.ThresholdAtFar(impostors, 0.001):0.0000}, highest impostor = {impostors[^1]:0.0000}");
         }
 
         if (outFile is not null)
@@ -333,6 +337,74 @@ internal static class Sweep
 
 internal static class Reid
 {
+    public static async Task<int> Debug2Async(ModelStore store, string clip)
+    {
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(store, new PipelineOptions { Expressions = false, Affect = null, Physiology = null, Identity = null, KeepLandmarks = true });
+        using var model = OnnxModel.Load(await store.EnsureAsync("faceres"));
+        using var stage = new IdentityStage(model);
+        await using var source = MediaSource.Open(clip);
+        await foreach (var frame in source.ReadAsync())
+        {
+            using (frame)
+            {
+                foreach (var face in pipeline.Analyze(frame).Faces)
+                {
+                    stage.Observe(face.TrackId, frame.Image, face.Landmarks!.ToArray(), face.MeshConfidence ?? 0, face.Pose, frame.Timestamp);
+                }
+
+                foreach (var e in pipeline.DrainEvents())
+                {
+                    if (e.Kind == TrackEventKind.Ended)
+                    {
+                        stage.TrackEnded(e.TrackId, e.Timestamp);
+                    }
+
+                    Console.WriteLine($"{e}");
+                }
+
+                foreach (var l in stage.DrainLinks())
+                {
+                    Console.WriteLine($"{frame.Timestamp.TotalSeconds:0.00} {l}");
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> DebugAsync(ModelStore store, string clip)
+    {
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(store, new PipelineOptions { Expressions = false, Affect = null, Physiology = null, Identity = null, KeepLandmarks = true });
+        using var model = OnnxModel.Load(await store.EnsureAsync("faceres"));
+        using var embedder = new FaceEmbedder(model, EmbeddingModel.FaceRes);
+        var gate = new FaceQualityGate();
+        var kept = new List<(double T, float[] V)>();
+        await using var source = MediaSource.Open(clip);
+        await foreach (var frame in source.ReadAsync())
+        {
+            using (frame)
+            {
+                foreach (var face in pipeline.Analyze(frame).Faces)
+                {
+                    if (frame.Index % 50 != 0)
+                    {
+                        continue;
+                    }
+
+                    var mesh = face.Landmarks!.ToArray();
+                    var q = gate.Assess(face.Pose, mesh, face.MeshConfidence ?? 0, frame.Image.Width, frame.Image.Height);
+                    var sharp = embedder.Prepare(frame.Image, mesh);
+                    var v = new float[1024];
+                    embedder.Embed(v);
+                    Console.WriteLine(FormattableString.Invariant($"t={frame.Timestamp.TotalSeconds:0.0} track={face.TrackId} q={q} sharp={sharp:0} type={frame.Image.Type()} v0={v[0]:0.0000} v1={v[1]:0.0000} sims={string.Join(' ', kept.Select(k => System.Numerics.Tensors.TensorPrimitives.Dot<float>(k.V, v).ToString("0.00")))}"));
+                    kept.Add((frame.Timestamp.TotalSeconds, v));
+                }
+            }
+        }
+
+        return 0;
+    }
+
     public static async Task<int> RunAsync(ModelStore store, string setDir, float? threshold, string? model)
     {
         Console.WriteLine("| clip | mode | faces | identities | ids | id switches | fragmentation | wrong merges | IDF1 | faces in no-person ranges | unresolved faces | links (similarity) |");
@@ -350,7 +422,7 @@ internal static class Reid
                     Expressions = false, Affect = null, Physiology = null,
                     Identity = identity ? new IdentityOptions
                     {
-                        Model = model ?? EmbeddingModel.MobileFaceNet.ModelId,
+                        Model = model ?? new IdentityOptions().Model,
                         Registry = new PersonRegistryOptions { Threshold = threshold ?? new PersonRegistryOptions().Threshold },
                     } : null,
                 };

@@ -28,8 +28,6 @@ var store = new ModelStore(packages, storeOptions.CacheDirectory);
 return args[0] switch
 {
     "sweep" => await Sweep.RunAsync(store, args[1], args[2], args.Length > 3 ? args[3] : null),
-    "debug" => await Reid.DebugAsync(store, args[1]),
-    "debug2" => await Reid.Debug2Async(store, args[1]),
     "reid" => await Reid.RunAsync(store, args[1], args.Length > 2 ? float.Parse(args[2], CultureInfo.InvariantCulture) : null, args.Length > 3 ? args[3] : null),
     _ => 2,
 };
@@ -337,74 +335,6 @@ internal static class Sweep
 
 internal static class Reid
 {
-    public static async Task<int> Debug2Async(ModelStore store, string clip)
-    {
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(store, new PipelineOptions { Expressions = false, Affect = null, Physiology = null, Identity = null, KeepLandmarks = true });
-        using var model = OnnxModel.Load(await store.EnsureAsync("faceres"));
-        using var stage = new IdentityStage(model);
-        await using var source = MediaSource.Open(clip);
-        await foreach (var frame in source.ReadAsync())
-        {
-            using (frame)
-            {
-                foreach (var face in pipeline.Analyze(frame).Faces)
-                {
-                    stage.Observe(face.TrackId, frame.Image, face.Landmarks!.ToArray(), face.MeshConfidence ?? 0, face.Pose, frame.Timestamp);
-                }
-
-                foreach (var e in pipeline.DrainEvents())
-                {
-                    if (e.Kind == TrackEventKind.Ended)
-                    {
-                        stage.TrackEnded(e.TrackId, e.Timestamp);
-                    }
-
-                    Console.WriteLine($"{e}");
-                }
-
-                foreach (var l in stage.DrainLinks())
-                {
-                    Console.WriteLine($"{frame.Timestamp.TotalSeconds:0.00} {l}");
-                }
-            }
-        }
-
-        return 0;
-    }
-
-    public static async Task<int> DebugAsync(ModelStore store, string clip)
-    {
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(store, new PipelineOptions { Expressions = false, Affect = null, Physiology = null, Identity = null, KeepLandmarks = true });
-        using var model = OnnxModel.Load(await store.EnsureAsync("faceres"));
-        using var embedder = new FaceEmbedder(model, EmbeddingModel.FaceRes);
-        var gate = new FaceQualityGate();
-        var kept = new List<(double T, float[] V)>();
-        await using var source = MediaSource.Open(clip);
-        await foreach (var frame in source.ReadAsync())
-        {
-            using (frame)
-            {
-                foreach (var face in pipeline.Analyze(frame).Faces)
-                {
-                    if (frame.Index % 50 != 0)
-                    {
-                        continue;
-                    }
-
-                    var mesh = face.Landmarks!.ToArray();
-                    var q = gate.Assess(face.Pose, mesh, face.MeshConfidence ?? 0, frame.Image.Width, frame.Image.Height);
-                    var sharp = embedder.Prepare(frame.Image, mesh);
-                    var v = new float[1024];
-                    embedder.Embed(v);
-                    Console.WriteLine(FormattableString.Invariant($"t={frame.Timestamp.TotalSeconds:0.0} track={face.TrackId} q={q} sharp={sharp:0} type={frame.Image.Type()} v0={v[0]:0.0000} v1={v[1]:0.0000} sims={string.Join(' ', kept.Select(k => System.Numerics.Tensors.TensorPrimitives.Dot<float>(k.V, v).ToString("0.00")))}"));
-                    kept.Add((frame.Timestamp.TotalSeconds, v));
-                }
-            }
-        }
-
-        return 0;
-    }
-
     public static async Task<int> RunAsync(ModelStore store, string setDir, float? threshold, string? model)
     {
         Console.WriteLine("| clip | mode | faces | identities | ids | id switches | fragmentation | wrong merges | IDF1 | faces in no-person ranges | unresolved faces | links (similarity) |");
@@ -431,6 +361,7 @@ internal static class Reid
                 var falseFaces = 0;
                 var unresolved = 0;
                 var links = new List<string>();
+                var wall = Stopwatch.StartNew();
                 await using var source = MediaSource.Open(clip);
                 await foreach (var frame in source.ReadAsync())
                 {
@@ -469,6 +400,9 @@ internal static class Reid
                 }
 
                 var r = ReidMetrics.Compute(samples);
+                var frameStage = pipeline.Timings.FirstOrDefault(x => x.Stage == "frame");
+                var identityStage = pipeline.Timings.FirstOrDefault(x => x.Stage == "identity");
+                Console.Error.WriteLine(FormattableString.Invariant($"{Path.GetFileNameWithoutExtension(clip)} identity={identity}: frame median {frameStage?.MedianMs:0.00} ms p90 {frameStage?.P90Ms:0.00} ms over {frameStage?.Count} frames; identity stage median {identityStage?.MedianMs:0.00} ms p90 {identityStage?.P90Ms:0.00} ms over {identityStage?.Count} faces; wall {wall.Elapsed.TotalSeconds:0.0} s"));
                 Console.WriteLine($"| {Path.GetFileNameWithoutExtension(clip)} | {(identity ? "identity on" : "tracks only")} | {r.Samples} | {r.Identities} | {r.PredictedIds} | {r.IdSwitches} | {r.Fragmentation} | {r.Merges} | {r.Idf1:0.000} | {falseFaces} | {unresolved} | {string.Join("; ", links)} |");
             }
         }

@@ -4,6 +4,7 @@ using Mien.Expressions;
 using Mien.Faces.Detection;
 using Mien.Faces.Mesh;
 using Mien.Faces.Tracking;
+using Mien.Identity;
 using Mien.Media;
 using Mien.Models;
 using Mien.Physiology;
@@ -30,6 +31,8 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private readonly EmotionClassifier? _expression;
     private readonly MoveNetPoseEstimator? _body;
     private readonly SkinAnalyzer? _skin;
+    private IdentityStage? _identity;
+    private readonly OnnxModel? _identityModel;
     private readonly Dictionary<int, PersonState> _people = [];
     private readonly List<TrackSegment> _segments = [];
     private FaceTracker _tracker;
@@ -68,6 +71,8 @@ public sealed class FaceAnalysisPipeline : IDisposable
             _expression = options.Expressions ? new EmotionClassifier(Load(EmotionClassifier.ModelId), options.Expression) : null;
             _body = options.Body ? new MoveNetPoseEstimator(Load(MoveNetPoseEstimator.ModelId), options.BodyPose) : null;
             _skin = options.Skin ? new SkinAnalyzer(options.SkinAnalysis) : null;
+            _identityModel = options.Identity is not null && !options.Stills ? Load(options.Identity.Model) : null;
+            _identity = CreateIdentity();
             _tracker = new FaceTracker(options.Tracker);
         }
         catch
@@ -229,6 +234,22 @@ public sealed class FaceAnalysisPipeline : IDisposable
             var id = PublicId(track.Id);
             _ended.Remove(id);
             var person = Person(id);
+            int? personId = null;
+            if (_identity is not null)
+            {
+                var ti = _clock.Start();
+                personId = _identity.Observe(id, image, state.Mesh.Points, state.Mesh.Presence, m.Pose, now);
+                foreach (var link in _identity.DrainLinks())
+                {
+                    _events.Add(new TrackEvent(TrackEventKind.PersonLinked, link.TrackId, now)
+                    {
+                        Link = new PersonLinkInfo(link.PersonId, link.Linked, link.Similarity, link.CandidatePerson, link.Threshold),
+                    });
+                }
+
+                _clock.Stop("identity", ti);
+            }
+
             AffectFrame? affect = null;
             if (person.Affect is { } trackAffect)
             {
@@ -294,6 +315,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 Body = bodyCues,
                 Skin = skin,
                 Physiology = physiology,
+                Person = personId,
             });
         }
 
@@ -350,6 +372,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
             var end = Public(e);
             _events.Add(end);
             Close(end.TrackId, end.Timestamp);
+            _identity?.TrackEnded(end.TrackId, end.Timestamp);
             _ended[end.TrackId] = (e.TrackId, end.Timestamp);
         }
     }
@@ -497,7 +520,28 @@ public sealed class FaceAnalysisPipeline : IDisposable
         _publicIds.Clear();
         _ended.Clear();
         _nextPublicId = 1;
+        _identity?.Dispose();
+        _identity = CreateIdentity();
         _tracker = new FaceTracker(_options.Tracker);
+    }
+
+    /// <summary>
+    /// The identity stage over the loaded embedding model; a live stream's people are forgotten after
+    /// <see cref="PipelineOptions.ForgetPeopleAfter"/> unless identity sets its own bound.
+    /// </summary>
+    private IdentityStage? CreateIdentity()
+    {
+        if (_identityModel is null || _options.Identity is not { } identity)
+        {
+            return null;
+        }
+
+        if (identity.Registry.ForgetAfter is null && _options.ForgetPeopleAfter is { } forget)
+        {
+            identity = identity with { Registry = identity.Registry with { ForgetAfter = forget } };
+        }
+
+        return new IdentityStage(_identityModel, identity);
     }
 
     /// <summary>A borrowed view of a BGR frame's bytes for the physiology measurements (valid while <paramref name="image"/> is).</summary>
@@ -534,6 +578,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
         _expression?.Dispose();
         _body?.Dispose();
         _skin?.Dispose();
+        _identity?.Dispose();
         foreach (var m in _models)
         {
             m.Dispose();

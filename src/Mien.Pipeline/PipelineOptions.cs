@@ -5,6 +5,7 @@ using Mien.Skin;
 using Mien.Faces.Detection;
 using Mien.Faces.Mesh;
 using Mien.Faces.Tracking;
+using Mien.Identity;
 using Mien.Models;
 using Mien.Physiology;
 using Mien.Results;
@@ -107,12 +108,19 @@ public sealed record PipelineOptions
     /// </summary>
     public PhysiologyOptions? Physiology { get; init; } = new();
 
+    /// <summary>
+    /// Re-identification within the stream: a person who leaves for longer than the tracker's window and returns gets
+    /// the same <see cref="FaceObservation.Person"/> (quality-gated face descriptors per track, linked at a calibrated
+    /// threshold; docs/identity.md). Default on; null turns it off. Not used for <see cref="Stills"/>.
+    /// </summary>
+    public IdentityOptions? Identity { get; init; } = new();
+
     /// <summary>ONNX Runtime session options shared by all models.</summary>
     public InferenceOptions Inference { get; init; } = new();
 
     /// <summary>Model ids the pipeline needs.</summary>
     public IReadOnlyList<string> ModelIds =>
-        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>()];
+        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>(), .. Identity is { } identity && !Stills ? [identity.Model] : Array.Empty<string>()];
 
     /// <summary>Checks every part's options; the message names the option, its value and the constraint.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -126,6 +134,7 @@ public sealed record PipelineOptions
         BodyLanguage.Validate();
         SkinAnalysis.Validate();
         Physiology?.Validate();
+        Identity?.Validate();
         if (ConfirmFrames is < 1 or > 100 || MinStartPresence is <= 0 or > 1)
         {
             throw new ArgumentException($"{nameof(ConfirmFrames)} = {ConfirmFrames} must be within 1..100 and {nameof(MinStartPresence)} = {MinStartPresence} within (0, 1].");

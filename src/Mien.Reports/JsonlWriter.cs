@@ -119,10 +119,28 @@ public sealed class JsonlWriter : IDisposable
             {
                 TrackEventKind.Started => "track-started",
                 TrackEventKind.Ended => "track-ended",
+                TrackEventKind.PersonLinked => "person-link",
                 _ => throw new ArgumentOutOfRangeException(nameof(trackEvent), trackEvent.Kind, "unknown track event kind"),
             });
             w.WriteNumber("track", trackEvent.TrackId);
             w.WriteNumber("time", Precision.Seconds(trackEvent.Timestamp));
+            if (trackEvent.Link is { } link)
+            {
+                w.WriteNumber("person", link.Person);
+                w.WriteBoolean("linked", link.Linked);
+                w.WriteNumberOrNull("similarity", link.Similarity is { } s ? Precision.Ratio(s) : null);
+                if (link.Candidate is { } candidate)
+                {
+                    w.WriteNumber("candidate", candidate);
+                }
+                else
+                {
+                    w.WriteNull("candidate");
+                }
+
+                w.WriteNumber("threshold", Precision.Ratio(link.Threshold));
+            }
+
             w.WriteEndObject();
         });
     }
@@ -155,6 +173,10 @@ public sealed class JsonlWriter : IDisposable
         w.WriteNumber("frame", frame.FrameIndex);
         w.WriteNumber("time", Precision.Seconds(frame.Timestamp));
         w.WriteNumber("track", face.TrackId);
+        if (face.Person is { } person)
+        {
+            w.WriteNumber("person", person);
+        }
 
         w.WriteStartObject("box");
         w.WriteNumberOrNull("x", Precision.Pixels(face.Box.X));

@@ -63,6 +63,13 @@ public sealed record FaceObservation(
 
     /// <summary>Pulse, head gestures, asymmetry and driver indicators of this frame (null when that stage is off).</summary>
     public PhysiologyFrame? Physiology { get; init; }
+
+    /// <summary>
+    /// The person this track shows, stable across tracks when someone leaves and returns (re-identification by face
+    /// descriptor within one analysis; null while the track has too few good faces to tell, or identity is off).
+    /// A <see cref="TrackEventKind.PersonLinked"/> event records each decision and its similarity.
+    /// </summary>
+    public int? Person { get; init; }
 }
 
 /// <summary>Everything measured in one frame. Immutable: sinks may keep it.</summary>
@@ -87,10 +94,25 @@ public enum TrackEventKind
 
     /// <summary>The person has not been seen for longer than the tracker's patience: per-track state is released.</summary>
     Ended,
+
+    /// <summary>The track was attached to a person: one seen before (re-identified) or a new one; <see cref="TrackEvent.Link"/> says which and why.</summary>
+    PersonLinked,
 }
 
-/// <summary>A track starting or ending, at a frame time.</summary>
-public sealed record TrackEvent(TrackEventKind Kind, int TrackId, TimeSpan Timestamp);
+/// <summary>A track starting or ending, or attached to a person, at a frame time.</summary>
+public sealed record TrackEvent(TrackEventKind Kind, int TrackId, TimeSpan Timestamp)
+{
+    /// <summary>For <see cref="TrackEventKind.PersonLinked"/>: the decision and the similarity behind it.</summary>
+    public PersonLinkInfo? Link { get; init; }
+}
+
+/// <summary>Why a track was attached to a person (explainable merges).</summary>
+/// <param name="Person">The person id.</param>
+/// <param name="Linked">True when the track was linked to a person seen before; false when it became a new person.</param>
+/// <param name="Similarity">Cosine similarity of the track's face descriptor to the most similar person not on screen (null when there was none).</param>
+/// <param name="Candidate">That most similar person (null when there was none).</param>
+/// <param name="Threshold">The similarity a link needed.</param>
+public sealed record PersonLinkInfo(int Person, bool Linked, float? Similarity, int? Candidate, float Threshold);
 
 /// <summary>A moment worth a picture in the report (e.g. the peak of an expression), with a JPEG of the face.</summary>
 /// <param name="TrackId">Whose face.</param>

@@ -26,6 +26,7 @@ internal static class SyntheticRecords
         return
         [
             new TrackUpdate(new TrackEvent(TrackEventKind.Started, 1, t0)),
+            new TrackUpdate(new TrackEvent(TrackEventKind.PersonLinked, 1, t0) { Link = new PersonLinkInfo(1, true, 0.81f, 1, 0.6f) }),
             new FrameUpdate(new FrameAnalysis(30, t0, [Full(1, t0), Unseen(2, t0), NoMesh(3)])),
             new SegmentUpdate(new TrackSegment(1, new ExpressionSegment("happiness", t0, t0, t1, 0.9f, 0.7f, 0.3f, [new AuContribution("AU12", 2.5f, 2, 0.6f)]) { UnitsAttributed = false })),
             new FrameUpdate(new FrameAnalysis(31, t1, [])),
@@ -46,6 +47,7 @@ internal static class SyntheticRecords
             new BodyCue(0.4f, 0.8f), new BodyCue(0.1f, 0.6f), new HandToFace(true, Hands.Both, 0.7f), new BodyFlag(false, 0.6f), new BodyAffect(0.1f, 0.4f)),
         BodyPose = new BodyPose([new Keypoint("nose", 50, 60, 0.9f), new Keypoint("left_shoulder", 20, 150, 0.8f)], new FaceBox(10, 20, 100, 110), track, 0.9f, new FaceBox(0, 0, 200, 200)),
         Skin = UsableSkin(),
+        Person = 1,
         Physiology = new PhysiologyFrame
         {
             HeartRate = new HeartRateEstimate(t - TimeSpan.FromSeconds(10), t, null, 71, 73, -1.2f, 0.2f, 0.1f, new PhysiologyIssue("low-quality", "pulse SNR −1.2 dB, needs ≥ 1.5 dB")),

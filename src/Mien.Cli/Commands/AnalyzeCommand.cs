@@ -45,13 +45,14 @@ internal static class AnalyzeCommand
         var profiles = new Option<string>("--profiles") { Description = "Folder of skin profiles (with --subject).", DefaultValueFactory = _ => Path.Combine("out", "profiles") };
         var profile = new Option<string?>("--profile") { Description = "driver: also the driver/operator indicators (PERCLOS, long eye closures, yawns, head drops, gaze away, alert levels)." };
         var noPhysiology = new Option<bool>("--no-physiology") { Description = "Skip pulse rate from skin colour, head gestures and facial asymmetry." };
+        var noIdentity = new Option<bool>("--no-identity") { Description = "Do not re-identify people who leave and return (no face descriptors, no `person` ids)." };
         var noVoice = new Option<bool>("--no-voice") { Description = "Skip the audio track (voice activity, prosody, voice arousal, speaker attribution)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model.", DefaultValueFactory = _ => 1 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
             inputs, sample, output, detector.Option, minScore, maxFaces, detectEvery, flip, anonymize, showFaces, noVideo, landmarks, noExpressions,
-            noAffect, temporalModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noVoice, threads, offline,
+            noAffect, temporalModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noIdentity, noVoice, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -79,6 +80,7 @@ internal static class AnalyzeCommand
                 Skin = !parse.GetValue(noSkin),
                 Physiology = parse.GetValue(noPhysiology) ? null : new Physiology.PhysiologyOptions { Driver = Profile(parse.GetValue(profile)) },
                 Inference = new Models.InferenceOptions { IntraOpThreads = parse.GetValue(threads) },
+                Identity = parse.GetValue(noIdentity) ? null : new Identity.IdentityOptions(),
             };
             OptionValidation.Run(options.Validate, ("MinScore", "--min-score"), ("MaxFaces", "--max-faces"), ("DetectEveryFrames", "--detect-every"), ("IntraOpThreads", "--threads"));
             await store.EnsureModelsAsync(options.ModelIds, ct);

@@ -33,7 +33,7 @@ internal sealed class DatabaseSink(IRecordingWriter writer, string? source = nul
                 Wait(writer.WriteFrameAsync(new StoredFrame(f.Frame.FrameIndex, Seconds(f.Frame.Timestamp), f.Frame.Faces.Count, Text(update))));
                 break;
             case TrackUpdate t:
-                Event(t.Event.Kind == TrackEventKind.Started ? "track-started" : "track-ended", t.Event.TrackId, t.Event.Timestamp, null, Text(update));
+                Event(t.Event.Kind switch { TrackEventKind.Started => "track-started", TrackEventKind.PersonLinked => "person-link", _ => "track-ended" }, t.Event.TrackId, t.Event.Timestamp, null, Text(update));
                 break;
             case SegmentUpdate s:
                 Event("expression-segment", s.Segment.TrackId, s.Segment.Segment.Onset, s.Segment.Segment.Offset, Text(update));

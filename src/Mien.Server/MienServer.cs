@@ -215,6 +215,7 @@ public sealed class MienServer : IAsyncDisposable
         ConsentApi.Map(project);
         AuditApi.Map(project);
         EncryptionApi.Map(project);
+        StudiesApi.Map(project);
         SessionApi.Map(api);
         app.MapMienWebApp();
         return app;

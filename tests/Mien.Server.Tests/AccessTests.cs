@@ -164,6 +164,23 @@ public sealed class AccessTests(ServerFixture server)
         ["POST /api/v1/projects/{projectId}/retention/run"] = "admin",
         ["GET /api/v1/projects/{projectId}/encryption"] = "admin",
         ["POST /api/v1/projects/{projectId}/encryption/rotate"] = "admin",
+        // Studies (StudiesApi): aggregates are k-anonymous numbers and stimuli are not people, so viewers read them;
+        // viewings name subjects and their declared attributes, so listing and changing them needs an analyst.
+        ["POST /api/v1/projects/{projectId}/studies"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/studies"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/studies/{studyId}"] = "viewer",
+        ["DELETE /api/v1/projects/{projectId}/studies/{studyId}"] = "admin",
+        ["POST /api/v1/projects/{projectId}/studies/{studyId}/stimuli"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/studies/{studyId}/stimuli/{stimulusId}/media"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/studies/{studyId}/stimuli/{stimulusId}/thumbnails/{second}"] = "viewer",
+        ["POST /api/v1/projects/{projectId}/studies/{studyId}/viewers"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/studies/{studyId}/viewers"] = "analyst",
+        ["PUT /api/v1/projects/{projectId}/studies/{studyId}/viewers/{viewerId}/recording"] = "analyst",
+        ["POST /api/v1/projects/{projectId}/studies/{studyId}/viewers/{viewerId}/playback"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/studies/{studyId}/results"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/studies/{studyId}/ab"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/studies/{studyId}/breakdown"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/studies/{studyId}/results.csv"] = "viewer",
     };
 
     private static readonly string[] RoleOrder = ["viewer", "analyst", "admin"];

@@ -11,7 +11,7 @@ export const pages = [
 
   // slot: h-viewer (recordings, people)
 
-  // slot: h-study (studies)
+  { href: '/studies.html', title: 'Studies', role: 'viewer' },
 
   // slot: h-therapy (therapy sessions)
 

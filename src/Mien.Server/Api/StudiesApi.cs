@@ -137,6 +137,12 @@ internal static class StudiesApi
             return Problems.NotFound("study");
         }
 
+        var name = string.IsNullOrWhiteSpace(label) ? "stimulus" : label.Trim();
+        if (Text.Invalid(name, 1, 200) is { } bad)
+        {
+            return Problems.BadRequest("label: " + bad);
+        }
+
         double[]? given = null;
         if (!string.IsNullOrWhiteSpace(cuts))
         {
@@ -170,7 +176,8 @@ internal static class StudiesApi
             }
 
             // The same checks as any upload: by content, then the limits from the container's headers; stills are no stimulus.
-            if (MediaSniffer.Identify(path) is not ("mp4" or "matroska" or "avi" or "mpegts") || MediaSniffer.Identify(path) is not { } kind)
+            var kind = MediaSniffer.Identify(path);
+            if (kind is not ("mp4" or "matroska" or "avi" or "mpegts"))
             {
                 return Fail(StatusCodes.Status415UnsupportedMediaType, "Unsupported media", "a stimulus must be a video Mien can read (checked by content: MP4/MOV, Matroska/WebM, AVI, MPEG-TS)");
             }
@@ -217,12 +224,6 @@ internal static class StudiesApi
             }
 
             var sealedPath = await vault.SealUploadAsync(projectId, path, ct).ConfigureAwait(false);
-            var name = string.IsNullOrWhiteSpace(label) ? "stimulus" : label.Trim();
-            if (Text.Invalid(name, 1, 200) is { } bad)
-            {
-                return Fail(StatusCodes.Status400BadRequest, "Bad request", "label: " + bad);
-            }
-
             var stimulus = await store.AddStimulusAsync(projectId, studyId, new NewStimulus(id, name, sealedPath, scan.DurationS, scan.Width, scan.Height, given ?? scan.Cuts), ct).ConfigureAwait(false);
             return TypedResults.Created($"/api/v1/projects/{projectId}/studies/{studyId}/stimuli/{stimulus.Id}", View(stimulus, 0));
         }

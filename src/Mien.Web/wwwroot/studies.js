@@ -83,21 +83,25 @@ async function showStudy(main, studyId, params) {
   }
   table.append(body);
   stimuliSection.append(detail.stimuli.length ? table : el('p', {}, 'No stimuli yet.'));
-  if (canAnalyse()) stimuliSection.append(uploadForm(studyId));
+  if (canAnalyse()) stimuliSection.append(folded('Add a stimulus', uploadForm(studyId), detail.stimuli.length === 0));
   main.append(stimuliSection);
 
-  if (canAnalyse()) main.append(await viewersSection(studyId, detail));
+  // Results first once there is something to show; setting the study up is folded away below them.
   if (detail.stimuli.length > 0) {
     main.append(await resultsSection(studyId, detail, params));
     if (detail.stimuli.length > 1) main.append(abSection(studyId, detail));
   }
+  if (canAnalyse()) main.append(await viewersSection(studyId, detail));
+}
+
+function folded(title, content, open) {
+  return el('details', { class: 'fold', open }, el('summary', {}, title), content);
 }
 
 function uploadForm(studyId) {
   const file = el('input', { id: 'stimulus-file', type: 'file', accept: 'video/*', required: true });
   const label = el('input', { id: 'stimulus-label', maxlength: 200, placeholder: 'e.g. Spot A' });
   const form = el('form', { class: 'card', id: 'upload-stimulus' },
-    el('h3', {}, 'Add a stimulus'),
     el('label', { for: 'stimulus-file' }, 'Video file'), file,
     el('label', { for: 'stimulus-label' }, 'Label'), label,
     el('p', { class: 'help' }, 'Checked like any upload (by content, size, resolution, duration); scene cuts are detected from the colour histogram of each frame.'),
@@ -142,7 +146,6 @@ async function viewersSection(studyId, detail) {
   const fields = [['age-band', 'Age band (optional)', 'e.g. 25-34'], ['gender', 'Gender (optional, as declared)', ''], ['group', 'Group (optional)', 'e.g. loyal customers']]
     .map(([name, text, hint]) => [name, el('input', { id: `viewer-${name}`, maxlength: 60, placeholder: hint }), text]);
   const form = el('form', { class: 'card', id: 'register-viewer' },
-    el('h3', {}, 'Register a viewing'),
     el('p', { class: 'help' }, 'The viewer is a pseudonymous subject who consented to analysis and measurements (recorded by an admin). Attributes are what the viewer declares; leave them empty if they prefer not to say.'),
     el('label', { for: 'viewer-subject' }, 'Subject'), subjectSelect,
     el('label', { for: 'viewer-stimulus' }, 'Stimulus'), stimulusSelect,
@@ -159,7 +162,7 @@ async function viewersSection(studyId, detail) {
       announce(error.message, 'error');
     }
   });
-  section.append(form);
+  section.append(folded('Register a viewing', form, viewers.length === 0));
   return section;
 }
 
@@ -218,7 +221,9 @@ async function render(studyId, detail, choice, output, csv) {
   };
   const all = [];
   const chartOf = (title, names, yMin, yMax, band = true) => {
-    const chart = new LineChart(charts, { title, series: names.map((n) => ({ name: n, label: METRIC_LABELS[n], band })), yMin, yMax, onTimeClick: show, height: 170 });
+    // 5 % headroom: a mean of exactly 1 (every viewer attending) must not vanish under the frame's border.
+    const pad = (yMax - yMin) * 0.05;
+    const chart = new LineChart(charts, { title, series: names.map((n) => ({ name: n, label: METRIC_LABELS[n], band })), yMin: yMin - pad, yMax: yMax + pad, onTimeClick: show, height: 170 });
     for (const n of names) chart.setData(n, times, r.curves[n].mean.map((x) => x ?? NaN), r.curves[n].low.map((x) => x ?? NaN), r.curves[n].high.map((x) => x ?? NaN));
     all.push(chart);
     chart.root.id = `chart-${names.join('-')}`;

@@ -161,10 +161,21 @@ async function run({ studyId, viewer, video, camera, startButton, progress }) {
   const grabber = setInterval(() => { grab().catch(() => {}); }, FRAME_INTERVAL_MS);
 
   progress.textContent = 'Playing…';
-  const ended = new Promise((resolve) => video.addEventListener('ended', resolve, { once: true }));
+  const ended = new Promise((resolve, reject) => {
+    video.addEventListener('ended', resolve, { once: true });
+    video.addEventListener('error', () => reject(new Error(`The stimulus cannot be played in this browser (${video.error?.message || 'media error ' + video.error?.code}).`)), { once: true });
+  });
   note('paused');
-  await video.play();
-  await ended;
+  try {
+    await video.play();
+    await ended;
+  } catch (error) {
+    clearInterval(grabber);
+    clearInterval(flusher);
+    socket.send(JSON.stringify({ type: 'stop' }));
+    stream.getTracks().forEach((t) => t.stop());
+    throw error;
+  }
   note('ended');
 
   clearInterval(grabber);

@@ -141,6 +141,7 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<MienMetrics>();
         services.AddSingleton<LiveTickets>();
         services.AddSingleton<WebSessions>();
+        services.AddSingleton<Privacy.ConsentLinks>();
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<Privacy.ProcessingRegistry>();
@@ -217,6 +218,7 @@ public sealed class MienServer : IAsyncDisposable
         EncryptionApi.Map(project);
         StudiesApi.Map(project);
         SessionApi.Map(api);
+        ConsentLinksApi.Map(api, project);
         app.MapMienWebApp();
         return app;
     }

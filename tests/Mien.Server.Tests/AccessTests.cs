@@ -181,7 +181,18 @@ public sealed class AccessTests(ServerFixture server)
         ["GET /api/v1/projects/{projectId}/studies/{studyId}/ab"] = "viewer",
         ["GET /api/v1/projects/{projectId}/studies/{studyId}/breakdown"] = "viewer",
         ["GET /api/v1/projects/{projectId}/studies/{studyId}/results.csv"] = "viewer",
+        ["POST /api/v1/session"] = "viewer",
+        ["GET /api/v1/session"] = "viewer",
+        ["DELETE /api/v1/session"] = "viewer",
+        ["POST /api/v1/projects/{projectId}/subjects/{subjectId}/consent-links"] = "admin",
+        // The subject-facing consent page: its credential is the consent link alone; no API key of any role opens it.
+        ["GET /api/v1/consent"] = Link,
+        ["POST /api/v1/consent"] = Link,
+        ["DELETE /api/v1/consent/{scope}"] = Link,
     };
+
+    /// <summary>Least "role" of the consent-link endpoints: only a consent link, never an API key.</summary>
+    private const string Link = "consent-link";
 
     private static readonly string[] RoleOrder = ["viewer", "analyst", "admin"];
 
@@ -227,7 +238,8 @@ public sealed class AccessTests(ServerFixture server)
         var checkedCells = 0;
         foreach (var (method, path) in endpoints)
         {
-            var least = Array.IndexOf(RoleOrder, LeastRole[$"{method} {path}"]);
+            var linkOnly = LeastRole[$"{method} {path}"] == Link;
+            var least = linkOnly ? RoleOrder.Length : Array.IndexOf(RoleOrder, LeastRole[$"{method} {path}"]);
             for (var role = 0; role < RoleOrder.Length; role++)
             {
                 // Random ids: an allowed role gets past authorisation and meets 404/400 (or 200); a refused one gets 403.
@@ -239,7 +251,11 @@ public sealed class AccessTests(ServerFixture server)
                 }
 
                 var response = await client.SendAsync(request);
-                if (role < least)
+                if (linkOnly)
+                {
+                    Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{RoleOrder[role]} on {method} {path}: {response.StatusCode}, expected 401 (a consent link only)");
+                }
+                else if (role < least)
                 {
                     Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{RoleOrder[role]} on {method} {path}: {response.StatusCode}, expected 403");
                 }

@@ -126,7 +126,7 @@ internal static class ConsentApi
         return TypedResults.Created($"/api/v1/projects/{projectId}/subjects/{subjectId}/consents", given.Select(View));
     }
 
-    private static async Task<IResult> WithdrawAsync(Guid projectId, Guid subjectId, string scope, IMienStore store, Erasure erasure, CancellationToken ct, string? by = null)
+    internal static async Task<IResult> WithdrawAsync(Guid projectId, Guid subjectId, string scope, IMienStore store, Erasure erasure, CancellationToken ct, string? by = null)
     {
         if (!Names.TryParse<ConsentScope>(scope, out var parsed))
         {
@@ -160,7 +160,7 @@ internal static class ConsentApi
         return receipt is null ? Problems.NotFound("subject") : TypedResults.Ok(new Withdrawal([.. withdrawn.Select(View)], receipt));
     }
 
-    private static object View(Consent c) => new
+    internal static object View(Consent c) => new
     {
         c.Id,
         scope = Names.Of(c.Scope),

@@ -188,5 +188,6 @@ async function run({ studyId, viewer, video, camera, startButton, progress }) {
   progress.textContent = '';
   main.querySelector('.watch-stage')?.classList.add('finished');
   announce(`Thank you: the viewing is recorded (${frames} frames sent, ${analysed} analysed).`, 'ok');
+  startButton.hidden = true;
   document.body.dataset.watch = 'completed';
 }

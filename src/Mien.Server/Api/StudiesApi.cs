@@ -28,7 +28,7 @@ internal static class StudiesApi
         project.MapPost("/studies/{studyId:guid}/stimuli", UploadStimulusAsync).RequireAuthorization(Roles.Analyst).Audited("stimulus.create")
             .WithSummary("Upload a stimulus video as the body; ?label=Spot%20A&cuts=3.2,8 (scene cuts in seconds; detected when absent)");
         project.MapGet("/studies/{studyId:guid}/stimuli/{stimulusId:guid}/media", MediaAsync).RequireAuthorization(Roles.Viewer).Audited("stimulus.read").WithSummary("The stimulus video (Range requests work)");
-        project.MapGet("/studies/{studyId:guid}/stimuli/{stimulusId:guid}/thumbnails/{second:int}", ThumbnailAsync).RequireAuthorization(Roles.Viewer).WithSummary("A JPEG of the stimulus at the middle of a second");
+        project.MapGet("/studies/{studyId:guid}/stimuli/{stimulusId:guid}/thumbnails/{second}", ThumbnailAsync).RequireAuthorization(Roles.Viewer).WithSummary("A JPEG of the stimulus at the middle of a second");
         project.MapPost("/studies/{studyId:guid}/viewers", AddViewerAsync).RequireAuthorization(Roles.Analyst).Audited("viewer.create")
             .WithSummary("Register a viewing: ?subject=<id> (analysis and measurements consent), body {stimulus, attributes}");
         project.MapGet("/studies/{studyId:guid}/viewers", ListViewersAsync).RequireAuthorization(Roles.Analyst).Audited("viewers.list").WithSummary("The study's viewings with declared attributes");
@@ -272,19 +272,25 @@ internal static class StudiesApi
             : Problems.NotFound("stimulus media (deleted?)");
     }
 
-    private static async Task<IResult> ThumbnailAsync(Guid projectId, Guid studyId, Guid stimulusId, int second, IMienStore store, MediaVault vault, CancellationToken ct)
+    private static async Task<IResult> ThumbnailAsync(Guid projectId, Guid studyId, Guid stimulusId, string second, IMienStore store, MediaVault vault, CancellationToken ct)
     {
+        // Parsed here rather than by a route constraint, so a malformed second still meets authentication first (401 before 404).
+        if (!int.TryParse(second, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+        {
+            return Problems.NotFound("thumbnail (the second must be a whole number)");
+        }
+
         if (await store.GetStimulusAsync(projectId, stimulusId, ct).ConfigureAwait(false) is not { } s || s.StudyId != studyId)
         {
             return Problems.NotFound("stimulus");
         }
 
-        if (second < 0 || second >= Seconds(s))
+        if (index >= Seconds(s))
         {
             return Problems.NotFound($"thumbnail (seconds 0–{Seconds(s) - 1})");
         }
 
-        return await vault.OpenUploadAsync(projectId, vault.UploadPath(projectId, ThumbnailName(stimulusId, second)), ct).ConfigureAwait(false) is { } stream
+        return await vault.OpenUploadAsync(projectId, vault.UploadPath(projectId, ThumbnailName(stimulusId, index)), ct).ConfigureAwait(false) is { } stream
             ? TypedResults.Stream(stream, "image/jpeg")
             : Problems.NotFound("thumbnail");
     }

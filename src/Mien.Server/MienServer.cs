@@ -222,6 +222,7 @@ public sealed class MienServer : IAsyncDisposable
         ConsentApi.Map(project);
         AuditApi.Map(project);
         EncryptionApi.Map(project);
+        StudiesApi.Map(project);
         SessionApi.Map(api);
         ConsentLinksApi.Map(api, project);
         app.MapMienWebApp();

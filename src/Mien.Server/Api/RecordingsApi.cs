@@ -153,7 +153,7 @@ internal static class RecordingsApi
 
     private static string Label(string? name, string kind) => RecordingLabel.Of(name, "upload." + kind);
 
-    private static async Task<long> CopyBoundedAsync(Stream body, string path, long limit, CancellationToken ct)
+    internal static async Task<long> CopyBoundedAsync(Stream body, string path, long limit, CancellationToken ct)
     {
         await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
         var buffer = new byte[1 << 16];
@@ -173,7 +173,7 @@ internal static class RecordingsApi
         return total;
     }
 
-    private sealed class UploadTooLargeException : Exception;
+    internal sealed class UploadTooLargeException : Exception;
 
     /// <summary>
     /// The refusal for an analysis the project's purpose forbids, or of a subject without current analysis and

@@ -43,6 +43,10 @@ internal sealed partial class SqlMienStore : IStoreEncryption
         new("skin_sessions", "SELECT t.id, t.subject_id, t.payload FROM skin_sessions t WHERE t.project_id = @p AND t.id > @k0 ORDER BY t.id LIMIT @limit",
             "UPDATE skin_sessions SET payload = @new WHERE id = @k0 AND payload = @old",
             r => ([r.GetGuid(0)], Bindings.Skin(r.GetGuid(0), r.GetGuid(1)), r.GetString(2)), [Guid.Empty]),
+        // Studies (SqlMienStore.Studies.cs): viewers' declared attributes.
+        new("study_viewers", "SELECT t.id, t.attributes FROM study_viewers t WHERE t.project_id = @p AND t.id > @k0 ORDER BY t.id LIMIT @limit",
+            "UPDATE study_viewers SET attributes = @new WHERE id = @k0 AND attributes = @old",
+            r => ([r.GetGuid(0)], new RowBinding("study_viewers", $"{r.GetGuid(0):D}"), r.GetString(1)), [Guid.Empty]),
     ];
 
     // ---- keyring --------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ export const pages = [
   { href: '/recordings.html', title: 'Recordings', role: 'viewer' },
   // slot: h-viewer (people)
 
-  // slot: h-study (studies)
+  { href: '/studies.html', title: 'Studies', role: 'viewer' },
 
   // slot: h-therapy (therapy sessions)
 

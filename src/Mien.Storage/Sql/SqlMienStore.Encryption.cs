@@ -43,6 +43,9 @@ internal sealed partial class SqlMienStore : IStoreEncryption
         new("skin_sessions", "SELECT t.id, t.subject_id, t.payload FROM skin_sessions t WHERE t.project_id = @p AND t.id > @k0 ORDER BY t.id LIMIT @limit",
             "UPDATE skin_sessions SET payload = @new WHERE id = @k0 AND payload = @old",
             r => ([r.GetGuid(0)], Bindings.Skin(r.GetGuid(0), r.GetGuid(1)), r.GetString(2)), [Guid.Empty]),
+        new("notes", "SELECT t.id, t.subject_id, t.payload FROM notes t WHERE t.project_id = @p AND t.id > @k0 ORDER BY t.id LIMIT @limit",
+            "UPDATE notes SET payload = @new WHERE id = @k0 AND payload = @old",
+            r => ([r.GetGuid(0)], NoteBinding(r.GetGuid(0), r.GetGuid(1)), r.GetString(2)), [Guid.Empty]),
     ];
 
     // ---- keyring --------------------------------------------------------------------------------------------

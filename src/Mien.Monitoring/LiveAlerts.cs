@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Mien.Monitoring;
 
@@ -76,6 +77,7 @@ public sealed record AlertOptions
     public AlertRule FlatAffect { get; init; } = new() { Enabled = false, WindowS = 60, Raise = 0.10, Clear = 0.15, RaiseAfterS = 10, ClearAfterS = 10 };
 
     /// <summary>The per-frame thresholds (distress valence/arousal, gaze angles, affect confidence) shared with the session indicators.</summary>
+    [JsonIgnore]
     public MonitoringOptions Frames { get; init; } = new();
 
     /// <summary>People followed at once (the least recently seen is forgotten beyond it).</summary>

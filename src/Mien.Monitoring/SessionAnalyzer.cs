@@ -14,7 +14,7 @@ public static class SessionAnalyzer
 
     /// <summary>Analyses one session.</summary>
     /// <param name="samples">Every face of every frame (any order; several people allowed).</param>
-    /// <param name="speech">Speech segments, empty when the audio was analysed and nobody spoke, null when there was no audio analysis.</param>
+    /// <param name="speech">Speech segments (empty when the audio was analysed and nobody spoke), or null when nothing is known about speech.</param>
     /// <param name="baseline">The person's earlier sessions, or null (then the session is compared with itself and a reference).</param>
     /// <param name="options">Thresholds (validated), or the defaults.</param>
     /// <param name="track">The person to follow, or null for the track seen in most frames.</param>
@@ -323,7 +323,7 @@ public static class SessionAnalyzer
     {
         if (speech is null)
         {
-            limits.Add("the audio was not analysed: speech share and voice arousal not measured");
+            limits.Add("no speech was found (no audio track, voice analysis off, or nobody spoke): speech share and voice arousal not measured");
             return (null, null);
         }
 

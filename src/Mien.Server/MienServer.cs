@@ -212,6 +212,7 @@ public sealed class MienServer : IAsyncDisposable
         ConsentApi.Map(project);
         AuditApi.Map(project);
         EncryptionApi.Map(project);
+        MonitoringApi.Map(project);
         return app;
     }
 

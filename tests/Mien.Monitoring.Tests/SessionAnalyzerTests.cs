@@ -116,7 +116,7 @@ public sealed class SessionAnalyzerTests
 
         var silent = SessionAnalyzer.Analyze(samples, null);
         Assert.Null(silent.Metrics.SpeechShare);
-        Assert.Contains(silent.Limits, l => l.Contains("audio was not analysed", StringComparison.Ordinal));
+        Assert.Contains(silent.Limits, l => l.Contains("no speech was found", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -164,6 +164,14 @@ public sealed class AccessTests(ServerFixture server)
         ["POST /api/v1/projects/{projectId}/retention/run"] = "admin",
         ["GET /api/v1/projects/{projectId}/encryption"] = "admin",
         ["POST /api/v1/projects/{projectId}/encryption/rotate"] = "admin",
+        ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/indicators"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/subjects/{subjectId}/trends"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/subjects/{subjectId}/notes"] = "analyst",
+        ["POST /api/v1/projects/{projectId}/subjects/{subjectId}/notes"] = "analyst",
+        ["PUT /api/v1/projects/{projectId}/subjects/{subjectId}/notes/{noteId}"] = "analyst",
+        ["DELETE /api/v1/projects/{projectId}/subjects/{subjectId}/notes/{noteId}"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/monitoring/settings"] = "viewer",
+        ["PUT /api/v1/projects/{projectId}/monitoring/settings"] = "admin",
     };
 
     private static readonly string[] RoleOrder = ["viewer", "analyst", "admin"];

@@ -10,6 +10,7 @@ using Mien.Server.Protection;
 using Mien.Server.Security;
 using Mien.Server.Telemetry;
 using Mien.Storage;
+using Mien.Web;
 using OpenTelemetry.Metrics;
 
 namespace Mien.Server;
@@ -139,6 +140,7 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<MienRuntime>();
         services.AddSingleton<MienMetrics>();
         services.AddSingleton<LiveTickets>();
+        services.AddSingleton<WebSessions>();
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<Privacy.ProcessingRegistry>();
@@ -194,6 +196,7 @@ public sealed class MienServer : IAsyncDisposable
         app.UseStatusCodePages();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
+        app.UseCsrfProtection();
         // Before authorization, so requests without a valid key (refused there with 401) count against their address.
         app.UseRateLimiter();
         app.UseProjectScope();
@@ -213,6 +216,8 @@ public sealed class MienServer : IAsyncDisposable
         AuditApi.Map(project);
         EncryptionApi.Map(project);
         MonitoringApi.Map(project);
+        SessionApi.Map(api);
+        app.MapMienWebApp();
         return app;
     }
 

@@ -9,10 +9,12 @@ namespace Mien.Server.Security;
 /// <summary>
 /// Authenticates a request by its project API key: <c>Authorization: Bearer mien_…</c> or <c>X-Api-Key: mien_…</c>
 /// (keys are stored hashed; the store compares in constant time), or by a single-use live ticket in <c>?ticket=</c>
-/// for WebSocket clients that cannot set headers (browsers). The principal carries the project and the role.
+/// for WebSocket clients that cannot set headers (browsers), or by a browser session cookie (<see cref="WebSessions"/>:
+/// the same key's project and role; never for the WebSocket, which takes a ticket). The principal carries the project
+/// and the role.
 /// </summary>
 internal sealed class ApiKeyAuthentication(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IMienStore store, LiveTickets tickets)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IMienStore store, LiveTickets tickets, WebSessions sessions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -39,7 +41,7 @@ internal sealed class ApiKeyAuthentication(
         var secret = Secret();
         if (secret is null)
         {
-            return AuthenticateResult.NoResult();
+            return await FromCookieAsync().ConfigureAwait(false);
         }
 
         if (secret.Length > 256)
@@ -49,6 +51,32 @@ internal sealed class ApiKeyAuthentication(
 
         var identity = await store.AuthenticateAsync(secret, Context.RequestAborted).ConfigureAwait(false);
         return identity is null ? AuthenticateResult.Fail("the API key is unknown or revoked") : Success(identity);
+    }
+
+    /// <summary>A browser session cookie, when the request carries no key. A key always wins over a cookie.</summary>
+    private async Task<AuthenticateResult> FromCookieAsync()
+    {
+        // Cross-site WebSocket hijacking rides on cookies; the live socket takes a ticket (POSTed with the CSRF header).
+        if (!Request.Cookies.TryGetValue(WebSessions.CookieName, out var token) || Context.WebSockets.IsWebSocketRequest)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var (session, problem) = sessions.Find(token);
+        if (session is null)
+        {
+            return AuthenticateResult.Fail(problem!);
+        }
+
+        var keys = await store.ListApiKeysAsync(session.Identity.ProjectId, Context.RequestAborted).ConfigureAwait(false);
+        if (!keys.Any(k => k.Id == session.Identity.KeyId && k.RevokedAt is null))
+        {
+            sessions.SignOut(token);
+            return AuthenticateResult.Fail("the API key this browser signed in with has been revoked; sign in again");
+        }
+
+        Context.Items[typeof(WebSession)] = session;
+        return Success(session.Identity);
     }
 
     private AuthenticateResult Success(ApiKeyIdentity identity)

@@ -14,7 +14,12 @@ internal static class SecurityHeaders
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'";
+            // The web app's pages set their own (stricter about sources, allowing the camera's blobs); everything else gets this.
+            if (Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(headers.ContentSecurityPolicy))
+            {
+                headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'";
+            }
+
             headers.Remove("Server");
             return Task.CompletedTask;
         }, context.Response);

@@ -13,7 +13,7 @@ export const pages = [
 
   // slot: h-study (studies)
 
-  // slot: h-therapy (therapy sessions)
+  { href: '/people.html', title: 'People over time', role: 'viewer' },
 
   // slot: h-text (transcripts)
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Playwright;
+using Mien.Server;
 using Mien.Storage;
 
 namespace Mien.Web.Tests;
@@ -30,11 +31,13 @@ public sealed class TherapyPagesTests(BrowserFixture fixture)
         Assert.Equal(1, await expressivity.Locator(".flagged-change").CountAsync());
         Assert.Contains("4 sessions, 1 change(s) beyond noise", await expressivity.Locator("svg").GetAttributeAsync("aria-label") ?? "", StringComparison.Ordinal);
         Assert.Equal(4, await page.Locator("table tbody tr").CountAsync());
+        Assert.Contains("flat-affect", await page.Locator("table tbody tr").Nth(3).InnerTextAsync(), StringComparison.Ordinal);
         await BrowserFixture.ScreenshotAsync(page, "people");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "session-4.mp4" }).ClickAsync();
         await page.Locator(".indicator[data-kind='distress']").WaitForAsync();
         Assert.Contains("Distress indicator: the face showed negative valence", await page.Locator(".indicator[data-kind='distress']").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("this person's earlier sessions", await page.Locator(".indicator[data-kind='flat-affect']").InnerTextAsync(), StringComparison.Ordinal);
         await page.GetByLabel("Time in the session (seconds)").FillAsync("42");
         await page.GetByLabel("Note", new() { Exact = true }).FillAsync("Talked about the move; looked down for a while.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add note" }).ClickAsync();
@@ -64,12 +67,16 @@ public sealed class TherapyPagesTests(BrowserFixture fixture)
             for (var i = 0; i < 900; i++)
             {
                 var t = i / 10.0;
-                var e = Math.Max(0, level + (0.05 * Math.Sin(t)));
+                // A flatter face also varies less: the swing scales with the level.
+                var e = Math.Max(0, level * (1 + (0.5 * Math.Sin(t))));
                 var (v, a) = distress && t is >= 30 and < 50 ? (-0.6, 0.6) : (0.2, 0.1);
                 var units = string.Join(",", new[] { "AU01", "AU02", "AU04", "AU05", "AU06", "AU07", "AU09", "AU10", "AU12", "AU15", "AU17", "AU20", "AU23", "AU25", "AU26" }
                     .Select(u => string.Create(CultureInfo.InvariantCulture, $"\"{u}\":{e:0.####}")));
-                var face = string.Create(CultureInfo.InvariantCulture,
-                    $$"""{"track":1,"gaze":{"yaw":{{2 * Math.Sin(t / 3):0.##}},"pitch":3},"eyes":{"inBlink":{{(t % 4 < 0.2 ? "true" : "false")}}},"affect":{"valence":{{v}},"arousal":{{a}},"confidence":0.8,"actionUnits":{{{units}},"AU45":0,"baselineReady":true,"baseline":"person"}}}""");
+                var yaw = (2 * Math.Sin(t / 3)).ToString("0.##", CultureInfo.InvariantCulture);
+                var blink = t % 4 < 0.2 ? "true" : "false";
+                var face = "{\"track\":1,\"gaze\":{\"yaw\":" + yaw + ",\"pitch\":3},\"eyes\":{\"inBlink\":" + blink + "},\"affect\":{\"valence\":"
+                    + v.ToString(CultureInfo.InvariantCulture) + ",\"arousal\":" + a.ToString(CultureInfo.InvariantCulture) + ",\"confidence\":0.8,\"actionUnits\":{"
+                    + units + ",\"AU45\":0,\"baselineReady\":true,\"baseline\":\"person\"}}}";
                 var payload = string.Create(CultureInfo.InvariantCulture, $$"""{"type":"frame","schema":"mien-results/1","frame":{{i}},"time":{{t}},"faces":[{{face}}]}""");
                 await writer.WriteFrameAsync(new StoredFrame(i, t, 1, payload));
             }

@@ -55,7 +55,9 @@ internal sealed class StoredSessions(IMienStore store)
         var sessions = new List<TrendSession>();
         foreach (var r in await SubjectRecordingsAsync(projectId, subjectId, ct).ConfigureAwait(false))
         {
-            sessions.Add(new TrendSession(r.Id.ToString("D"), r.Name, r.StartedAt ?? r.CreatedAt, await AnalyzeAsync(projectId, r.Id, null, settings, ct).ConfigureAwait(false)));
+            // Each session against the person's earlier ones, as its indicators page judges it.
+            var baseline = SessionBaseline.From(sessions.TakeLast(BaselineSessions).Select(s => s.Report));
+            sessions.Add(new TrendSession(r.Id.ToString("D"), r.Name, r.StartedAt ?? r.CreatedAt, await AnalyzeAsync(projectId, r.Id, baseline, settings, ct).ConfigureAwait(false)));
         }
 
         var skin = (await store.ListSkinSessionsAsync(projectId, subjectId, ct).ConfigureAwait(false))

@@ -3,6 +3,10 @@
 import { renderShell, api, el, announce } from './app.js';
 import { trendChart } from './therapy-charts.js';
 
+// The range each metric can take (interval whiskers and axes stay inside it).
+const bounds = { expressivity: { min: 0, max: 5 }, valence: { min: -1, max: 1 }, arousal: { min: -1, max: 1 }, blinkRate: { min: 0 },
+  gazeAwayShare: { min: 0, max: 1 }, voiceArousal: { min: -1, max: 1 } };
+
 const metricTitles = {
   expressivity: 'Facial expressivity (mean action-unit intensity)',
   valence: 'Valence the face showed',
@@ -58,7 +62,7 @@ if (main) {
     data.sessions.forEach((s, i) => rows.append(el('tr', {},
       el('td', {}, `S${i + 1}`),
       el('td', {}, el('a', { href: `/session.html?recording=${s.recording}` }, s.name)),
-      el('td', {}, new Date(s.at).toLocaleString()),
+      el('td', {}, new Date(s.at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })),
       el('td', {}, `${s.durationS.toFixed(0)} s`),
       el('td', {}, s.indicators.length ? s.indicators.join(', ') : 'none'))));
     table.append(rows);
@@ -70,7 +74,7 @@ if (main) {
       if (t.points.length === 0) continue;
       const points = t.points.map((p) => ({ label: labels.get(p.session) || new Date(p.at).toLocaleDateString(), ...p.estimate }));
       const title = metricTitles[t.metric] || t.metric.replace(/^skin\./, 'Skin: ');
-      grid.append(el('figure', { class: 'card trend', dataset: { metric: t.metric } }, el('figcaption', {}, title), trendChart(title, points, t.changes)));
+      grid.append(el('figure', { class: 'card trend', dataset: { metric: t.metric } }, el('figcaption', {}, title), trendChart(title, points, t.changes, bounds[t.metric] || {})));
     }
     body.append(grid);
   }

@@ -17,6 +17,7 @@ if (main) {
     let data;
     try { data = await api(`recordings/${id}/indicators`); } catch (e) { announce(e.message, 'error'); return; }
     const report = data.report;
+    main.append(el('p', {}, el('a', { href: data.subject ? `/people.html?subject=${data.subject}` : '/people.html' }, '← This person over time')));
     main.append(el('p', { class: 'notice info' }, data.wording));
     const m = report.metrics;
     const stat = (label, e, digits = 2) => el('div', {}, el('dt', {}, label), el('dd', {}, e ? `${e.mean.toFixed(digits)} (95 % ${e.low.toFixed(digits)}…${e.high.toFixed(digits)})` : 'not measured'));

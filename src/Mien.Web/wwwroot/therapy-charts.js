@@ -16,21 +16,26 @@ const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.to
  * A trend across sessions: one point per session (mean) with its 95 % interval, joined by a line; a change flagged
  * beyond noise is drawn thick and red with a "changed" mark. points = [{label, mean, low, high}], changes = [{flagged}].
  */
-export function trendChart(title, points, changes) {
-  const width = 560, height = 190, left = 48, right = 12, top = 14, bottom = 34;
+export function trendChart(title, points, changes, bounds = {}) {
+  const width = 440, height = 190, left = 52, right = 12, top = 22, bottom = 30;
+  // Intervals are clipped to the metric's range (a share cannot go below 0).
+  const clip = (v) => Math.min(bounds.max ?? Infinity, Math.max(bounds.min ?? -Infinity, v));
+  points = points.map((p) => ({ ...p, low: clip(p.low), high: clip(p.high) }));
   const lows = points.map((p) => p.low), highs = points.map((p) => p.high);
   let yMin = Math.min(...lows), yMax = Math.max(...highs);
-  if (!(yMax > yMin)) { yMin -= 1; yMax += 1; }
-  const pad = (yMax - yMin) * 0.12;
-  yMin -= pad; yMax += pad;
+  if (!(yMax > yMin)) { yMin -= 0.1; yMax += 0.1; }
+  let pad = (yMax - yMin) * 0.12;
+  yMin = Math.max(bounds.min ?? -Infinity, yMin - pad); yMax = Math.min(bounds.max ?? Infinity, yMax + pad);
+  if (!(yMax > yMin)) yMax = yMin + 1;
+  pad = 0;
   const x = (i) => left + (points.length === 1 ? (width - left - right) / 2 : (i * (width - left - right)) / (points.length - 1));
   const y = (v) => top + ((yMax - v) * (height - top - bottom)) / (yMax - yMin);
   const flaggedCount = changes.filter((c) => c.flagged).length;
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'trend-chart',
     'aria-label': `${title}: ${points.length} sessions, ${flaggedCount} change(s) beyond noise` });
-  for (const v of [yMin + pad, (yMin + yMax) / 2, yMax - pad]) {
+  for (const v of [yMin, (yMin + yMax) / 2, yMax]) {
     root.append(svg('line', { x1: left, x2: width - right, y1: y(v), y2: y(v), stroke: '#d5d9df' }));
-    root.append(svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#4b5563' }, fmt(v)));
+    root.append(svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 13, fill: '#374151' }, fmt(v)));
   }
   // Interval band between consecutive sessions (light), then whiskers, the line and the means.
   if (points.length > 1) {
@@ -41,7 +46,7 @@ export function trendChart(title, points, changes) {
     root.append(svg('line', { x1: x(i), x2: x(i), y1: y(p.low), y2: y(p.high), stroke: '#0b57d0', 'stroke-width': 2 }));
     root.append(svg('line', { x1: x(i) - 5, x2: x(i) + 5, y1: y(p.low), y2: y(p.low), stroke: '#0b57d0', 'stroke-width': 2 }));
     root.append(svg('line', { x1: x(i) - 5, x2: x(i) + 5, y1: y(p.high), y2: y(p.high), stroke: '#0b57d0', 'stroke-width': 2 }));
-    root.append(svg('text', { x: x(i), y: height - 12, 'text-anchor': 'middle', 'font-size': 11, fill: '#4b5563' }, p.label));
+    root.append(svg('text', { x: x(i), y: height - 8, 'text-anchor': 'middle', 'font-size': 13, fill: '#374151' }, p.label));
   });
   changes.forEach((c, i) => {
     const a = points[i], b = points[i + 1];
@@ -49,7 +54,7 @@ export function trendChart(title, points, changes) {
     root.append(svg('line', { x1: x(i), y1: y(a.mean), x2: x(i + 1), y2: y(b.mean), stroke: c.flagged ? '#b3261e' : '#374151',
       'stroke-width': c.flagged ? 4 : 1.5, 'stroke-dasharray': c.flagged ? null : '4 3', class: c.flagged ? 'flagged-change' : null }));
     if (c.flagged) {
-      root.append(svg('text', { x: (x(i) + x(i + 1)) / 2, y: Math.min(y(a.mean), y(b.mean)) - 8, 'text-anchor': 'middle', 'font-size': 12,
+      root.append(svg('text', { x: (x(i) + x(i + 1)) / 2, y: Math.min(y(a.mean), y(b.mean)) - 8, 'text-anchor': 'middle', 'font-size': 13,
         'font-weight': 700, fill: '#b3261e' }, b.mean > a.mean ? '▲ changed' : '▼ changed'));
     }
   });

@@ -223,6 +223,7 @@ public sealed class MienServer : IAsyncDisposable
         AuditApi.Map(project);
         EncryptionApi.Map(project);
         StudiesApi.Map(project);
+        MonitoringApi.Map(project);
         SessionApi.Map(api);
         ConsentLinksApi.Map(api, project);
         app.MapMienWebApp();

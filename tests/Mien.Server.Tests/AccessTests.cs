@@ -197,6 +197,14 @@ public sealed class AccessTests(ServerFixture server)
         ["GET /api/v1/consent"] = Link,
         ["POST /api/v1/consent"] = Link,
         ["DELETE /api/v1/consent/{scope}"] = Link,
+        ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/indicators"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/subjects/{subjectId}/trends"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/subjects/{subjectId}/notes"] = "analyst",
+        ["POST /api/v1/projects/{projectId}/subjects/{subjectId}/notes"] = "analyst",
+        ["PUT /api/v1/projects/{projectId}/subjects/{subjectId}/notes/{noteId}"] = "analyst",
+        ["DELETE /api/v1/projects/{projectId}/subjects/{subjectId}/notes/{noteId}"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/monitoring/settings"] = "viewer",
+        ["PUT /api/v1/projects/{projectId}/monitoring/settings"] = "admin",
     };
 
     /// <summary>Least "role" of the consent-link endpoints: only a consent link, never an API key.</summary>

@@ -33,7 +33,7 @@ public sealed class StoreContractTests
 
         Assert.Equal(Migrations(provider), Convert.ToInt64(await db.ExecuteAsync("SELECT count(*) FROM schema_migrations"), System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(project, await second.GetProjectAsync(project.Id));
-        Assert.Superset(new HashSet<string>(["api_keys", "audit_heads", "audit_log", "consents", "data_keys", "encryption_keyring", "events", "frames", "person_summaries", "projects", "recording_summaries", "recordings", "retention_policies", "schema_migrations", "skin_sessions", "stimuli", "studies", "study_playback", "study_viewers", "subjects"]), new HashSet<string>(await db.TablesAsync()));
+        Assert.Superset(new HashSet<string>(["api_keys", "audit_heads", "audit_log", "consents", "data_keys", "encryption_keyring", "events", "frames", "monitoring_settings", "notes", "person_summaries", "projects", "recording_summaries", "recordings", "retention_policies", "schema_migrations", "skin_sessions", "stimuli", "studies", "study_playback", "study_viewers", "subjects"]), new HashSet<string>(await db.TablesAsync()));
     }
 
     [Theory, SqliteStore, PostgresStore]

@@ -117,6 +117,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             var stored = database is null ? null : new GatedSink(database);
             var skin = plan.SkinProfile && analysis.Skin == true ? new GatedSink(new SkinProfileSink(store, identity.ProjectId, plan.SubjectId!.Value, recording?.Id, options.Time)) : null;
             using var live = new LiveSink(connection, push, metrics, options.Time);
+            var alerts = await LiveAlertSink.CreateAsync(store, identity.ProjectId, connection, aborted).ConfigureAwait(false);
             connection.Send(Ready(recording?.Id, audio, plan));
 
             using var stop = new CancellationTokenSource();
@@ -164,7 +165,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                     }
                 })
                 : null;
-            IAnalysisSink[] sinks = [live, .. stored is null ? Array.Empty<IAnalysisSink>() : [stored], .. skin is null ? Array.Empty<IAnalysisSink>() : [skin]];
+            IAnalysisSink[] sinks = [live, alerts, .. stored is null ? Array.Empty<IAnalysisSink>() : [stored], .. skin is null ? Array.Empty<IAnalysisSink>() : [skin]];
             var frames = 0L;
             var run = Task.Run(() => session.RunAsync(sinks, p => { metrics.FrameAnalysed("live", p.FramesAnalysed - frames); frames = p.FramesAnalysed; }, stop.Token), CancellationToken.None);
             var ended = await ReceiveFramesAsync(socket, buffer, push, audio, live, connection, aborted).ConfigureAwait(false);

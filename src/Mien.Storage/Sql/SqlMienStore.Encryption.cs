@@ -47,6 +47,9 @@ internal sealed partial class SqlMienStore : IStoreEncryption
         new("study_viewers", "SELECT t.id, t.attributes FROM study_viewers t WHERE t.project_id = @p AND t.id > @k0 ORDER BY t.id LIMIT @limit",
             "UPDATE study_viewers SET attributes = @new WHERE id = @k0 AND attributes = @old",
             r => ([r.GetGuid(0)], new RowBinding("study_viewers", $"{r.GetGuid(0):D}"), r.GetString(1)), [Guid.Empty]),
+        new("notes", "SELECT t.id, t.subject_id, t.payload FROM notes t WHERE t.project_id = @p AND t.id > @k0 ORDER BY t.id LIMIT @limit",
+            "UPDATE notes SET payload = @new WHERE id = @k0 AND payload = @old",
+            r => ([r.GetGuid(0)], NoteBinding(r.GetGuid(0), r.GetGuid(1)), r.GetString(2)), [Guid.Empty]),
     ];
 
     // ---- keyring --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ export const pages = [
 
   { href: '/studies.html', title: 'Studies', role: 'viewer' },
 
-  // slot: h-therapy (therapy sessions)
+  { href: '/people.html', title: 'People over time', role: 'viewer' },
 
   // slot: h-text (transcripts)
 

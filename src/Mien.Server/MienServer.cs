@@ -89,6 +89,9 @@ public sealed class MienServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>The host's services, for in-process tests that seed or inspect the running server.</summary>
+    internal IServiceProvider Services => _app.Services;
+
     /// <summary>Completes when the server stops (Ctrl-C, SIGTERM or <see cref="DisposeAsync"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 

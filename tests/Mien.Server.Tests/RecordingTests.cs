@@ -10,6 +10,7 @@ public sealed class RecordingTests(ServerFixture server)
     [Fact]
     public async Task An_uploaded_video_is_analysed_and_its_results_match_the_downloaded_files()
     {
+        var keptBefore = KeptFiles();
         var recording = await server.UploadAndWaitAsync(server.Clip);
         Assert.Equal("done", recording.GetProperty("status").GetString());
         var id = recording.GetProperty("id").GetGuid();
@@ -69,8 +70,7 @@ public sealed class RecordingTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(server.ProjectPath($"/recordings/{id}/files/anonymized.mp4"))).StatusCode);
 
         // Uploaded media are not kept unless the project keeps media.
-        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "uploads"), "*", SearchOption.AllDirectories));
-        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "private"), "*", SearchOption.AllDirectories)); // no plaintext left behind
+        Assert.Empty(KeptFiles().Except(keptBefore)); // nothing new in uploads or private (no plaintext left behind)
         var report = await client.GetStringAsync(server.ProjectPath($"/recordings/{id}/files/report.html"));
         Assert.DoesNotContain(server.DataDirectory, report, StringComparison.Ordinal);
     }
@@ -78,6 +78,8 @@ public sealed class RecordingTests(ServerFixture server)
     [Fact]
     public async Task Empty_garbage_and_truncated_uploads_get_clear_4xx_and_leave_nothing()
     {
+        // Other tests of the shared server keep files (sealed stimuli, open upload sessions): only what this test adds counts.
+        var keptBefore = KeptFiles();
         using var client = server.Client(server.AdminKey);
         var before = await CountAsync(client);
         var empty = await client.PostAsync(server.UploadPath("name=a.mp4"), new ByteArrayContent([]));
@@ -107,8 +109,7 @@ public sealed class RecordingTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
 
         Assert.Equal(before, await CountAsync(client));
-        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "uploads"), "*", SearchOption.AllDirectories));
-        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "private"), "*", SearchOption.AllDirectories)); // no plaintext left behind
+        Assert.Empty(KeptFiles().Except(keptBefore)); // nothing new in uploads or private (no plaintext left behind)
     }
 
     [Fact]
@@ -154,4 +155,10 @@ public sealed class RecordingTests(ServerFixture server)
 
     private async Task<long> CountAsync(HttpClient client) =>
         JsonDocument.Parse(await client.GetStringAsync(server.ProjectPath("/recordings?limit=500"))).RootElement.GetProperty("total").GetInt64();
+
+    /// <summary>Files in the uploads and private folders of the shared server, relative to its data folder.</summary>
+    private string[] KeptFiles() =>
+        [.. ((string[])["uploads", "private"]).SelectMany(f => Directory.Exists(Path.Combine(server.DataDirectory, f))
+            ? Directory.GetFiles(Path.Combine(server.DataDirectory, f), "*", SearchOption.AllDirectories)
+            : []).Select(f => Path.GetRelativePath(server.DataDirectory, f))];
 }

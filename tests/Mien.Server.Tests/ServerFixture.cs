@@ -75,7 +75,8 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public static Task<MienServer> StartAsync(string dataDirectory, Func<ServerOptions, ServerOptions>? configure = null)
     {
-        var options = new ServerOptions { DataDirectory = dataDirectory, Urls = "http://127.0.0.1:0", JobConcurrency = 1, Offline = false, MasterKey = MasterKey };
+        // The suite sends far more than a user would through one key: the rate limit is tested on LimitedServerFixture.
+        var options = new ServerOptions { DataDirectory = dataDirectory, Urls = "http://127.0.0.1:0", JobConcurrency = 1, Offline = false, MasterKey = MasterKey, RequestsPerMinute = 100_000 };
         return MienServer.StartAsync(configure?.Invoke(options) ?? options, logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
     }
 

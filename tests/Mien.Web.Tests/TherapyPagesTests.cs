@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using Microsoft.Playwright;
 using Mien.Server;
 using Mien.Storage;
@@ -88,14 +87,6 @@ public sealed class TherapyPagesTests(BrowserFixture fixture)
         return recording.Id;
     }
 
-    /// <summary>
-    /// The running server's store. MienServer does not expose its services (a host needs none); the test reaches them
-    /// by reflection rather than widen the product's API for seeding.
-    /// </summary>
-    private IMienStore Store()
-    {
-        var app = typeof(MienServer).GetField("_app", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(fixture.Server)!;
-        var services = (IServiceProvider)app.GetType().GetProperty("Services")!.GetValue(app)!;
-        return (IMienStore)services.GetService(typeof(IMienStore))!;
-    }
+    /// <summary>The running server's store (its services are internal, visible to this test assembly).</summary>
+    private IMienStore Store() => (IMienStore)fixture.Server.Services.GetService(typeof(IMienStore))!;
 }

@@ -40,3 +40,16 @@ public sealed class GoldenFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A fact on development data that also needs the ffmpeg program; reports itself skipped, with the reason, when either is absent.</summary>
+public sealed class SharedDataAndFfmpegFactAttribute : FactAttribute
+{
+    public SharedDataAndFfmpegFactAttribute(params string[] paths)
+    {
+        Skip = Mien.Testing.SharedData.MissingReason(paths)
+            ?? (FindOnPath("ffmpeg") ? null : "ffmpeg is not installed (Debian: apt-get install ffmpeg); subtitle tracks are extracted with it");
+    }
+
+    private static bool FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => File.Exists(Path.Combine(d, program)));
+}

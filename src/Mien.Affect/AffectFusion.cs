@@ -3,7 +3,7 @@ using Mien.Results;
 namespace Mien.Affect;
 
 /// <summary>
-/// Combines face, voice and body estimates of one track and time window into one expression/valence/arousal
+/// Combines face, voice, body, pulse and text estimates of one track and time window into one expression/valence/arousal
 /// estimate, weighting each source by its confidence and listing each source's contribution.
 /// </summary>
 /// <remarks>

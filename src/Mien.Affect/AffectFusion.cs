@@ -3,7 +3,7 @@ using Mien.Results;
 namespace Mien.Affect;
 
 /// <summary>
-/// Combines face, voice and body estimates of one track and time window into one expression/valence/arousal
+/// Combines face, voice, body, pulse and text estimates of one track and time window into one expression/valence/arousal
 /// estimate, weighting each source by its confidence and listing each source's contribution.
 /// </summary>
 /// <remarks>
@@ -11,7 +11,9 @@ namespace Mien.Affect;
 /// fused point is the confidence-weighted mean with weights w<sub>s</sub> = c<sub>s</sub> / Σc — the
 /// inverse-variance estimate when σ<sub>s</sub>² ∝ 1/c<sub>s</sub>. Sources without valence/arousal, or with
 /// confidence 0, get weight 0. A source with NaN valence (the body says nothing about valence) counts for arousal
-/// only; fused valence is then the weighted mean over the sources that have one.</para>
+/// only; fused valence is then the weighted mean over the sources that have one. Likewise a source with NaN arousal
+/// (the sentiment of a transcript's words) counts for valence only. A source's listed weight is its share of the
+/// total confidence of every source with an estimate.</para>
 /// <para><b>Confidence</b> of the fused point: 1 − Π(1 − c<sub>s</sub>) (independent sources), times an agreement
 /// factor 1 − min(1, d̄/2), d̄ the weighted mean distance of the sources from the fused point (so two confident
 /// sources that disagree do not make a confident fusion).</para>
@@ -33,11 +35,12 @@ public static class AffectFusion
             throw new ArgumentOutOfRangeException(nameof(end), end, $"window end must not be before its start {start}");
         }
 
-        double total = 0, valenceTotal = 0;
+        double total = 0, valenceTotal = 0, arousalTotal = 0;
         foreach (var s in sources)
         {
             total += Confidence(s);
             valenceTotal += HasValence(s) ? Confidence(s) : 0;
+            arousalTotal += HasArousal(s) ? Confidence(s) : 0;
         }
 
         double v = 0, a = 0;
@@ -49,7 +52,11 @@ public static class AffectFusion
             contributions[i] = new SourceContribution(sources[i].Source, (float)w, sources[i].Affect);
             if (w > 0)
             {
-                a += w * sources[i].Affect!.Value.Arousal;
+                if (HasArousal(sources[i]))
+                {
+                    a += c / arousalTotal * sources[i].Affect!.Value.Arousal;
+                }
+
                 if (HasValence(sources[i]))
                 {
                     v += c / valenceTotal * sources[i].Affect!.Value.Valence;
@@ -65,7 +72,7 @@ public static class AffectFusion
             if (contributions[i].Weight > 0)
             {
                 var sv = HasValence(sources[i]) ? sources[i].Affect!.Value.Valence - v : 0;
-                var sa = sources[i].Affect!.Value.Arousal - a;
+                var sa = HasArousal(sources[i]) ? sources[i].Affect!.Value.Arousal - a : 0;
                 spread += contributions[i].Weight * Math.Sqrt((sv * sv) + (sa * sa));
             }
         }
@@ -78,7 +85,7 @@ public static class AffectFusion
     private static double Confidence(ModalityEstimate s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        if (s.Affect is not { } va || !float.IsFinite(va.Arousal) || !float.IsFinite(va.Confidence))
+        if (s.Affect is not { } va || !(float.IsFinite(va.Arousal) || float.IsFinite(va.Valence)) || !float.IsFinite(va.Confidence))
         {
             return 0;
         }
@@ -88,6 +95,9 @@ public static class AffectFusion
 
     // A source may speak to arousal only (the body): its valence is NaN and it takes no part in fused valence.
     private static bool HasValence(ModalityEstimate s) => s.Affect is { } va && float.IsFinite(va.Valence);
+
+    // A source may speak to valence only (the words of a transcript): its arousal is NaN and it takes no part in fused arousal.
+    private static bool HasArousal(ModalityEstimate s) => s.Affect is { } va && float.IsFinite(va.Arousal);
 
     private static float[]? FuseExpression(IReadOnlyList<ModalityEstimate> sources)
     {

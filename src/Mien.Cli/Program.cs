@@ -28,6 +28,7 @@ internal static class Program
         root.Subcommands.Add(SkinCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(VoiceCommand.Create());
+        root.Subcommands.Add(TextCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         return root;

@@ -20,6 +20,7 @@ public sealed class JsonlSink(JsonlWriter writer) : IAnalysisSink, IDisposable
             case SegmentUpdate s: writer.WriteSegment(s.Segment); break;
             case FusedUpdate f: writer.WriteFused(f.Fused); break;
             case SpeechUpdate s: writer.WriteSpeech(s.Speech); break;
+            case UtteranceUpdate u: writer.WriteUtterance(u.Utterance); break;
             case PathUpdate p: writer.WriteRun(p.Run); break;
             default: break;
         }

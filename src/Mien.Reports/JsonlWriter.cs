@@ -611,6 +611,44 @@ public sealed class JsonlWriter : IDisposable
         });
     }
 
+    /// <summary>Writes a transcript utterance as an event line: its words, VADER's scores, who it was attributed to and the valence cue fusion got.</summary>
+    public void WriteUtterance(UtteranceResult utterance)
+    {
+        ArgumentNullException.ThrowIfNull(utterance);
+        WriteLine(w =>
+        {
+            EventHead("utterance");
+            w.WriteNumber("index", utterance.Index);
+            w.WriteNumber("start", Precision.Seconds(utterance.Start));
+            w.WriteNumber("end", Precision.Seconds(utterance.End));
+            if (utterance.TrackId is { } id)
+            {
+                w.WriteNumber("track", id);
+            }
+            else
+            {
+                w.WriteNull("track");
+            }
+
+            w.WriteString("attribution", utterance.Attribution);
+            w.WriteString("text", utterance.Text);
+            if (utterance.Speaker is { } speaker)
+            {
+                w.WriteString("speaker", speaker);
+            }
+
+            w.WriteStartObject("sentiment");
+            w.WriteNumberOrNull("neg", Precision.Ratio(utterance.Negative));
+            w.WriteNumberOrNull("neu", Precision.Ratio(utterance.Neutral));
+            w.WriteNumberOrNull("pos", Precision.Ratio(utterance.Positive));
+            w.WriteNumberOrNull("compound", Precision.Ratio(utterance.Compound));
+            w.WriteEndObject();
+            w.WriteNumberOrNull("valence", Precision.Ratio(utterance.Valence));
+            w.WriteNumberOrNull("confidence", Precision.Ratio(utterance.Confidence));
+            w.WriteEndObject();
+        });
+    }
+
     /// <summary>Writes a speech segment of the audio track as an event line: prosody, the voice estimate and who it was attributed to.</summary>
     public void WriteSpeech(SpeechResult speech)
     {

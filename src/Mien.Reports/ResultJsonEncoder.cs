@@ -47,6 +47,7 @@ public sealed class ResultJsonEncoder : IDisposable
             case SegmentUpdate s: _jsonl.WriteSegment(s.Segment); break;
             case FusedUpdate f: _jsonl.WriteFused(f.Fused); break;
             case SpeechUpdate s: _jsonl.WriteSpeech(s.Speech); break;
+            case UtteranceUpdate u: _jsonl.WriteUtterance(u.Utterance); break;
             case PathUpdate p: _jsonl.WriteRun(p.Run); break;
             default: return ReadOnlyMemory<byte>.Empty;
         }

@@ -23,7 +23,13 @@ internal sealed class MienRuntime : IAsyncDisposable
         _packages = new NpmPackageStore(store);
         Models = new ModelSet(new ModelStore(_packages, store.CacheDirectory));
         _voice = new Lazy<Task<VoiceAnalyzer>>(() => VoiceAnalyzer.CreateAsync(_packages));
+        _sentiment = new Lazy<Task<Text.Sentiment.VaderSentimentAnalyzer>>(() => Text.Sentiment.VaderPackage.CreateAnalyzerAsync(_packages));
     }
+
+    private readonly Lazy<Task<Text.Sentiment.VaderSentimentAnalyzer>> _sentiment;
+
+    /// <summary>VADER over the verified lexicon, created on first use (it fetches npm vader-sentiment once).</summary>
+    public Task<Text.Sentiment.VaderSentimentAnalyzer> SentimentAsync() => _sentiment.Value;
 
     public ModelSet Models { get; }
 

@@ -123,6 +123,11 @@ public sealed class AnalysisSession : IAsyncDisposable
             ["anonymize"] = options.Anonymize ? "on" : "off",
             ["fusionWindow"] = string.Create(c, $"{options.FusionWindow.TotalSeconds:0.###} s"),
         };
+        if (options.Transcript is { } transcript)
+        {
+            settings["transcript"] = string.Create(c, $"{transcript.Transcript.Source} ({transcript.Transcript.Format}, {transcript.Transcript.Utterances.Count} utterances); sentiment VADER, npm {Mien.Text.Sentiment.VaderPackage.Package}, lexicon SHA-256 {Mien.Text.Sentiment.VaderPackage.Sha256[..12]}…");
+        }
+
         var host = options.Provenance ?? Provenance.ForCommand(null);
         foreach (var (key, value) in host.Settings)
         {
@@ -172,6 +177,7 @@ public sealed class AnalysisSession : IAsyncDisposable
         var overlays = new SkinOverlays(_options.Anonymize);
         var fusion = new FusionCollector(_options.FusionWindow);
         var mouths = new Dictionary<int, List<(TimeSpan T, float MouthOpening)>>();
+        var transcript = _options.Transcript is { } transcriptOptions && IsRecording ? new TranscriptCollector(transcriptOptions) : null;
 
         // Recordings only: the offline path and speaker attribution keep per-frame data until the end, which a live
         // stream never reaches.
@@ -226,12 +232,14 @@ public sealed class AnalysisSession : IAsyncDisposable
 
                     emit.Write(new FrameUpdate(_options.OutputLandmarks ? analysis : WithoutLandmarks(analysis)));
                     fusion.Observe(analysis);
+                    transcript?.Observe(analysis);
                     if (voiceTask is not null)
                     {
                         CollectMouths(analysis, mouths);
                     }
-                    else
+                    else if (transcript is null)
                     {
+                        // With a transcript fusion waits for the end, as with voice: the utterances are placed then.
                         // Fuse finished windows now, so a long live stream stays bounded; with live audio, a window
                         // waits (a bounded time) for speech that has not closed yet.
                         var flushTo = frame.Timestamp;
@@ -295,7 +303,9 @@ public sealed class AnalysisSession : IAsyncDisposable
         }
 
         EmitSkin(emit, overlays);
-        var voiceNote = liveVoice is not null ? liveVoice.Complete(emit.Write, fusion, Problem) : await EmitVoiceAsync(emit, voiceTask, mouths, fusion).ConfigureAwait(false);
+        var speech = new List<Mien.Text.Transcripts.SpeakerSpan>();
+        var voiceNote = liveVoice is not null ? liveVoice.Complete(emit.Write, fusion, Problem) : await EmitVoiceAsync(emit, voiceTask, mouths, fusion, speech).ConfigureAwait(false);
+        transcript?.Complete(emit.Write, fusion, speech, end == SessionEnd.Completed && _source.Info.Duration is { } duration && duration > last ? duration : last, Problem);
         foreach (var f in fusion.Complete(last))
         {
             emit.Write(new FusedUpdate(f));
@@ -430,7 +440,7 @@ public sealed class AnalysisSession : IAsyncDisposable
     /// sound, emits speech updates and feeds attributed voice estimates to fusion. A broken audio track is a problem
     /// of the session, not a reason to lose the video's results. Returns why there is no voice analysis, if so.
     /// </summary>
-    private async Task<string?> EmitVoiceAsync(Emitter emit, Task<VoiceAnalysis>? task, Dictionary<int, List<(TimeSpan T, float MouthOpening)>> mouths, FusionCollector fusion)
+    private async Task<string?> EmitVoiceAsync(Emitter emit, Task<VoiceAnalysis>? task, Dictionary<int, List<(TimeSpan T, float MouthOpening)>> mouths, FusionCollector fusion, List<Mien.Text.Transcripts.SpeakerSpan> speech)
     {
         if (task is null)
         {
@@ -461,6 +471,7 @@ public sealed class AnalysisSession : IAsyncDisposable
             var (segment, _, affect) = analysis.Segments[i];
             var match = matches[i];
             emit.Write(new SpeechUpdate(LiveVoice.ToResult(analysis.Segments[i], match)));
+            speech.Add(new Mien.Text.Transcripts.SpeakerSpan(match.TrackId, segment.Start, segment.End));
             if (match.TrackId is { } track)
             {
                 attributed++;

@@ -69,6 +69,9 @@ internal sealed class FusionCollector(TimeSpan window, PulseArousalOptions? puls
         Windows(trackId).Add(start, end, new ModalityEstimate(AffectSource.Voice, affect, null));
     }
 
+    /// <summary>Adds the text (transcript sentiment) cue of an utterance attributed to <paramref name="trackId"/> (recordings, before <see cref="Complete"/>).</summary>
+    public void AddText(int trackId, TimeSpan start, TimeSpan end, ModalityEstimate estimate) => Windows(trackId).Add(start, end, estimate);
+
     /// <summary>
     /// Fuses the windows that ended before <paramref name="now"/>. Used when no voice will arrive later (live sources,
     /// voice off), so memory stays bounded however long the stream runs.

@@ -38,6 +38,9 @@ public sealed record SessionOptions
     /// </summary>
     public Provenance? Provenance { get; init; }
 
+    /// <summary>A transcript to place on the timeline of a recording (utterance events, text in fusion); null: none. Ignored for live sources.</summary>
+    public TranscriptOptions? Transcript { get; init; }
+
     /// <summary>Most problems kept in the summary (default 200); more are counted, not listed.</summary>
     public int MaxProblems { get; init; } = 200;
 

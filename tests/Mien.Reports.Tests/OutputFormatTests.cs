@@ -17,7 +17,7 @@ namespace Mien.Reports.Tests;
 /// </summary>
 public sealed class OutputFormatTests
 {
-    private static readonly string[] EventKinds = ["track-started", "track-ended", "expression-segment", "fused-affect", "speech", "expression-path", "person-link"];
+    private static readonly string[] EventKinds = ["track-started", "track-ended", "expression-segment", "fused-affect", "speech", "expression-path", "person-link", "utterance"];
 
     [Fact]
     public void Every_jsonl_field_written_is_documented_and_every_documented_field_is_written()

@@ -33,6 +33,7 @@ internal static class SyntheticRecords
             new FusedUpdate(new TrackFusedAffect(1, new FusedAffect(t0, t1, new ValenceArousal(0.5f, 0.2f, 0.8f), Smiling,
                 [new SourceContribution(AffectSource.Face, 0.7f, new ValenceArousal(0.6f, 0.2f, 0.8f)), new SourceContribution(AffectSource.Body, 0.3f, new ValenceArousal(float.NaN, 0.1f, 0.4f))]))),
             new SpeechUpdate(new SpeechResult(null, t0, t1, 0.1f, 0.05f, 0.3f, null, new SpeechProsody(0.6f, 120, 2, 8, -30, 4, 3.5f, 1.2f, 5, 12, -10, -6))),
+            new UtteranceUpdate(new UtteranceResult(1, t0, t1, "I really like it", "Ann", 1, "only-person", 0, 0.385f, 0.615f, 0.4201f, 0.4201f, 0.25f)),
             new PathUpdate(new ExpressionRun(1, "happiness", t0, t1)),
             new TrackUpdate(new TrackEvent(TrackEventKind.Ended, 1, t1)),
         ];

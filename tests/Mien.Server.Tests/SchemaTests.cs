@@ -8,7 +8,7 @@ namespace Mien.Server.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class SchemaTests(ServerFixture server)
 {
-    private static readonly JsonSchema Schema = JsonSchema.FromText(File.ReadAllText(Path.Combine(Repository.Root, "docs", "schema", "mien-results-1.schema.json")));
+    internal static readonly JsonSchema Schema = JsonSchema.FromText(File.ReadAllText(Path.Combine(Repository.Root, "docs", "schema", "mien-results-1.schema.json")));
 
     [Fact]
     public async Task Files_rest_frames_and_events_of_a_real_analysis_follow_the_published_schema()

@@ -47,12 +47,14 @@ internal static class AnalyzeCommand
         var noPhysiology = new Option<bool>("--no-physiology") { Description = "Skip pulse rate from skin colour, head gestures and facial asymmetry." };
         var noIdentity = new Option<bool>("--no-identity") { Description = "Do not re-identify people who leave and return (no face descriptors, no `person` ids)." };
         var noVoice = new Option<bool>("--no-voice") { Description = "Skip the audio track (voice activity, prosody, voice arousal, speaker attribution)." };
+        var transcript = new Option<string?>("--transcript") { Description = "A transcript of the input (.srt or .vtt), or 'track' / 'track:N' for a subtitle track inside the video (needs ffmpeg): utterance events with their sentiment, and text in the fusion. Default: a sidecar clip.srt/clip.vtt next to clip.mp4, else the video's first subtitle track when ffmpeg is installed." };
+        var noTranscript = new Option<bool>("--no-transcript") { Description = "Do not look for a transcript (sidecar file or subtitle track)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model.", DefaultValueFactory = _ => 1 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
             inputs, sample, output, detector.Option, minScore, maxFaces, detectEvery, flip, anonymize, showFaces, noVideo, landmarks, noExpressions,
-            noAffect, temporalModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noIdentity, noVoice, threads, offline,
+            noAffect, temporalModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noIdentity, noVoice, transcript, noTranscript, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -109,11 +111,23 @@ internal static class AnalyzeCommand
                 SkinProfiles = profileStore,
                 Provenance = Provenance.ForCommand(Provenance.ProcessCommandLine()),
             };
+            var transcriptSpec = parse.GetValue(transcript);
+            if (transcriptSpec is not null && parse.GetValue(noTranscript))
+            {
+                throw new InvalidOptionException("--transcript and --no-transcript contradict each other.");
+            }
+
+            if (transcriptSpec is not null && sources.Count != 1)
+            {
+                throw new InvalidOptionException($"--transcript '{transcriptSpec}' names the transcript of one input, but {sources.Count} inputs were given (analyse them one by one, or name each transcript as a sidecar file next to its video).");
+            }
+
+            var transcripts = new TranscriptLookup(store, transcriptSpec, !parse.GetValue(noTranscript));
             var folders = ResultFolder.Plan(parse.GetValue(output)!, sources);
             var worst = ExitCodes.Ok;
             for (var i = 0; i < sources.Count && !ct.IsCancellationRequested; i++)
             {
-                var code = await AnalyzeOneAsync(sources[i], folders[i], models, voice, session, !parse.GetValue(noVideo), ct);
+                var code = await AnalyzeOneAsync(sources[i], folders[i], models, voice, session with { Transcript = await transcripts.ForAsync(sources[i], ct) }, !parse.GetValue(noVideo), ct);
                 worst = Math.Max(worst, code);
             }
 

@@ -44,6 +44,9 @@ public enum AffectSource
 
     /// <summary>Pulse rate from skin colour, relative to the person's own median (arousal only, high-quality windows only).</summary>
     Pulse,
+
+    /// <summary>Sentiment of the words the person said (transcript, VADER): valence only.</summary>
+    Text,
 }
 
 /// <summary>

@@ -14,7 +14,7 @@ internal static class ResultsApi
 {
     private static readonly HashSet<string> EventKinds = new(StringComparer.Ordinal)
     {
-        "track-started", "track-ended", "expression-segment", "fused-affect", "speech", "expression-path", "skin", "person-link",
+        "track-started", "track-ended", "expression-segment", "fused-affect", "speech", "expression-path", "skin", "person-link", "utterance",
     };
 
     public static void Map(RouteGroupBuilder project)
@@ -22,7 +22,7 @@ internal static class ResultsApi
         project.MapGet("/recordings/{recordingId:guid}/frames", FramesAsync).RequireAuthorization(Roles.Viewer).Audited("results.read")
             .WithSummary("Per-frame results; ?from=&to= seconds, ?after=<frame index> and ?limit= (≤ 2000) to page");
         project.MapGet("/recordings/{recordingId:guid}/events", EventsAsync).RequireAuthorization(Roles.Viewer).Audited("results.read")
-            .WithSummary("Events (track-started/ended, person-link, expression-segment, fused-affect, speech, expression-path, skin); ?kind=&from=&to=&after=&limit=");
+            .WithSummary("Events (track-started/ended, person-link, expression-segment, fused-affect, speech, utterance, expression-path, skin); ?kind=&from=&to=&after=&limit=");
         project.MapGet("/recordings/{recordingId:guid}/people", PeopleAsync).RequireAuthorization(Roles.Viewer).Audited("results.read").WithSummary("Per-person summaries");
         project.MapGet("/recordings/{recordingId:guid}/summary", SummaryAsync).RequireAuthorization(Roles.Viewer).Audited("results.read").WithSummary("The run summary (as summary.json)");
     }

@@ -38,6 +38,15 @@ internal sealed record AnalysisRequest
     /// <summary>Blur faces in the video and thumbnails (default true: exports are anonymised unless asked otherwise).</summary>
     public bool Anonymize { get; init; } = true;
 
+    /// <summary>
+    /// The recording's transcript as SRT or WebVTT text (jobs only; at most <see cref="MaxTranscriptChars"/> characters):
+    /// utterance events with the sentiment of their words, and text as a fourth source in fusion. Null: none.
+    /// </summary>
+    public string? Transcript { get; init; }
+
+    /// <summary>Longest transcript accepted inline (256 Ki characters, hours of speech).</summary>
+    public const int MaxTranscriptChars = 256 * 1024;
+
     /// <summary>"back" (full range, default) or "front" (near faces, faster).</summary>
     public string Detector { get; init; } = "back";
 
@@ -60,7 +69,29 @@ internal sealed record AnalysisRequest
         {
             throw new ArgumentException($"detector = '{Detector}': must be 'back' or 'front'.");
         }
+
+        if (Transcript is { } transcript)
+        {
+            if (transcript.Length > MaxTranscriptChars)
+            {
+                throw new ArgumentException($"transcript: {transcript.Length} characters, more than the limit of {MaxTranscriptChars}.");
+            }
+
+            try
+            {
+                _ = ParseTranscript();
+            }
+            catch (Mien.Text.Transcripts.TranscriptFormatException e)
+            {
+                throw new ArgumentException(e.Message, e);
+            }
+        }
     }
+
+    /// <summary>The transcript parsed (SRT, or WebVTT when it starts with "WEBVTT"), or null.</summary>
+    /// <exception cref="Mien.Text.Transcripts.TranscriptFormatException">It is malformed (the message names the line).</exception>
+    public Mien.Text.Transcripts.Transcript? ParseTranscript() =>
+        Transcript is { } text ? Mien.Text.Transcripts.SubtitleParser.Parse(text, "transcript") : null;
 
     /// <summary>The session options for this request.</summary>
     public Sessions.SessionOptions ToSession(bool live, string? annotatedFolder) => new()

@@ -44,6 +44,9 @@ internal sealed class DatabaseSink(IRecordingWriter writer, string? source = nul
             case SpeechUpdate s:
                 Event("speech", s.Speech.TrackId, s.Speech.Start, s.Speech.End, Text(update));
                 break;
+            case UtteranceUpdate u:
+                Event("utterance", u.Utterance.TrackId, u.Utterance.Start, u.Utterance.End, Text(update));
+                break;
             case PathUpdate p:
                 Event("expression-path", p.Run.TrackId, p.Run.Start, p.Run.End, Text(update));
                 break;

@@ -210,7 +210,13 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         var folder = work.Folder;
         using var files = ResultFolder.Open(folder);
         var voice = request.Voice ? await runtime.VoiceAsync().ConfigureAwait(false) : null;
-        await using var session = await AnalysisSession.CreateAsync(runtime.Models, source, request.ToSession(live: false, folder), voice, options.Time, ct).ConfigureAwait(false);
+        var sessionOptions = request.ToSession(live: false, folder);
+        if (request.ParseTranscript() is { } transcript)
+        {
+            sessionOptions = sessionOptions with { Transcript = new TranscriptOptions(transcript, await runtime.SentimentAsync().ConfigureAwait(false)) };
+        }
+
+        await using var session = await AnalysisSession.CreateAsync(runtime.Models, source, sessionOptions, voice, options.Time, ct).ConfigureAwait(false);
         await using var writer = await store.OpenWriterAsync(job.Id, cancellationToken: ct).ConfigureAwait(false);
         using var database = new DatabaseSink(writer, session.SourceName);
         using var jsonl = JsonlSink.Create(Path.Combine(folder, "faces.jsonl"), session.SourceName);

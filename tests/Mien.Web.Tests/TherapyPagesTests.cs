@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Playwright;
-using Mien.Server;
 using Mien.Storage;
 
 namespace Mien.Web.Tests;

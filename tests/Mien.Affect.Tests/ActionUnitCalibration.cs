@@ -69,7 +69,7 @@ public sealed class ActionUnitCalibration(RealModels models, ITestOutputHelper o
         var fer = SharedData.Find("fer2013/train");
         var ck = SharedData.Find("ckplus48_dev");
         Assert.NotNull(fer);
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { KeepLandmarks = true, Stills = true, Affect = null });
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, KeepLandmarks = true, Stills = true, Affect = null });
         var rows = new StringBuilder("set,label,file,yaw,pitch," + string.Join(",", Enumerable.Range(1, ActionUnitEstimator.MeasureCount).Select(i => $"M{i}")) + "\n");
         var files = new List<(string Set, string Label, string Path)>();
         foreach (var label in Directory.GetDirectories(fer!).Select(Path.GetFileName).Order(StringComparer.Ordinal))

@@ -25,7 +25,7 @@ public sealed class ActionUnitTests(RealModels models, ITestOutputHelper output)
     {
         var root = SharedData.Require("fer2013/public_test");
 
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { KeepLandmarks = true, ConfirmFrames = 1 });
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, KeepLandmarks = true, ConfirmFrames = 1 });
         string[] classes = ["neutral", "happiness", "surprise", "anger", "sadness", "disgust", "fear"];
         var measures = new Dictionary<string, List<float[]>>();
         foreach (var label in classes)

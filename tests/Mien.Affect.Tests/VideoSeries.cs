@@ -23,7 +23,7 @@ public static class VideoSeries
 
     private static async Task<IReadOnlyList<FaceFrame>> RunAsync(RealModels models, string video, TimeSpan? limit)
     {
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { KeepLandmarks = true });
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, KeepLandmarks = true });
         await using var source = MediaSource.Open(video);
         var byTrack = new Dictionary<int, List<FaceFrame>>();
         await foreach (var frame in source.ReadAsync())

@@ -113,7 +113,7 @@ public sealed class AsymmetryFaceTests(RealModels models, ITestOutputHelper outp
     [Fact]
     public async Task Warped_mouth_corner_droop_shows_as_a_growing_one_sided_index_on_real_faces()
     {
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Expressions = false, Affect = null, KeepLandmarks = true, ConfirmFrames = 1 });
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, Expressions = false, Affect = null, KeepLandmarks = true, ConfirmFrames = 1 });
         var ratios = new List<double>();
         foreach (var (name, image) in await FacesAsync())
         {
@@ -147,7 +147,7 @@ public sealed class AsymmetryFaceTests(RealModels models, ITestOutputHelper outp
     public async Task Turning_the_head_and_mesh_noise_stay_inside_the_flagging_margin()
     {
         var franck = (await SampleMedia.FaceVideosAsync(models.Packages))[0];
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Expressions = false, Affect = null, KeepLandmarks = true });
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, Expressions = false, Affect = null, KeepLandmarks = true });
         var byYaw = new SortedDictionary<int, List<AsymmetryMeasure>>();
         var index = 0L;
         foreach (var (image, time) in PulseVideoRun.Video(franck))
@@ -169,7 +169,7 @@ public sealed class AsymmetryFaceTests(RealModels models, ITestOutputHelper outp
 
         // Frame-to-frame noise on a still face with sensor noise (no real change at all).
         using var still = PulseVideoRun.FrameAt(franck, 5);
-        using var quiet = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Expressions = false, Affect = null, KeepLandmarks = true });
+        using var quiet = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, Expressions = false, Affect = null, KeepLandmarks = true });
         var noise = new List<float>();
         index = 0;
         foreach (var (image, time) in PulseVideoRun.NoisyStill(still, 8))

@@ -25,7 +25,7 @@ public sealed class PhysiologyCostMeasurement(RealModels models, ITestOutputHelp
     public async Task Measures_the_cost_of_every_part_per_face_per_frame()
     {
         var franck = (await SampleMedia.FaceVideosAsync(models.Packages))[0];
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Expressions = false, Affect = null, KeepLandmarks = true, Physiology = null });
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, Expressions = false, Affect = null, KeepLandmarks = true, Physiology = null });
         var frames = new List<(Mat Image, TimeSpan Time, FaceObservation Face)>();
         var index = 0L;
         foreach (var (image, time) in PulseVideoRun.Video(franck, 30))

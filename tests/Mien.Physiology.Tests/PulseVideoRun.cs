@@ -27,7 +27,7 @@ internal static class PulseVideoRun
         bool motion,
         Action<FrameAnalysis>? onFrame = null)
     {
-        var options = new PipelineOptions { Expressions = false, Affect = null, KeepLandmarks = true };
+        var options = new PipelineOptions { Identity = null, Expressions = false, Affect = null, KeepLandmarks = true };
 
         using var pipeline = await FaceAnalysisPipeline.CreateAsync(store, options);
         Cv2.SetTheRNG(20261206); // thread-local: after the await, on the thread that runs the loop; same dither and noise every run

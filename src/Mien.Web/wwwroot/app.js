@@ -1,25 +1,15 @@
 // Mien web app: sign-in state, the API wrapper and the page shell shared by every page.
 // Plain ES module, no framework: each page is <page>.html + <page>.js and imports what it needs from here.
 
-/**
- * The pages in the navigation: { href, title, role } (role = the least role that can use the page). Each web helper
- * replaces its own slot comment with its entries, so merges never touch the same lines.
- */
+/** The pages in the navigation: { href, title, role } (role = the least role that can use the page). */
 export const pages = [
   { href: '/', title: 'Home', role: 'viewer' },
   { href: '/live.html', title: 'Live view', role: 'analyst' },
-
   { href: '/recordings.html', title: 'Recordings', role: 'viewer' },
-  // slot: h-viewer (people)
-
   { href: '/studies.html', title: 'Studies', role: 'viewer' },
-
   { href: '/people.html', title: 'People over time', role: 'viewer' },
-
-  // slot: h-text (transcripts)
-
   { href: '/consent-links.html', title: 'Consent links', role: 'admin' },
-].filter(Boolean);
+];
 
 const roleRank = { viewer: 0, analyst: 1, admin: 2 };
 let session = null;

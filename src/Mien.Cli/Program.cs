@@ -25,6 +25,7 @@ internal static class Program
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(SkinCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(VoiceCommand.Create());

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using Mien.Accuracy;
+using Mien.Accuracy.Landmarks;
+using Mien.Models;
+
+namespace Mien.Cli.Commands;
+
+/// <summary>
+/// `mien audit …`: accuracy you can defend. `landmarks` (mesh NME against 68-point annotations), `ckplus` (the posed
+/// expression classifier, subject-wise cross-validated) and `fairness` (per skin-tone group). Thin: the work is in
+/// Mien.Accuracy; this class parses options, loads models and writes files.
+/// </summary>
+internal static partial class AuditCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("audit", "Accuracy audits with 95 % intervals: landmark error (NME), the CK+ posed-expression classifier, fairness by skin-tone group.");
+        command.Subcommands.Add(Landmarks());
+        command.Subcommands.Add(CkPlus());
+        command.Subcommands.Add(Fairness());
+        return command;
+    }
+
+    private static Command Landmarks()
+    {
+        var folder = new Argument<string>("folder") { Description = "Images with 68-point .pts annotations beside them (300-W convention, e.g. HELEN test)." };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N annotated images (by name)." };
+        var output = CliOptions.Output("Folder for landmarks.md, landmarks-cdf.svg and landmarks.csv (default out/audit).");
+        var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var command = new Command("landmarks", "Normalised mean error (inter-ocular, outer eye corners) of the face mesh against 68-point annotations, through a documented 478→68 correspondence; with and without the jaw line; CDF plot.")
+        {
+            folder, limit, output, offline,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(limit) is < 1)
+            {
+                throw new InvalidOptionException($"--limit = {parse.GetValue(limit)}: must be at least 1.");
+            }
+
+            var images = AnnotatedImage.Scan(parse.GetValue(folder)!, parse.GetValue(limit));
+            var outDir = OutputFolder(parse.GetValue(output));
+            using var store = CliStore.Open(parse.GetValue(offline));
+            using var faces = await LoadStillFacesAsync(store, ct);
+            Console.Error.WriteLine($"audit landmarks: {images.Count} annotated image(s)");
+            var run = LandmarkRun.Measure(faces.Faces, images, new LineProgress("landmarks", images.Count), ct);
+            Write(outDir, "landmarks-cdf.svg", run.CdfSvg());
+            var md = "## Landmarks\n\n" + run.Markdown("landmarks-cdf.svg");
+            Write(outDir, "landmarks.md", md);
+            Write(outDir, "landmarks.csv", "image,detected,iou,nme68,nme51,interocular_px\n" + string.Concat(run.Results.Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"{Path.GetFileName(r.Image)},{r.Detected},{r.Iou:F3},{r.Error?.All68:F5},{r.Error?.Inner51:F5},{r.Error?.InterOcular:F1}\n"))));
+            Console.Out.Write(md);
+            Console.Error.WriteLine($"wrote {Path.Combine(outDir, "landmarks.md")}, landmarks-cdf.svg, landmarks.csv");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static async Task<LoadedStillFaces> LoadStillFacesAsync(CliStore store, CancellationToken ct)
+    {
+        var artifacts = await store.EnsureModelsAsync(StillFaces.ModelIds, ct);
+        var models = artifacts.Select(a => OnnxModel.Load(a)).ToArray();
+        return new LoadedStillFaces(models, new StillFaces(models[0], models[1], models[2]));
+    }
+
+    internal static string OutputFolder(string? given)
+    {
+        var dir = Path.GetFullPath(given ?? Path.Combine("out", "audit"));
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw OutputException.ForFolder(dir, e);
+        }
+
+        return dir;
+    }
+
+    internal static void Write(string folder, string name, string text)
+    {
+        var path = Path.Combine(folder, name);
+        try
+        {
+            File.WriteAllText(path, text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw OutputException.ForFile(path, e);
+        }
+    }
+
+    /// <summary>The loaded models and the analyser over them, disposed together.</summary>
+    internal sealed class LoadedStillFaces(OnnxModel[] models, StillFaces faces) : IDisposable
+    {
+        public StillFaces Faces { get; } = faces;
+
+        public void Dispose()
+        {
+            Faces.Dispose();
+            foreach (var m in models)
+            {
+                m.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A progress line per 10 % on stderr (synchronous).</summary>
+    internal sealed class LineProgress(string what, int total) : IProgress<int>
+    {
+        private int _decile = -1;
+
+        public void Report(int value)
+        {
+            var decile = total == 0 ? 10 : 10 * value / total;
+            if (decile > _decile)
+            {
+                _decile = decile;
+                Console.Error.WriteLine($"{what}: {value}/{total}");
+            }
+        }
+    }
+}

@@ -118,6 +118,27 @@ public static class CkPlusExperiment
             }
         }
 
+        var name = withContempt ? $"{classes.Count} classes, with contempt" : $"{classes.Count} classes, without contempt";
+        return Score(name, set, folds, classes, index, used, probabilities);
+    }
+
+    /// <summary>
+    /// Scores an already fitted model (e.g. the shipped one on data it never saw, such as held-out subjects) on the
+    /// frames whose label is one of its classes; the rest are skipped.
+    /// </summary>
+    public static CrossValidation ScoreModel(IReadOnlyList<CkPlusSample> samples, SoftmaxRegression model, FeatureSet set)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(model);
+        var classes = model.Classes;
+        var index = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var used = samples.Where(s => index.ContainsKey(s.Image.Label)).ToArray();
+        var probabilities = used.Select(s => model.Predict(s.Features.For(set))).ToArray();
+        return Score($"{classes.Count} classes, fitted model", set, 0, classes, index, used, probabilities);
+    }
+
+    private static CrossValidation Score(string name, FeatureSet set, int folds, IReadOnlyList<string> classes, Dictionary<string, int> index, CkPlusSample[] used, float[][] probabilities)
+    {
         var images = new ConfusionMatrix(classes);
         var perSubjectImages = new Dictionary<string, (int Hits, int Count)>(StringComparer.Ordinal);
         var sequences = new Dictionary<string, (string Subject, int Actual, float[] Sum)>(StringComparer.Ordinal);
@@ -151,7 +172,6 @@ public static class CkPlusExperiment
             perSubjectSequences[subject] = (s.Hits + (predicted == actual ? 1 : 0), s.Count + 1);
         }
 
-        var name = withContempt ? $"{classes.Count} classes, with contempt" : $"{classes.Count} classes, without contempt";
         return new CrossValidation(name, set, folds, perSubjectImages.Count, images, sequenceMatrix,
             Bootstrap.ClusteredProportion([.. perSubjectImages.Values]), Bootstrap.ClusteredProportion([.. perSubjectSequences.Values]));
     }
@@ -175,7 +195,7 @@ public static class CkPlusExperiment
         md.Append("| protocol | features | folds (subjects) | per sequence % [95 % CI] | sequences | per frame % [95 % CI] | frames | macro-F1 (seq.) |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var r in results)
         {
-            md.Append(c, $"| {r.Name} | {Describe(r.Set)} | {r.Folds} ({r.Subjects}) | {r.SequenceAccuracy.Format(100, 1)} | {r.Sequences.Total} | {r.ImageAccuracy.Format(100, 1)} | {r.Images.Total} | {r.Sequences.MacroF1:F3} |\n");
+            md.Append(c, $"| {r.Name} | {Describe(r.Set)} | {(r.Folds == 0 ? "none, fitted model" : r.Folds.ToString(c))} ({r.Subjects}) | {r.SequenceAccuracy.Format(100, 1)} | {r.Sequences.Total} | {r.ImageAccuracy.Format(100, 1)} | {r.Images.Total} | {r.Sequences.MacroF1:F3} |\n");
         }
 
         foreach (var r in results.Where(r => r.Set == FeatureSet.CnnGeometry))

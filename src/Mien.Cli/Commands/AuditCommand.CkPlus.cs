@@ -13,11 +13,12 @@ internal static partial class AuditCommand
         var folds = new Option<int>("--folds") { Description = "Subject-wise cross-validation folds.", DefaultValueFactory = _ => 10 };
         var l2 = new Option<float>("--l2") { Description = "L2 penalty of the logistic regression.", DefaultValueFactory = _ => new SoftmaxRegressionOptions().L2 };
         var writeModel = new Option<string?>("--write-model") { Description = "Also fit the 6-class CNN + geometry model on every subject and write it here (what ships as ckplus-geometry)." };
+        var shipped = new Option<bool>("--shipped") { Description = $"Score the shipped {CkPlusGeometry.Name} model on the folder instead of cross-validating (for subjects it never saw)." };
         var output = CliOptions.Output("Folder for ckplus.md (default out/audit).");
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var command = new Command("ckplus", "Posed-expression classifier over emotion-CNN embeddings + mesh geometry + action units, cross-validated with whole subjects per fold (6 classes without contempt, 7 with); accuracy with subject-clustered bootstrap 95 % intervals.")
         {
-            folder, folds, l2, writeModel, output, offline,
+            folder, folds, l2, writeModel, shipped, output, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -38,6 +39,17 @@ internal static partial class AuditCommand
             using var extractor = new ExpressionFeatureExtractor(embedder, faces.Faces);
             Console.Error.WriteLine($"audit ckplus: {images.Count} frame(s) of {images.Select(i => i.Subject).Distinct().Count()} subject(s)");
             var samples = CkPlusExperiment.Extract(extractor, images, new LineProgress("features", images.Count), ct);
+            if (parse.GetValue(shipped))
+            {
+                var model = CkPlusGeometry.LoadShipped();
+                var scored = CkPlusExperiment.ScoreModel(samples, model.Model, FeatureSet.CnnGeometry);
+                var text = $"## CK+ (shipped {CkPlusGeometry.Name})\n\nModel: {model.Card.TrainedOn}; {model.Card.Validation}.\n\n"
+                    + CkPlusExperiment.Markdown([scored], samples.Count, samples.Count(s => !s.Features.MeshFound));
+                Write(outDir, "ckplus-shipped.md", text);
+                Console.Out.Write(text);
+                return ExitCodes.Ok;
+            }
+
             var results = new List<CrossValidation>();
             foreach (var withContempt in new[] { false, true })
             {

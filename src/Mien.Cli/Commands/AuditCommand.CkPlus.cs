@@ -72,8 +72,8 @@ internal static partial class AuditCommand
                 var best = results.Single(r => !r.Name.Contains("with contempt", StringComparison.Ordinal) && r.Set == FeatureSet.CnnGeometry);
                 var card = new ModelCard(
                     CkPlusGeometry.Name,
-                    $"emotion-CNN embedding ({embedder.Channels} channels: 7 logits, global and 2×2 quadrant means of the last block) then 68 eye-aligned mesh points (x, y ÷ inter-ocular) then 16 action units",
-                    $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(parse.GetValue(folder)!))}: {samples.Count(s => s.Image.Label != CkPlusExperiment.Contempt)} frames, {samples.Select(s => s.Image.Subject).Distinct().Count()} subjects (CK+ odd subjects), 6 classes (no contempt, no neutral)",
+                    $"emotion-CNN embedding (7 logits, then global and 2×2 quadrant means of the {embedder.Channels}-channel last block), then 68 eye-aligned mesh points (x, y ÷ inter-ocular), then 16 action units",
+                    $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(parse.GetValue(folder)!))}: {samples.Count(s => s.Image.Label != CkPlusExperiment.Contempt)} frames, {samples.Where(s => s.Image.Label != CkPlusExperiment.Contempt).Select(s => s.Image.Subject).Distinct().Count()} subjects (CK+ odd subjects), 6 classes (no contempt, no neutral)",
                     string.Create(CultureInfo.InvariantCulture, $"{k}-fold subject-wise CV: per sequence {best.SequenceAccuracy.Format(100, 1)} %, per frame {best.ImageAccuracy.Format(100, 1)} %"),
                     options);
                 Write(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path), model.ToJson(card));

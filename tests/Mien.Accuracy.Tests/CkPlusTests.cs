@@ -73,7 +73,7 @@ public sealed class CkPlusTests(AccuracyModels models)
         var shipped = CkPlusGeometry.LoadShipped();
 
         Assert.Equal(CkPlusGeometry.Name, shipped.Card.Name);
-        Assert.Equal(["anger", "disgust", "fear", "happiness", "sadness", "surprise"], shipped.Model.Classes);
+        Assert.Equal(new[] { "anger", "disgust", "fear", "happiness", "sadness", "surprise" }, shipped.Model.Classes);
         Assert.Contains("subject-wise", shipped.Card.Validation, StringComparison.Ordinal);
         var (again, card) = SoftmaxRegression.FromJson(shipped.Model.ToJson(shipped.Card), "round trip");
         var x = Enumerable.Range(0, again.Features).Select(i => (float)Math.Sin(i)).ToArray();

@@ -1,4 +1,3 @@
-using Mien.Accuracy;
 using Mien.Accuracy.CkPlus;
 using Mien.Expressions;
 using Mien.Models;

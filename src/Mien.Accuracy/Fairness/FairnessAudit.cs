@@ -216,7 +216,7 @@ public static class FairnessAudit
     private static SkinTone? Tone(SkinAnalyzer skin, Mat bgr, Point3[] mesh, out string? issue)
     {
         var frame = skin.Analyze(bgr, mesh, HeadPoseEstimator.Estimate(mesh));
-        issue = frame.Face is null ? string.Join("; ", frame.Quality.Reasons.Select(r => r.Code).Distinct()) : null;
+        issue = frame.Face is null ? string.Join(" + ", frame.Quality.Reasons.Select(r => r.Code).Distinct()) : null;
         return frame.Face?.Tone;
     }
 }

@@ -27,6 +27,7 @@ internal static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(SkinCommand.Create());
+        root.Subcommands.Add(GazeCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(VoiceCommand.Create());
         root.Subcommands.Add(TextCommand.Create());

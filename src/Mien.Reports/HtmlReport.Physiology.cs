@@ -292,7 +292,7 @@ public static partial class HtmlReport
             var p = s.Physiology;
             var warnings = p.Alerts.Count(a => a.Level == AlertLevel.Warning);
             var legend = $"<span class=\"legend\"><span><i class=\"ln perclos\"></i>PERCLOS</span><span><i class=\"caution-key\"></i>caution ({p.Alerts.Count - warnings})</span><span><i class=\"warning-key\"></i>warning ({warnings})</span></span>";
-            FigureStart("Driver / operator indicators <small>PERCLOS (share of the last 60 s with the eyes ≥ 80 % closed) and alert levels; not a judgement of fitness to drive</small>", legend);
+            FigureStart("Driver / operator indicators <small>PERCLOS (share of the last 60 s with the eyes shown shut) and alert levels; not a judgement of fitness to drive</small>", legend);
             var top = Math.Min(1, Math.Max(0.3, Math.Ceiling(MaxValue(p.Perclos) * 10) / 10));
             var chart = new TimeChart(t0, t1, 0, top, 150);
             chart.Open(w, "driver", $"PERCLOS and alert levels over time, track {s.TrackId}");

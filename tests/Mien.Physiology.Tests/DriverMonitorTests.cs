@@ -80,7 +80,7 @@ public sealed class DriverMonitorTests
     [Fact]
     public void Repeated_closed_frames_push_perclos_to_their_share()
     {
-        // Eyes closed 1 s in every 5 s (repeating closed-eye frames): P80 PERCLOS should approach 20 %.
+        // Eyes closed 1 s in every 5 s (repeating closed-eye frames): PERCLOS should approach 20 %.
         var states = Run(new DriverMonitor(), 70, t => (t % 5 < 1 ? 0.05f : 1f, 0.1f, 0, 0));
         Assert.InRange(states[^1].Perclos, 0.18, 0.22);
         Assert.Equal(AlertLevel.Warning, states[^1].Level);

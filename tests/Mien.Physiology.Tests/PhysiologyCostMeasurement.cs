@@ -3,6 +3,7 @@ using System.Globalization;
 using Mien.Media.Samples;
 using Mien.Physiology.Asymmetry;
 using Mien.Physiology.Driver;
+using Mien.Physiology.GazeOnScreen;
 using Mien.Physiology.Gestures;
 using Mien.Physiology.Pulse;
 using Mien.Pipeline;
@@ -47,6 +48,17 @@ public sealed class PhysiologyCostMeasurement(RealModels models, ITestOutputHelp
                 ["asymmetry"] = () => { AsymmetryTracker? a = null; var trends = new List<AsymmetryTrend>(); return Time(frames, Passes, _ => a = new AsymmetryTracker(), (f, t) => a!.Update(t, f.Face.Landmarks!, f.Face.Pose, trends)); },
                 ["driver profile"] = () => { DriverMonitor? d = null; return Time(frames, Passes, _ => d = new DriverMonitor(), (f, t) => d!.Update(t, f.Face.Eyes, f.Face.MouthOpening, f.Face.Pose, f.Face.Gaze)); },
                 ["all together (PersonPhysiology, driver on)"] = () => { PersonPhysiology? p = null; return Time(frames, Passes, _ => p = new PersonPhysiology(new PhysiologyOptions { Driver = true }), (f, t) => p!.Update(t, View(f.Image), f.Face.Landmarks!, f.Face.Pose, f.Face.Gaze, f.Face.Eyes, f.Face.MouthOpening)); },
+                ["gaze on screen (map; fixations, attention, heatmap amortised)"] = () => { var g = new GazeOnScreenRun(frames[^1].Time); return Time(frames, Passes, _ => g.Reset(), (f, t) => g.Step(f.Face, t)); },
+                ["all five (PersonPhysiology, driver on, + gaze on screen)"] = () =>
+                {
+                    PersonPhysiology? p = null;
+                    var g = new GazeOnScreenRun(frames[^1].Time);
+                    return Time(frames, Passes, _ => (p, _) = (new PersonPhysiology(new PhysiologyOptions { Driver = true }), g.Reset()), (f, t) =>
+                    {
+                        p!.Update(t, View(f.Image), f.Face.Landmarks!, f.Face.Pose, f.Face.Gaze, f.Face.Eyes, f.Face.MouthOpening);
+                        g.Step(f.Face, t);
+                    });
+                },
             };
 
             var lines = new List<string> { $"physiology cost per face per frame, 1 thread, {frames.Count} real frames of franck.mp4 (360×288) × {Passes} passes, {Environment.ProcessorCount} logical CPUs, {DateTime.UtcNow:yyyy-MM-dd}" };
@@ -84,6 +96,44 @@ public sealed class PhysiologyCostMeasurement(RealModels models, ITestOutputHelp
         }
 
         return watch.Elapsed.TotalMicroseconds / (passes * frames.Count);
+    }
+
+    /// <summary>
+    /// Gaze on screen for one viewer: each frame mapped through a calibration (coefficients of a plausible fit: the cost
+    /// does not depend on their values) and kept; at the clip's last frame, I-VT fixations (smoothed, as recommended for
+    /// webcam gaze), attention share and a heatmap over the screen, so their cost is spread over the frames.
+    /// </summary>
+    private sealed class GazeOnScreenRun(TimeSpan last)
+    {
+        private static readonly ScreenGeometry Screen = new(1920, 1080, 531, 299, 600);
+        private static readonly GazeCalibration Calibration = new()
+        {
+            Screen = Screen,
+            CoefficientsX = [0, 0.35, 0, 0, 0, 0, 0.05, 0, 0.02, 0],
+            CoefficientsY = [0, 0, -0.4, 0, 0, 0, 0, 0.05, 0, 0.02],
+            Accuracy = new CalibrationAccuracy(0, 0, 0, 0, []),
+            PointCount = 9,
+        };
+
+        private readonly List<GazeSample> _samples = new(1024);
+
+        public int Reset()
+        {
+            _samples.Clear();
+            return 0;
+        }
+
+        public void Step(FaceObservation face, TimeSpan t)
+        {
+            var features = GazeFeatures.From(face, 360, 288);
+            _samples.Add(new GazeSample(t, features is { } ft ? Calibration.Map(ft) : null));
+            if (t == last)
+            {
+                var fixations = FixationDetector.Detect(_samples, Screen, new FixationOptions { SmoothingSamples = 5, VelocityThreshold = 60 });
+                _ = AttentionShare.Measure(_samples, Screen, 50);
+                _ = GazeHeatmap.Build(fixations, new StimulusArea(0, 0, Screen.WidthPx, Screen.HeightPx), 40, 16);
+            }
+        }
     }
 
     private static unsafe BgrImage View(Mat image)

@@ -58,7 +58,7 @@ public sealed class DriverMonitor
         _last = t;
         var window = _o.Window.TotalSeconds;
 
-        // Eye closure: P80 time share, closure runs, blink durations at half closure.
+        // Eye closure: time share at or below the closed threshold (PERCLOS), closure runs, blink durations at half closure.
         var openness = eyes?.Openness;
         var closed = openness is { } o && o <= _o.ClosedOpenness;
         _frames.Enqueue((t, dt, closed));

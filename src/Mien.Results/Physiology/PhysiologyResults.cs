@@ -112,7 +112,7 @@ public enum AlertLevel
 /// Driver / operator indicators at one frame: estimates of what the face shows (eye closure, yawns, nods, gaze away),
 /// not a judgement of fitness to drive.
 /// </summary>
-/// <param name="Perclos">Share of the last 60 s (or of the time seen so far) with the eyes at least 80 % closed relative to the person's open-eye baseline (P80).</param>
+/// <param name="Perclos">Share of the last 60 s (or of the time seen so far) with the eyes shown shut: openness at or below the driver options' closed threshold (default 0.6 of the open-eye baseline, where the face mesh puts shut eyes; docs/physiology.md).</param>
 /// <param name="EyesClosedFor">How long the eyes have been continuously closed at this frame (zero when open).</param>
 /// <param name="LongClosures">Eye closures longer than 0.5 s in the last 60 s (microsleep candidates).</param>
 /// <param name="MeanBlinkMs">Mean blink duration over the last 60 s, ms (null when none).</param>

@@ -6,7 +6,7 @@ using Orleans.TestingHost;
 namespace Mien.Cluster.Tests;
 
 /// <summary>The cluster's promises on one shared three-silo test cluster: placement, failover, idempotent studies, serialised consent.</summary>
-public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed partial class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private TestCluster Cluster => fixture.Cluster;
 

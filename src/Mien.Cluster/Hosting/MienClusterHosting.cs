@@ -31,6 +31,11 @@ public static class MienClusterHosting
         options.Validate();
         silo.Services.AddSingleton<IOptions<MienClusterOptions>>(Options.Create(options));
         silo.Services.AddPlacementDirector<SessionPlacementStrategy, SessionPlacementDirector>();
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = options.ProbeTimeout;
+            o.NumMissedProbesLimit = options.MissedProbes;
+        });
         return silo;
     }
 

@@ -16,6 +16,15 @@ public sealed record MienClusterOptions
     /// <summary>Longest a frame may take in a session before the grain answers it as refused (default 30 s).</summary>
     public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a silo waits for a probe's answer (default 2 s; Orleans' own default is made for wide networks). With
+    /// <see cref="MissedProbes"/> it sets how soon a dead silo is declared dead and its sessions re-activate elsewhere.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Missed probes before a silo votes another dead (default 2).</summary>
+    public int MissedProbes { get; init; } = 2;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option, its value and the limit.</summary>
     public void Validate()
     {
@@ -27,6 +36,16 @@ public sealed record MienClusterOptions
         if (FrameTimeout < TimeSpan.FromSeconds(1) || FrameTimeout > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentException($"{nameof(FrameTimeout)} = {FrameTimeout.TotalSeconds} s: must be between 1 s and 600 s.", nameof(FrameTimeout));
+        }
+
+        if (ProbeTimeout < TimeSpan.FromMilliseconds(100) || ProbeTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException($"{nameof(ProbeTimeout)} = {ProbeTimeout.TotalSeconds} s: must be between 0.1 s and 60 s.", nameof(ProbeTimeout));
+        }
+
+        if (MissedProbes is < 1 or > 10)
+        {
+            throw new ArgumentException($"{nameof(MissedProbes)} = {MissedProbes}: must be between 1 and 10.", nameof(MissedProbes));
         }
     }
 }

@@ -73,6 +73,21 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
     }
 
+    /// <summary>The benchmark's silos: room for twelve viewers on one silo, as the tests' silos otherwise.</summary>
+    internal sealed class BenchSiloConfiguration : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            new SiloConfiguration().Configure(silo);
+            silo.AddMienGrains(new MienClusterOptions { MaxSessionsPerSilo = 12, ProbeTimeout = TimeSpan.FromMilliseconds(500), MissedProbes = 2 });
+        }
+    }
+
+    internal sealed class BenchClientConfiguration : IClientBuilderConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) => new ClientConfiguration().Configure(configuration, client);
+    }
+
     private sealed class ClientConfiguration : IClientBuilderConfigurator
     {
         // A call to a dead silo fails in seconds, not after the default 30 s, so the failover test counts lost frames quickly.

@@ -196,6 +196,7 @@ public sealed class MienServer : IAsyncDisposable
             .AddMeter(MienMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
 
+        options.ConfigureHost?.Invoke(builder);
         var app = builder.Build();
         // First, so the exception handler (which clears headers before writing its problem) cannot strip them.
         app.UseSecurityHeaders();

@@ -108,6 +108,12 @@ public sealed record ServerOptions
     /// <summary>Clock (tests pass a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Extension point for hosts that add services before the server is built, e.g. <c>mien serve --cluster</c> co-hosting
+    /// an Orleans silo (Mien.Cluster) in this process; null (the single-machine default) adds nothing.
+    /// </summary>
+    public Action<WebApplicationBuilder>? ConfigureHost { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option, its value and the limit.</summary>
     public void Validate()
     {

@@ -15,9 +15,14 @@ internal static class ServeCommand
         var live = new Option<int>("--max-live") { Description = "Live WebSocket sessions at once.", DefaultValueFactory = _ => 8 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var masterKey = new Option<string?>("--master-key-file") { Description = "File with the master key that encrypts personal data at rest (else MIEN_MASTER_KEY_FILE, MIEN_MASTER_KEY, or ~/.config/mien/master.key, generated on the first start)." };
+        var cluster = new Option<string?>("--cluster") { Description = "Join a Mien cluster: PostgreSQL connection string of its membership, reminders and grain state (Orleans; see docs/deploy.md). Default: no cluster." };
+        var siloPort = new Option<int>("--silo-port") { Description = "With --cluster: port silos talk to each other on.", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "With --cluster: port cluster clients connect to.", DefaultValueFactory = _ => 30000 };
+        var advertise = new Option<string>("--advertise") { Description = "With --cluster: this machine's address as the other silos reach it.", DefaultValueFactory = _ => "127.0.0.1" };
+        var sessions = new Option<int>("--max-sessions") { Description = "With --cluster: cluster sessions this silo runs at most.", DefaultValueFactory = _ => 2 * Environment.ProcessorCount };
         var command = new Command("serve", "Run the analysis service: REST API with OpenAPI at /openapi/v1.json, live WebSocket, job queue, SQLite or PostgreSQL storage.")
         {
-            urls, data, database, jobs, live, offline, masterKey,
+            urls, data, database, jobs, live, offline, masterKey, cluster, siloPort, gatewayPort, advertise, sessions,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -34,6 +39,17 @@ internal static class ServeCommand
             MienServer server;
             try
             {
+                if (parse.GetValue(cluster) is { Length: > 0 } clusterConnection)
+                {
+                    if (!System.Net.IPAddress.TryParse(parse.GetValue(advertise), out var address))
+                    {
+                        Console.Error.WriteLine($"mien: --advertise '{parse.GetValue(advertise)}' is not an IP address");
+                        return ExitCodes.Usage;
+                    }
+
+                    options = await ServeCluster.JoinAsync(options, clusterConnection, new(parse.GetValue(siloPort), parse.GetValue(gatewayPort), address), parse.GetValue(sessions), ct);
+                }
+
                 server = await MienServer.StartAsync(options, cancellationToken: ct);
             }
             catch (IOException e)
@@ -55,6 +71,11 @@ internal static class ServeCommand
             }
 
             Console.WriteLine($"mien: data in {Path.GetFullPath(options.DataDirectory)}");
+            if (options.ConfigureHost is not null)
+            {
+                Console.WriteLine($"mien: silo joined the cluster (silo port {parse.GetValue(siloPort)}, gateway {parse.GetValue(gatewayPort)})");
+            }
+
             if (server.FirstAdminKey is { } key)
             {
                 Console.WriteLine($"mien: first project {server.FirstProject}; its admin API key (shown once, store it now):");

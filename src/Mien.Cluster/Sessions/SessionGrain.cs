@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mien.Cluster.Placement;
+using Mien.Media;
+using Mien.Models;
+using Mien.Pipeline;
+using Mien.Reports;
+using Mien.Results;
+using Mien.Sessions;
+
+namespace Mien.Cluster.Sessions;
+
+/// <summary>
+/// A session grain (see <see cref="ISessionGrain"/>): a shell over <see cref="AnalysisSession"/> fed by a
+/// <see cref="PushFrameSource"/>, exactly as the server's live WebSocket runs it. Orleans gives the grain one call at a
+/// time, so frames of a session are analysed in order, one at a time, while sessions on a silo run in parallel.
+/// </summary>
+[SessionPlacement]
+internal sealed partial class SessionGrain(
+    [PersistentState("session", MienClusterOptions.Storage)] IPersistentState<SessionCheckpoint> state,
+    ModelSet models,
+    IOptions<MienClusterOptions> options,
+    ILocalSiloDetails silo,
+    ILogger<SessionGrain> log) : Grain, ISessionGrain
+{
+    private readonly HashSet<IResultObserver> _observers = [];
+    private Running? _running;
+    private PersonLedger _people = new();
+    private long _lastSequence = -1;
+    private long _framesThisActivation;
+    private int _sinceCheckpoint;
+    private bool _resumed;
+
+    private string Silo => silo.SiloAddress.ToString();
+
+    private string Key => this.GetGrainId().Key.ToString()!;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Start is not null)
+        {
+            // Re-activation (the previous silo stopped or died): continue from the checkpoint.
+            _resumed = true;
+            _people = PersonLedger.From(state.State);
+            _lastSequence = state.State.CheckpointSequence;
+            LogResumed(log, Key, Silo, state.State.CheckpointSequence, _people.Carried);
+        }
+
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    public async Task<SessionOpened> OpenAsync(SessionStart start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        start.Validate();
+        if (_running is null)
+        {
+            await StartAsync(start);
+        }
+
+        return new SessionOpened(Silo, _resumed, state.State.CheckpointSequence, _lastSequence, _people.Carried, state.State.Activations);
+    }
+
+    private async Task StartAsync(SessionStart start)
+    {
+        var push = new PushFrameSource(start.Source);
+        var sessionOptions = new SessionOptions
+        {
+            // Identity (faceres) is the most expensive stage and re-identification across a failover is done here by
+            // position; voice needs audio the cluster protocol does not carry yet.
+            Pipeline = new PipelineOptions { Body = start.Body, Identity = null },
+            Voice = false,
+        };
+        AnalysisSession session;
+        try
+        {
+            session = await AnalysisSession.CreateAsync(models, push, sessionOptions);
+        }
+        catch
+        {
+            await push.DisposeAsync();
+            throw;
+        }
+
+        var sink = new FrameWaiter();
+        // The session reads frames on the thread pool, outside the grain's scheduler; the grain awaits each frame's result.
+        var run = Task.Run(() => session.RunAsync([sink]), CancellationToken.None);
+        _running = new Running(push, session, sink, run, new ResultJsonEncoder(start.Source));
+        state.State.Start = start;
+        state.State.Activations++;
+        await CheckpointAsync();
+    }
+
+    public async Task<FrameReply> AnalyzeAsync(FrameMessage frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (_running is null)
+        {
+            if (state.State.Start is not { } start)
+            {
+                throw new InvalidOperationException($"session '{Key}' is not open: call OpenAsync first");
+            }
+
+            // A client that lost its silo sends its next frame; the session continues here from its checkpoint.
+            await StartAsync(start);
+        }
+
+        var running = _running!;
+        if (frame.Sequence <= _lastSequence)
+        {
+            return new FrameReply(frame.Sequence, FrameOutcome.Duplicate, Silo, [], [], 0, null);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        // The source numbers queued frames 0, 1, …; the waiter takes only this frame's result, never a late one.
+        var result = running.Sink.Expect(running.Pushed);
+        if (running.Push.Push(frame.Image, frame.Timestamp) is { } problem)
+        {
+            running.Sink.Cancel();
+            return new FrameReply(frame.Sequence, FrameOutcome.Refused, Silo, [], [], 0, problem);
+        }
+
+        running.Pushed++;
+
+        FrameAnalysis analysis;
+        try
+        {
+            analysis = await result.WaitAsync(options.Value.FrameTimeout);
+        }
+        catch (TimeoutException)
+        {
+            running.Sink.Cancel();
+            return new FrameReply(frame.Sequence, FrameOutcome.Refused, Silo, [], [], 0,
+                $"the frame was not analysed within {options.Value.FrameTimeout.TotalSeconds:0} s (undecodable image, or the silo is overloaded)");
+        }
+
+        var (numbered, faces) = _people.Observe(analysis);
+        var json = running.Encoder.Encode(new FrameUpdate(numbered)).ToArray();
+        var reply = new FrameReply(frame.Sequence, FrameOutcome.Analysed, Silo, json, faces, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
+        _lastSequence = frame.Sequence;
+        _framesThisActivation++;
+        foreach (var observer in _observers)
+        {
+            _ = observer.OnFrame(Key, reply);
+        }
+
+        if (++_sinceCheckpoint >= state.State.Start!.CheckpointEvery)
+        {
+            await CheckpointAsync();
+        }
+
+        return reply;
+    }
+
+    public async Task<SessionStatus> CloseAsync()
+    {
+        var status = Status();
+        await StopAsync();
+        await state.ClearStateAsync();
+        await GrainFactory.GetGrain<ISessionLoadGrain>(0).ReportAsync(Key, null);
+        DeactivateOnIdle();
+        return status with { Open = false };
+    }
+
+    public Task<SessionStatus> StatusAsync() => Task.FromResult(Status());
+
+    public Task SubscribeAsync(IResultObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _observers.Add(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeAsync(IResultObserver observer)
+    {
+        _observers.Remove(observer);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_running is not null)
+        {
+            // A graceful stop (silo shutdown, idle collection): the checkpoint covers every answered frame.
+            await CheckpointAsync();
+            await StopAsync();
+        }
+
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    private SessionStatus Status() => new(
+        Silo, _running is not null, _lastSequence, state.State.CheckpointSequence,
+        state.State.FramesAnalysed + (_framesThisActivation - _framesAtCheckpoint), state.State.Activations, _people.Summaries());
+
+    private long _framesAtCheckpoint;
+
+    private async Task CheckpointAsync()
+    {
+        var (next, people) = _people.Snapshot();
+        state.State.FramesAnalysed += _framesThisActivation - _framesAtCheckpoint;
+        _framesAtCheckpoint = _framesThisActivation;
+        state.State.CheckpointSequence = _lastSequence;
+        state.State.NextPerson = next;
+        state.State.People = people;
+        state.State.SavedUtc = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        _sinceCheckpoint = 0;
+        // Re-stated at every checkpoint so a re-activated load grain re-learns where sessions run.
+        await GrainFactory.GetGrain<ISessionLoadGrain>(0).ReportAsync(Key, silo.SiloAddress);
+    }
+
+    private async Task StopAsync()
+    {
+        if (_running is not { } running)
+        {
+            return;
+        }
+
+        _running = null;
+        running.Push.Complete("the session was closed");
+        try
+        {
+            await running.Run;
+        }
+        finally
+        {
+            running.Encoder.Dispose();
+            await running.Session.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session {Session} resumed on {Silo} from checkpoint sequence {Sequence} with {People} people")]
+    private static partial void LogResumed(ILogger logger, string session, string silo, long sequence, int people);
+
+    private sealed record Running(PushFrameSource Push, AnalysisSession Session, FrameWaiter Sink, Task<SessionCompleted> Run, ResultJsonEncoder Encoder)
+    {
+        /// <summary>Frames queued into <see cref="Push"/> so far (the next one's index).</summary>
+        public long Pushed { get; set; }
+    }
+
+    /// <summary>Hands the next frame's analysis from the session's thread to the grain call waiting for it.</summary>
+    private sealed class FrameWaiter : IAnalysisSink
+    {
+        private readonly Lock _gate = new();
+        private TaskCompletionSource<FrameAnalysis>? _pending;
+        private long _index = -1;
+
+        public Task<FrameAnalysis> Expect(long index)
+        {
+            var pending = new TaskCompletionSource<FrameAnalysis>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_gate)
+            {
+                _pending = pending;
+                _index = index;
+            }
+
+            return pending.Task;
+        }
+
+        public void Cancel()
+        {
+            lock (_gate)
+            {
+                _pending = null;
+            }
+        }
+
+        public void Write(AnalysisUpdate update)
+        {
+            if (update is FrameUpdate frame)
+            {
+                TaskCompletionSource<FrameAnalysis>? done = null;
+                lock (_gate)
+                {
+                    if (_pending is not null && frame.Frame.FrameIndex == _index)
+                    {
+                        done = _pending;
+                        _pending = null;
+                    }
+                }
+
+                done?.TrySetResult(frame.Frame);
+            }
+        }
+    }
+}

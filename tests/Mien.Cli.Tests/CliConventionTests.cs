@@ -17,6 +17,9 @@ public sealed class CliConventionTests(RealModels models) : IDisposable
     [InlineData("train", "temporal")]
     [InlineData("bench", "models")]
     [InlineData("bench", "pipeline")]
+    [InlineData("keys", "generate")]
+    [InlineData("skin")]
+    [InlineData("analyze")]
     public async Task Commands_that_write_a_file_take_o_and_output(params string[] command)
     {
         var (code, stdout, _) = await InProcessMien.RunAsync([.. command, "--help"]);
@@ -35,6 +38,30 @@ public sealed class CliConventionTests(RealModels models) : IDisposable
         var (_, stdout, _) = await InProcessMien.RunAsync([.. command, "--help"]);
 
         Assert.Contains("--json", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Skin_profiles_have_one_option_and_one_default_in_analyze_and_skin()
+    {
+        // Column padding differs between commands; the words may not.
+        static string ProfilesLine(string help) => string.Join(' ', help.Split('\n').Single(l => l.TrimStart().StartsWith("--profiles ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var (_, analyze, _) = await InProcessMien.RunAsync("analyze", "--help");
+        var (_, skin, _) = await InProcessMien.RunAsync("skin", "--help");
+
+        Assert.Equal(ProfilesLine(analyze), ProfilesLine(skin));
+        Assert.EndsWith($"[default: {Path.Combine("out", "profiles")}]", ProfilesLine(skin), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("analyze", "--max-faces", "abc", "--max-faces 'abc': expected a whole number")]
+    [InlineData("skin", "--interval", "soon", "--interval 'soon': expected a number")]
+    public async Task A_value_of_the_wrong_kind_is_named_in_words_not_as_a_dotnet_type(string command, string option, string value, string expected)
+    {
+        var (code, _, stderr) = await InProcessMien.RunAsync(command, Path.Combine(_dir, "x.mp4"), option, value);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains($"mien: {expected}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -170,16 +170,20 @@ internal static class AnalyzeCommand
             return ExitCodes.BadInput;
         }
 
-        using var folder = ResultFolder.Open(folderPath);
+        // The reserve keeps room for summary.json and report.html should the tables fill the disk (OutputFailureStop).
+        using var folder = ResultFolder.Open(folderPath, ResultFolder.DefaultReserve);
+        using var stop = new OutputFailureStop(folder, ct);
         var progress = new ProgressLine(Path.GetFileName(source.Info.Name), Console.Error);
         await using var session = await AnalysisSession.CreateAsync(models, source, options with { AnnotatedOutput = video ? folder.Path : null }, voice, cancellationToken: ct);
-        using var jsonl = JsonlSink.Create(Path.Combine(folder.Path, "faces.jsonl"), session.SourceName);
-        using var csv = CsvSink.Create(Path.Combine(folder.Path, "faces.csv"), session.SourceName);
+        var jsonlPath = Path.Combine(folder.Path, "faces.jsonl");
+        var csvPath = Path.Combine(folder.Path, "faces.csv");
+        using var jsonl = JsonlSink.Create(jsonlPath, session.SourceName);
+        using var csv = CsvSink.Create(csvPath, session.SourceName);
         var report = new ReportSink(folder.Path);
         SessionCompleted? completed = null;
         try
         {
-            completed = await session.RunAsync([jsonl, csv, report], progress.Update, ct);
+            completed = await session.RunAsync([stop.Table(jsonl, jsonlPath), stop.Table(csv, csvPath), stop.Completion(report)], progress.Update, stop.Token);
         }
         catch (MediaException e)
         {
@@ -191,15 +195,29 @@ internal static class AnalyzeCommand
             progress.Finish(completed?.End == SessionEnd.Completed);
         }
 
-        var summary = completed.Summary;
-        foreach (var problem in summary.Problems.Take(5))
+        // As summary.json has it: a full disk's mark replaces the session's own "interrupted" line.
+        // The disk-full line itself is said below in more detail (OutputFailureStop.Explain).
+        var summary = (stop.Completed ?? completed).Summary;
+        var problems = summary.Problems.Skip(stop.TableFailure is null ? 0 : 1).ToList();
+        foreach (var problem in problems.Take(5))
         {
             Console.Error.WriteLine($"mien: {spec}: {problem}");
         }
 
-        if (summary.Problems.Count > 5)
+        if (problems.Count > 5)
         {
-            Console.Error.WriteLine($"mien: {spec}: {summary.Problems.Count - 5} more problems are listed in summary.json");
+            Console.Error.WriteLine($"mien: {spec}: {problems.Count - 5} more problems are listed in summary.json");
+        }
+
+        if (stop.Failed)
+        {
+            string[] expected = ["faces.jsonl", "faces.csv", "summary.json", "report.html", .. video && source.Info.Kind is not ("image" or "images") ? [options.Anonymize ? "anonymized.mp4" : "annotated.mp4"] : Array.Empty<string>()];
+            foreach (var line in stop.Explain(expected, summary.FramesAnalysed))
+            {
+                Console.Error.WriteLine(line);
+            }
+
+            return ExitCodes.Output;
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

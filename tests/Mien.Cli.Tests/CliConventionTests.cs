@@ -41,6 +41,37 @@ public sealed class CliConventionTests(RealModels models) : IDisposable
     }
 
     [Fact]
+    public void Every_command_names_its_options_one_way()
+    {
+        // Walk the whole tree: an output is -o/--output, the detector interval is --detect-every, nothing says --out or --every.
+        var problems = new List<string>();
+        var stack = new Stack<(string Path, System.CommandLine.Command Command)>([("mien", Program.CreateRoot())]);
+        while (stack.TryPop(out var item))
+        {
+            foreach (var option in item.Command.Options)
+            {
+                string[] names = [option.Name, .. option.Aliases];
+                if (names.Any(n => n is "--out" or "--every" or "--detect"))
+                {
+                    problems.Add($"{item.Path} {option.Name}");
+                }
+
+                if (option.Name == "--output" && !option.Aliases.Contains("-o"))
+                {
+                    problems.Add($"{item.Path} --output without -o");
+                }
+            }
+
+            foreach (var sub in item.Command.Subcommands)
+            {
+                stack.Push(($"{item.Path} {sub.Name}", sub));
+            }
+        }
+
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public async Task Skin_profiles_have_one_option_and_one_default_in_analyze_and_skin()
     {
         // Column padding differs between commands; the words may not.

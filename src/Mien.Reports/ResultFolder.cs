@@ -81,7 +81,8 @@ public sealed class ResultFolder : IDisposable
             throw new IOException($"{path}: another Mien run is writing this folder; wait for it or choose another output folder", e);
         }
 
-        foreach (var name in (string[])[.. Outputs, ReserveName])
+        // Also what a killed run can leave: its reserve and the temporaries summary and report are renamed from.
+        foreach (var name in (string[])[.. Outputs, ReserveName, "summary.json.partial", "report.html.partial"])
         {
             var file = System.IO.Path.Combine(path, name);
             if (File.Exists(file))

@@ -1,5 +1,6 @@
 # Cold start to first result: spawn `mien analyze`, timestamp every stderr line; the progress line is first drawn
 # right after the first analysed frame (piped stderr draws it at once), so its time is process start -> first result.
+# Usage: python3 tools/coldstart.py RUNS COMMAND... (e.g. 5 ./mien analyze photo.jpg --offline)
 import subprocess, sys, time, statistics
 cmd = sys.argv[2:]
 runs = int(sys.argv[1])

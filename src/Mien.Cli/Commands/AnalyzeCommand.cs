@@ -99,7 +99,7 @@ internal static class AnalyzeCommand
             }
 
             var profileStore = subjectId is null ? null : new SkinProfileStore(parse.GetValue(profiles)!);
-            using var voice = parse.GetValue(noVoice) ? null : await VoiceAnalyzer.CreateAsync(store.Packages, cancellationToken: ct);
+            using var voice = new LazyVoice(store, !parse.GetValue(noVoice));
             using var models = new ModelSet(store.Models);
             var session = new SessionOptions
             {
@@ -157,7 +157,7 @@ internal static class AnalyzeCommand
     }
 
     /// <summary>One input → one locked folder with faces.jsonl, faces.csv, summary.json, report.html and the annotated picture.</summary>
-    private static async Task<int> AnalyzeOneAsync(string spec, string folderPath, ModelSet models, VoiceAnalyzer? voice, SessionOptions options, bool video, CancellationToken ct)
+    private static async Task<int> AnalyzeOneAsync(string spec, string folderPath, ModelSet models, LazyVoice voices, SessionOptions options, bool video, CancellationToken ct)
     {
         MediaSource source;
         try
@@ -168,6 +168,17 @@ internal static class AnalyzeCommand
         {
             Console.Error.WriteLine($"mien: {e.Message}");
             return ExitCodes.BadInput;
+        }
+
+        VoiceAnalyzer? voice;
+        try
+        {
+            voice = await voices.ForAsync(source, ct);
+        }
+        catch
+        {
+            await source.DisposeAsync();
+            throw;
         }
 
         // The reserve keeps room for summary.json and report.html should the tables fill the disk (OutputFailureStop).
@@ -234,6 +245,23 @@ internal static class AnalyzeCommand
             SessionEnd.Stopped => ExitCodes.ProblemsFound,
             _ => ExitCodes.Ok,
         };
+    }
+
+    /// <summary>
+    /// The voice analyser, created for the first input whose sound the session analyses (a video file): photos, image
+    /// folders, cameras and streams never use the Silero VAD, and creating it was about half a second of a photo's
+    /// cold start (docs/benchmarks.md, issue 14 speed table).
+    /// </summary>
+    private sealed class LazyVoice(CliStore store, bool enabled) : IDisposable
+    {
+        private VoiceAnalyzer? _voice;
+
+        public async Task<VoiceAnalyzer?> ForAsync(MediaSource source, CancellationToken ct) =>
+            enabled && source.Info.Kind == "video" && File.Exists(source.Info.Name)
+                ? _voice ??= await VoiceAnalyzer.CreateAsync(store.Packages, cancellationToken: ct)
+                : null;
+
+        public void Dispose() => _voice?.Dispose();
     }
 
     /// <summary>A one-line progress indicator with fps and ETA, redrawn at most twice a second (every 10 s when piped).</summary>

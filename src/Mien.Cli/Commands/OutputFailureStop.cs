@@ -57,7 +57,7 @@ internal sealed class OutputFailureStop : IDisposable
     private string InterruptionLine()
     {
         var (path, error) = TableFailure!.Value;
-        var cause = error is IOException { HResult: 28 or 122 } ? "disk full" : "output failed";
+        var cause = error is IOException { HResult: 28 or 122 } ? "disk full" : "output failed";   // ENOSPC, EDQUOT (errno in HResult on Linux)
         var end = TablesEnd is { } t ? string.Create(CultureInfo.InvariantCulture, $"t = {t.TotalSeconds:F2} s") : "their header";
         return $"interrupted: {cause} — {Path.GetFileName(path)}: {FileProblems.Describe(path, error)}; faces.jsonl and faces.csv end at {end} (whole frames)";
     }

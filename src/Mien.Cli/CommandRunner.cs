@@ -32,7 +32,7 @@ internal static class CommandRunner
 
             foreach (var error in parse.Errors)
             {
-                Console.Error.WriteLine($"mien: {error.Message}");
+                Console.Error.WriteLine($"mien: {ParseErrors.InWords(error.Message)}");
             }
 
             Console.Error.WriteLine($"(see `{Words(command)} --help`)");

@@ -418,7 +418,8 @@ public static partial class HtmlReport
 
             if (summary.Category is { } category)
             {
-                Row("ITA category", category.ToString());
+                // The same word as skin.json and faces.csv (very-light, not VeryLight): one vocabulary everywhere.
+                Row("ITA category", JsonlWriter.Kebab(category));
             }
 
             w.Write("</tbody></table></div>\n");

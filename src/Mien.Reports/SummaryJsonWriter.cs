@@ -38,8 +38,23 @@ public static class SummaryJsonWriter
     public static void WriteFile(string path, AnalysisSummary summary)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        Write(stream, summary);
+
+        // Written beside and renamed into place, so a disk that fills during the write leaves no half summary.
+        var temporary = path + ".partial";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                Write(stream, summary);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     private static void WriteSummary(Utf8JsonWriter w, AnalysisSummary summary)

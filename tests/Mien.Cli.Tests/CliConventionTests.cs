@@ -17,6 +17,9 @@ public sealed class CliConventionTests(RealModels models) : IDisposable
     [InlineData("train", "temporal")]
     [InlineData("bench", "models")]
     [InlineData("bench", "pipeline")]
+    [InlineData("keys", "generate")]
+    [InlineData("skin")]
+    [InlineData("analyze")]
     public async Task Commands_that_write_a_file_take_o_and_output(params string[] command)
     {
         var (code, stdout, _) = await InProcessMien.RunAsync([.. command, "--help"]);
@@ -35,6 +38,61 @@ public sealed class CliConventionTests(RealModels models) : IDisposable
         var (_, stdout, _) = await InProcessMien.RunAsync([.. command, "--help"]);
 
         Assert.Contains("--json", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_command_names_its_options_one_way()
+    {
+        // Walk the whole tree: an output is -o/--output, the detector interval is --detect-every, nothing says --out or --every.
+        var problems = new List<string>();
+        var stack = new Stack<(string Path, System.CommandLine.Command Command)>([("mien", Program.CreateRoot())]);
+        while (stack.TryPop(out var item))
+        {
+            foreach (var option in item.Command.Options)
+            {
+                string[] names = [option.Name, .. option.Aliases];
+                if (names.Any(n => n is "--out" or "--every" or "--detect"))
+                {
+                    problems.Add($"{item.Path} {option.Name}");
+                }
+
+                if (option.Name == "--output" && !option.Aliases.Contains("-o"))
+                {
+                    problems.Add($"{item.Path} --output without -o");
+                }
+            }
+
+            foreach (var sub in item.Command.Subcommands)
+            {
+                stack.Push(($"{item.Path} {sub.Name}", sub));
+            }
+        }
+
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public async Task Skin_profiles_have_one_option_and_one_default_in_analyze_and_skin()
+    {
+        // Column padding differs between commands; the words may not.
+        static string ProfilesLine(string help) => string.Join(' ', help.Split('\n').Single(l => l.TrimStart().StartsWith("--profiles ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var (_, analyze, _) = await InProcessMien.RunAsync("analyze", "--help");
+        var (_, skin, _) = await InProcessMien.RunAsync("skin", "--help");
+
+        Assert.Equal(ProfilesLine(analyze), ProfilesLine(skin));
+        Assert.EndsWith($"[default: {Path.Combine("out", "profiles")}]", ProfilesLine(skin), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("analyze", "--max-faces", "abc", "--max-faces 'abc': expected a whole number")]
+    [InlineData("skin", "--interval", "soon", "--interval 'soon': expected a number")]
+    public async Task A_value_of_the_wrong_kind_is_named_in_words_not_as_a_dotnet_type(string command, string option, string value, string expected)
+    {
+        var (code, _, stderr) = await InProcessMien.RunAsync(command, Path.Combine(_dir, "x.mp4"), option, value);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains($"mien: {expected}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

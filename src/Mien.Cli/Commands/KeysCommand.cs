@@ -21,17 +21,17 @@ internal static class KeysCommand
 
     private static Command Generate()
     {
-        var output = new Option<string>("--out") { Description = "Where to write the new key file (must not exist; created with mode 0600).", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the new key file (must not exist; created with mode 0600).", Required = true };
         var command = new Command("generate", "Write a new random master key to a file readable only by you.") { output };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(output)!;
             if (File.Exists(path))
             {
-                throw new InvalidOptionException($"--out {path}: the file exists; a key file is never overwritten (the data it protects would be lost)");
+                throw new InvalidOptionException($"--output {path}: the file exists; a key file is never overwritten (the data it protects would be lost)");
             }
 
-            using var key = MasterKey.CreateFile(path, "--out " + path);
+            using var key = MasterKey.CreateFile(path, "--output " + path);
             Console.WriteLine($"mien: wrote master key {key.Id} to {Path.GetFullPath(path)} (mode 0600); keep a copy apart from the data: losing it loses the encrypted data");
             return ExitCodes.Ok;
         });

@@ -30,7 +30,8 @@ internal static class PipelineBench
         var output = CliOptions.Output("Markdown file to update (default: the repository's docs/benchmarks.md).");
         var label = new Option<string?>("--label") { Description = "Name of this measurement in the markdown (default: the input's name)." };
         var all = new Option<bool>("--all-modalities") { Description = "Also run body pose and skin (action units and the temporal model run by default), as `mien analyze` does." };
-        var command = new Command("pipeline", "End-to-end pipeline benchmark (stills or video).") { input, repeat, maxFaces, threads, human, output, label, all };
+        var noIdentity = new Option<bool>("--no-identity") { Description = "Video: leave out re-identification (face descriptors), as `mien analyze --no-identity` does. Stills never run it, as `mien analyze` on photos does not." };
+        var command = new Command("pipeline", "End-to-end pipeline benchmark (stills or video).") { input, repeat, maxFaces, threads, human, output, label, all, noIdentity };
         command.SetAction(async (parse, ct) =>
         {
             var spec = parse.GetValue(input)!;
@@ -45,6 +46,10 @@ internal static class PipelineBench
                 Body = parse.GetValue(all),
                 Skin = parse.GetValue(all),
                 KeepLandmarks = parse.GetValue(all),
+
+                // Photos are independent stills in `mien analyze`, which runs no re-identification on them (every
+                // still is a new person); Human's benchmark computes no descriptor either.
+                Identity = parse.GetValue(noIdentity) || Directory.Exists(spec) ? null : new Identity.IdentityOptions(),
             };
             await store.EnsureModelsAsync(options.ModelIds, ct);
             using var pipeline = await FaceAnalysisPipeline.CreateAsync(store.Models, options, cancellationToken: ct);

@@ -28,8 +28,9 @@ internal static class SkinCommand
     {
         var input = new Argument<string[]>("inputs") { Description = "Image or video files, or folders of them (each file is measured on its own, in capture order).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Output folder for skin.json and overlay PNGs (one sub-folder per input when there are several).", DefaultValueFactory = _ => Path.Combine("out", "skin") };
-        var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: append each input (one face each) to the subject's skin profile (needs --profiles)." };
-        var profiles = new Option<string?>("--profiles") { Description = "Folder of per-subject skin profiles." };
+        var subject = new Option<string?>("--subject") { Description = "Pseudonymous subject id: append each input (one face each) to the subject's skin profile." };
+        // The same option, default and wording as `mien analyze --profiles`: both commands keep one set of profiles.
+        var profiles = new Option<string>("--profiles") { Description = "Folder of skin profiles (with --subject).", DefaultValueFactory = _ => Path.Combine("out", "profiles") };
         var json = new Option<bool>("--json") { Description = "Print skin.json (skin-combined.json with several inputs) to standard output instead of the table." };
         var interval = new Option<double>("--interval") { Description = "Seconds between two skin measurements of a person in a video (faces are tracked on every frame).", DefaultValueFactory = _ => 0.25 };
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
@@ -41,16 +42,11 @@ internal static class SkinCommand
         {
             var specs = parse.GetValue(input)!;
             var subjectId = parse.GetValue(subject);
-            var profileDir = parse.GetValue(profiles);
+            var profileDir = parse.GetValue(profiles)!;
             var seconds = parse.GetValue(interval);
             if (!(seconds is >= 0 and <= 3600))
             {
                 throw new InvalidOptionException($"--interval {seconds}: must be between 0 and 3600 seconds.");
-            }
-
-            if ((subjectId is null) != (profileDir is null))
-            {
-                throw new InvalidOptionException("--subject and --profiles go together.");
             }
 
             if (subjectId is not null && !SkinProfileStore.IsValidId(subjectId))
@@ -110,7 +106,7 @@ internal static class SkinCommand
                 }
 
                 var measured = run.Faces.Where(r => r.Summary.FramesUsed > 0).ToList();
-                if (subjectId is not null && profileDir is not null)
+                if (subjectId is not null)
                 {
                     trends = AppendToProfile(new SkinProfileStore(profileDir), subjectId, item, several, measured) ?? trends;
                 }
@@ -235,6 +231,13 @@ internal static class SkinCommand
         return candidate;
     }
 
+    /// <summary>
+    /// A flagged trend in words: "decreased by 13.85 (95 % interval of the change −13.85…−13.85)". The size is
+    /// unsigned after the verb (it used to read "decreased by -13.85"); the interval keeps the sign of the change.
+    /// </summary>
+    internal static string Change(SkinTrend t) => string.Create(CultureInfo.InvariantCulture,
+        $"{(t.Flag == ChangeFlag.Increase ? "increased" : "decreased")} by {Math.Abs(t.Difference):0.##} (95 % interval of the change {t.DifferenceLow:+0.##;-0.##;0}…{t.DifferenceHigh:+0.##;-0.##;0})");
+
     private static void PrintCombined(List<SkinJsonInput> entries, IReadOnlyList<SkinTrend>? trends, string folder)
     {
         var console = CliConsole.Out();
@@ -250,7 +253,7 @@ internal static class SkinCommand
         {
             foreach (var t in trends.Where(t => t.Flag is ChangeFlag.Increase or ChangeFlag.Decrease))
             {
-                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"combined: {SkinMetrics.Name(t.Metric)} {t.Flag.ToString().ToLowerInvariant()}d by {t.Difference:0.##} (95 % {t.DifferenceLow:0.##}…{t.DifferenceHigh:0.##}) over {t.Sessions} inputs"));
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"combined: {SkinMetrics.Name(t.Metric)} {Change(t)} over {t.Sessions} inputs"));
             }
         }
 
@@ -282,7 +285,7 @@ internal static class SkinCommand
                 $"#{r.TrackId}",
                 $"{s.FramesUsed}/{s.FramesAdded}",
                 string.Create(CultureInfo.InvariantCulture, $"{ita.Value:F1} ± {ita.Sd:F1}"),
-                s.Category?.ToString() ?? "–",
+                s.Category is { } category ? System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(category.ToString()) : "–",   // as skin.json writes it
                 V(SkinMetric.Monk, "0"),
                 V(SkinMetric.Lightness, "F1"),
                 V(SkinMetric.Redness, "F1"),
@@ -313,7 +316,7 @@ internal static class SkinCommand
         {
             foreach (var t in trends.Where(t => t.Flag is ChangeFlag.Increase or ChangeFlag.Decrease))
             {
-                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"profile: {SkinMetrics.Name(t.Metric)} {t.Flag.ToString().ToLowerInvariant()}d by {t.Difference:0.##} (95 % {t.DifferenceLow:0.##}…{t.DifferenceHigh:0.##}) over {t.Sessions} sessions"));
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"profile: {SkinMetrics.Name(t.Metric)} {Change(t)} over {t.Sessions} sessions"));
             }
         }
 

@@ -9,8 +9,8 @@ using Mien.Voice;
 namespace Mien.Cli.Commands;
 
 /// <summary>
-/// `mien voice &lt;file&gt; [--json]`: speech segments with prosody and arousal/valence from the audio of a WAV, MP3,
-/// FLAC or video file. `mien voice eval [--ravdess DIR] [--emodb DIR]`: scores the shipped arousal/valence rule on
+/// `mien voice &lt;inputs…&gt; [--json]`: speech segments with prosody and arousal/valence from the audio of WAV, MP3,
+/// FLAC or video files (several files or folders, each on its own, as `mien analyze` takes them). `mien voice eval [--ravdess DIR] [--emodb DIR]`: scores the shipped arousal/valence rule on
 /// labelled emotional-speech sets. Exit codes: 0 done (also for a video without sound, which is reported); 2 bad
 /// options; 3 unreadable, corrupt or still-image input, or no data set found; 4 the VAD model could not be fetched.
 /// </summary>
@@ -25,8 +25,8 @@ internal static class VoiceCommand
 
     public static Command Create()
     {
-        var input = new Argument<string?>("input") { Description = "An audio file (WAV, MP3, FLAC, …) or a video whose audio track is analysed.", Arity = ArgumentArity.ZeroOrOne };
-        var json = new Option<bool>("--json") { Description = "Print the analysis as JSON." };
+        var input = new Argument<string[]>("inputs") { Description = "Audio files (WAV, MP3, FLAC, …), videos whose audio track is analysed, or folders of them (each file on its own).", Arity = ArgumentArity.ZeroOrMore };
+        var json = new Option<bool>("--json") { Description = "Print the analysis as JSON (a JSON array, one object per file, when several files are given)." };
         var offline = new Option<bool>("--offline") { Description = "Use the cached VAD model only." };
         var command = new Command("voice", "Voice activity, prosody (F0, energy, rate, jitter, shimmer, tilt, MFCC) and arousal/valence per speech segment.")
         {
@@ -34,32 +34,98 @@ internal static class VoiceCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var path = parse.GetValue(input) ?? throw new ArgumentException("mien voice needs a file (or the `eval` subcommand).");
-            if (!File.Exists(path))
+            var specs = parse.GetValue(input) ?? [];
+            if (specs.Length == 0)
             {
-                throw new InputException($"{path}: no such file");
+                throw new InvalidOptionException("mien voice needs a file (or the `eval` subcommand).");
             }
 
+            // Like `mien analyze`: several files and folders, each analysed on its own; a bad one is reported and the
+            // others still analysed; the highest exit code wins.
+            var files = new List<string>();
+            var code = ExitCodes.Ok;
+            foreach (var spec in specs)
+            {
+                if (Directory.Exists(spec))
+                {
+                    var inFolder = Directory.EnumerateFiles(spec).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+                    if (inFolder.Count == 0)
+                    {
+                        code = Report(new InputException($"{spec}: the folder has no files"), specs.Length, code);
+                    }
+
+                    files.AddRange(inFolder);
+                }
+                else
+                {
+                    files.Add(spec);
+                }
+            }
+
+            var several = files.Count > 1 || specs.Any(Directory.Exists);
             using var store = CliStore.Open(parse.GetValue(offline));
             using var analyzer = await VoiceAnalyzer.CreateAsync(store.Packages, cancellationToken: ct);
-            var watch = Stopwatch.StartNew();
-            var analysis = Guard(() => analyzer.AnalyzeFile(path));
-            var seconds = watch.Elapsed.TotalSeconds;
-            if (!analysis.HasAudio && await IsStillImageAsync(path))
+            var documents = new List<object>();
+            foreach (var path in files)
             {
-                throw new InputException($"{path}: a still image has no sound; give an audio file or a video with an audio track");
+                ct.ThrowIfCancellationRequested();
+                try
+                {
+                    var (analysis, seconds) = await AnalyzeAsync(analyzer, path);
+                    if (parse.GetValue(json))
+                    {
+                        documents.Add(ToJson(analysis));
+                    }
+                    else
+                    {
+                        Print(analysis, seconds);
+                    }
+                }
+                catch (InputException e) when (several)
+                {
+                    code = Report(e, files.Count, code);
+                }
             }
 
-            if (parse.GetValue(json))
+            if (parse.GetValue(json) && documents.Count > 0)
             {
-                Console.WriteLine(JsonSerializer.Serialize(ToJson(analysis), Json));
-                return ExitCodes.Ok;
+                Console.WriteLine(JsonSerializer.Serialize(several ? documents : documents[0], Json));
             }
 
-            Print(analysis, seconds);
-            return ExitCodes.Ok;
+            if (documents.Count == 0 && code != ExitCodes.Ok && parse.GetValue(json))
+            {
+                throw new InputException("no file could be analysed (see the lines above)");
+            }
+
+            return code;
         });
         return command;
+    }
+
+    /// <summary>One file's analysis and the seconds it took; a still image or an unreadable file is bad input naming it.</summary>
+    private static async Task<(VoiceAnalysis Analysis, double Seconds)> AnalyzeAsync(VoiceAnalyzer analyzer, string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException($"{path}: no such file");
+        }
+
+        var watch = Stopwatch.StartNew();
+        var analysis = Guard(() => analyzer.AnalyzeFile(path));
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (!analysis.HasAudio && await IsStillImageAsync(path))
+        {
+            throw new InputException($"{path}: a still image has no sound; give an audio file or a video with an audio track");
+        }
+
+        return (analysis, seconds);
+    }
+
+    /// <summary>Prints a skipped input's line and returns the exit code so far.</summary>
+    private static int Report(InputException e, int inputs, int code)
+    {
+        Console.Error.WriteLine($"mien: {e.Message}{(inputs > 1 ? " (skipped)" : "")}");
+        return Math.Max(code, ExitCodes.BadInput);
     }
 
     private static Command CreateEval(Option<bool> offline)

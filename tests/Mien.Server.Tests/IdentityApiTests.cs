@@ -52,6 +52,15 @@ public sealed class IdentityApiTests(ServerFixture server)
         var notFound = await JsonAsync(await analyst.PostAsync(server.ProjectPath("/identity/identify"), Images(stranger)), HttpStatusCode.OK);
         Assert.Equal(JsonValueKind.Null, notFound.GetProperty("match").ValueKind);
 
+        // Across sessions: an analysis that asks to recognise subjects names the enrolled man by his subject's
+        // reference (never the id), and the recognition is audited under him.
+        var reference = read.GetProperty("reference").GetString()!;
+        var recording = await server.UploadAndWaitAsync(server.Clip, "{\"recogniseSubjects\":true,\"body\":false,\"skin\":false,\"voice\":false,\"video\":false}");
+        Assert.Equal("done", recording.GetProperty("status").GetString());
+        var links = await analyst.GetStringAsync(server.ProjectPath($"/recordings/{recording.GetProperty("id").GetGuid()}/events?kind=person-link"));
+        Assert.Contains($"\"subject\":\"{reference}\"", links, StringComparison.Ordinal);
+        Assert.DoesNotContain(subject.ToString(), links, StringComparison.Ordinal);
+
         // A still presented again and again is no live face: refused before any comparison.
         var replay = await analyst.PostAsync(server.ProjectPath($"/subjects/{subject}/identity/verify"), Images(Franck(10, 10, 10)));
         var replayProblem = await JsonAsync(replay, HttpStatusCode.UnprocessableEntity);
@@ -63,6 +72,7 @@ public sealed class IdentityApiTests(ServerFixture server)
         Assert.Contains("identity.enrol", actions);
         Assert.Contains("identity.verify", actions);
         Assert.Contains("identity.match", actions);
+        Assert.Contains("identity.recognise", actions);
 
         // Withdrawing the scope erases the template and ends matching at once.
         var withdrawn = await JsonAsync(await admin.DeleteAsync(server.ProjectPath($"/subjects/{subject}/consents/identity-template")), HttpStatusCode.OK);

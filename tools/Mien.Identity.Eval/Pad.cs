@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Mien.Identity;
 using Mien.Identity.Evaluation;
@@ -181,7 +180,7 @@ internal static class Pad
         Console.WriteLine();
         var options = new PresentationAttackOptions();
         Console.WriteLine(FormattableString.Invariant($"shipped setting: {settings[shipped].Range}, crop {settings[shipped].Crop:0.0}; thresholds antispoof ≥ {options.MinReal:0.00}, liveness ≥ {options.MinLive:0.00}"));
-        Console.WriteLine("| presentation | frames with a face | antispoof median [p10, p90] | liveness median [p10, p90] | non-rigid motion median (IOD) | eye-openness range median |");
+        Console.WriteLine("| presentation | frames with a face | antispoof median [p10, p90] | liveness median [p10, p90] | non-rigid motion median [p10, p90] (IOD) | non-planar motion median [p10, p90] (IOD) |");
         Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var kind in Kinds)
         {
@@ -189,7 +188,17 @@ internal static class Pad
             var real = ps.SelectMany(p => p.PerSetting).Where(v => v[shipped] is not null).Select(v => v[shipped]!.Value.Real).Order().ToArray();
             var live = ps.SelectMany(p => p.PerSetting).Where(v => v[shipped] is not null).Select(v => v[shipped]!.Value.Live).Order().ToArray();
             var cues = ps.Select(p => Cues(p)).Where(c => c is not null).Select(c => c!).ToList();
-            Console.WriteLine(FormattableString.Invariant($"| {kind} | {real.Length} / {ps.Sum(p => p.Meshes.Count)} | {Q(real, 0.5):0.000} [{Q(real, 0.1):0.000}, {Q(real, 0.9):0.000}] | {Q(live, 0.5):0.000} [{Q(live, 0.1):0.000}, {Q(live, 0.9):0.000}] | {Q([.. cues.Select(c => c.NonRigidMotion).Order()], 0.5):0.0000} | {Q([.. cues.Select(c => c.OpennessRange).Order()], 0.5):0.000} |"));
+            Console.WriteLine(FormattableString.Invariant($"| {kind} | {real.Length} / {ps.Sum(p => p.Meshes.Count)} | {Q(real, 0.5):0.000} [{Q(real, 0.1):0.000}, {Q(real, 0.9):0.000}] | {Q(live, 0.5):0.000} [{Q(live, 0.1):0.000}, {Q(live, 0.9):0.000}] | {Q(Motion(cues, false), 0.5):0.0000} [{Q(Motion(cues, false), 0.1):0.0000}, {Q(Motion(cues, false), 0.9):0.0000}] | {Q(Motion(cues, true), 0.5):0.0000} [{Q(Motion(cues, true), 0.1):0.0000}, {Q(Motion(cues, true), 0.9):0.0000}] |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| temporal cue (per burst) | AUC live vs print | vs screen-still | vs screen-video |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var planar in new[] { false, true })
+        {
+            List<float> Of(string kind) => [.. presentations.Where(p => p.Kind == kind).Select(Cues).Where(c => c is not null).Select(c => planar ? c!.NonPlanarMotion : c!.NonRigidMotion)];
+            var live = Of("live");
+            Console.WriteLine(FormattableString.Invariant($"| {(planar ? "non-planar" : "non-rigid")} motion | {VerificationMetrics.Compute(live, Of("print")).Auc:0.000} | {VerificationMetrics.Compute(live, Of("screen-still")).Auc:0.000} | {VerificationMetrics.Compute(live, Of("screen-video")).Auc:0.000} |"));
         }
 
         Console.WriteLine();
@@ -269,6 +278,8 @@ internal static class Pad
 
         return !useTemporal || Cues(p) is not { IdenticalPairs: > 0 };
     }
+
+    private static float[] Motion(List<TemporalCues> cues, bool planar) => [.. cues.Select(c => planar ? c.NonPlanarMotion : c.NonRigidMotion).Order()];
 
     private static float Median(IEnumerable<float> values)
     {

@@ -40,16 +40,18 @@ internal static class Scene
         Cv2.Multiply(f, new Scalar(0.78, 0.80, 0.80), f);
         Cv2.Add(f, new Scalar(0.10, 0.10, 0.11), f);
         // Halftone dots (period 3.3 px at print resolution) and paper fibre texture.
-        using var pattern = new Mat(f.Size(), MatType.CV_32FC1);
-        var indexer = pattern.GetGenericIndexer<float>();
-        for (var y = 0; y < f.Rows; y++)
+        int rows = f.Rows, cols = f.Cols;
+        var dots = new float[rows * cols];
+        for (var y = 0; y < rows; y++)
         {
-            for (var x = 0; x < f.Cols; x++)
+            for (var x = 0; x < cols; x++)
             {
-                indexer[y, x] = 1f - (0.12f * (0.5f + (0.5f * MathF.Cos(2 * MathF.PI * x / 3.3f) * MathF.Cos(2 * MathF.PI * y / 3.3f))));
+                dots[(y * cols) + x] = 1f - (0.12f * (0.5f + (0.5f * MathF.Cos(2 * MathF.PI * x / 3.3f) * MathF.Cos(2 * MathF.PI * y / 3.3f))));
             }
         }
 
+        using var pattern = new Mat(rows, cols, MatType.CV_32FC1);
+        pattern.SetArray(dots);
         using (var noise = new Mat(f.Size(), MatType.CV_32FC1))
         {
             Cv2.Randn(noise, 0, 0.05);
@@ -74,9 +76,6 @@ internal static class Scene
         // The panel: each pixel as three vertical sub-pixel stripes (B, G, R in OpenCV's order) at 3× the frame's size.
         using var big = new Mat();
         Cv2.Resize(frame, big, new Size(frame.Width * 3, frame.Height * 3), 0, 0, InterpolationFlags.Nearest);
-        var panel = new Mat(big.Size(), MatType.CV_8UC3);
-        var src = big.GetGenericIndexer<Vec3b>();
-        var dst = panel.GetGenericIndexer<Vec3b>();
         var gamma = (layoutSeed & 1) == 0 ? 0.85 : 1.15;
         var lut = new byte[256];
         for (var i = 0; i < 256; i++)
@@ -84,20 +83,29 @@ internal static class Scene
             lut[i] = (byte)Math.Clamp(Math.Round(255 * Math.Pow(i / 255.0, gamma) * 2.4), 0, 255);
         }
 
-        for (var y = 0; y < big.Rows; y++)
+        int rows = big.Rows, cols = big.Cols;
+        big.GetArray(out Vec3b[] pixels);
+        for (var y = 0; y < rows; y++)
         {
-            for (var x = 0; x < big.Cols; x++)
+            // Dark rows between pixel rows (the panel's black matrix) every third line.
+            var row = y % 3 == 2 ? 0.55 : 1.0;
+            for (var x = 0; x < cols; x++)
             {
-                var v = src[y, x];
+                var v = pixels[(y * cols) + x];
                 var c = x % 3;
-                // Dark rows between pixel rows (the panel's black matrix) every third line.
-                var row = y % 3 == 2 ? 0.55 : 1.0;
-                dst[y, x] = new Vec3b(
+                pixels[(y * cols) + x] = new Vec3b(
                     c == 0 ? (byte)Math.Min(255, lut[v.Item0] * row * 1.06) : (byte)0,
                     c == 1 ? (byte)(lut[v.Item1] * row) : (byte)0,
                     c == 2 ? (byte)(lut[v.Item2] * row) : (byte)0);
             }
         }
+
+        var panel = new Mat(rows, cols, MatType.CV_8UC3);
+        panel.SetArray(pixels);
+
+        // The camera's optics average about three panel pixels per sensor pixel: most of the sub-pixel grid blurs away,
+        // what aliases past it is the moiré a re-photographed screen shows.
+        Cv2.GaussianBlur(panel, panel, new Size(0, 0), 1.0);
 
         // A bezel around the panel.
         var bezel = panel.Width / 25;

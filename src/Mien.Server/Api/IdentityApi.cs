@@ -92,7 +92,9 @@ internal static class IdentityApi
 
         var templates = await store.ListIdentityTemplateInfoAsync(projectId, subjectId, ct).ConfigureAwait(false);
         var consented = (await store.CurrentConsentAsync(projectId, subjectId, ct).ConfigureAwait(false)).Contains(ConsentScope.IdentityTemplate);
-        return TypedResults.Ok(new { subject = subjectId, enrolled = templates.Count > 0 && consented, consent = consented, templates = templates.Select(View) });
+        // The reference analyses name a recognised subject by (person-link "subject"); unlinkable once the subject is erased.
+        var reference = await store.GetSubjectRefAsync(projectId, subjectId, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new { subject = subjectId, reference, enrolled = templates.Count > 0 && consented, consent = consented, templates = templates.Select(View) });
     }
 
     private static async Task<IResult> EraseAsync(Guid projectId, Guid subjectId, Erasure erasure, CancellationToken ct)

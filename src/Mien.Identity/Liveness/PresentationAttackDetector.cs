@@ -19,11 +19,14 @@ public sealed record PresentationAttackOptions
     /// <summary>Pixel range fed to both models (default [0, 1], as Human feeds them; the alternatives exist for the check in docs/identity.md).</summary>
     public PixelRange Range { get; init; } = PixelRange.ZeroToOne;
 
-    /// <summary>Least <see cref="LivenessScores.Real"/> accepted as live (calibrated in docs/identity.md).</summary>
-    public float MinReal { get; init; } = 0.5f;
+    /// <summary>
+    /// Least <see cref="LivenessScores.Real"/> accepted as live (default 0.62: with <see cref="MinLive"/>, chosen on the
+    /// franck and cap12 bursts of the attack set for BPCER ≤ 5 % with the fewest screen attacks accepted; docs/identity.md).
+    /// </summary>
+    public float MinReal { get; init; } = 0.62f;
 
-    /// <summary>Least <see cref="LivenessScores.Live"/> accepted as live (calibrated in docs/identity.md).</summary>
-    public float MinLive { get; init; } = 0.5f;
+    /// <summary>Least <see cref="LivenessScores.Live"/> accepted as live (default 0.70, chosen with <see cref="MinReal"/>).</summary>
+    public float MinLive { get; init; } = 0.70f;
 
     /// <summary>Checks the values; the message names the option, its value and the limit.</summary>
     public void Validate()

@@ -18,6 +18,12 @@ public sealed record PersonRegistryOptions
     /// <summary>Forget a person this long after they were last seen (default null: never, within the bound above).</summary>
     public TimeSpan? ForgetAfter { get; init; }
 
+    /// <summary>
+    /// Enrolled subjects a new person may be recognised as (default none). The host passes only the templates of
+    /// subjects who hold current identity-template consent; a person is linked to one at <see cref="Threshold"/>.
+    /// </summary>
+    public IReadOnlyList<EnrolledSubject> Enrolled { get; init; } = [];
+
     /// <summary>Checks the values; the message names the option, its value and the limit.</summary>
     public void Validate()
     {
@@ -35,6 +41,12 @@ public sealed record PersonRegistryOptions
         {
             throw new ArgumentException($"{nameof(ForgetAfter)} = {f}: must be positive.");
         }
+
+        ArgumentNullException.ThrowIfNull(Enrolled, nameof(Enrolled));
+        if (Enrolled.Count > 100_000)
+        {
+            throw new ArgumentException($"{nameof(Enrolled)}: {Enrolled.Count} subjects; at most 100000.");
+        }
     }
 }
 
@@ -45,7 +57,19 @@ public sealed record PersonRegistryOptions
 /// <param name="Similarity">Cosine similarity to the best candidate who had left (null when nobody had), whether or not it passed the threshold.</param>
 /// <param name="CandidatePerson">That best candidate (null when nobody had left).</param>
 /// <param name="Threshold">The threshold the decision used.</param>
-public sealed record PersonLink(int TrackId, int PersonId, bool Linked, float? Similarity, int? CandidatePerson, float Threshold);
+public sealed record PersonLink(int TrackId, int PersonId, bool Linked, float? Similarity, int? CandidatePerson, float Threshold)
+{
+    /// <summary>The enrolled subject this person was recognised as (<see cref="PersonRegistryOptions.Enrolled"/>), or null.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Cosine similarity to that subject's template when recognised, else null.</summary>
+    public float? SubjectSimilarity { get; init; }
+}
+
+/// <summary>A consenting enrolled subject's template, for recognising them in a stream.</summary>
+/// <param name="Subject">How results name them (a pseudonymous subject id).</param>
+/// <param name="Descriptor">Their unit descriptor (same model as the stream's).</param>
+public sealed record EnrolledSubject(string Subject, float[] Descriptor);
 
 /// <summary>
 /// Re-identification without enrolment, within one stream: people are numbered as their tracks are resolved; a new
@@ -68,6 +92,13 @@ public sealed class PersonRegistry
         _options = options ?? new PersonRegistryOptions();
         _options.Validate();
         _dimensions = dimensions;
+        foreach (var enrolled in _options.Enrolled)
+        {
+            if (enrolled.Descriptor is null || enrolled.Descriptor.Length != dimensions || string.IsNullOrEmpty(enrolled.Subject))
+            {
+                throw new ArgumentException($"enrolled subject '{enrolled.Subject}': a name and a {dimensions}-value descriptor of this registry's model are needed", nameof(options));
+            }
+        }
     }
 
     /// <summary>The options.</summary>
@@ -115,14 +146,16 @@ public sealed class PersonRegistry
             best.ActiveTracks++;
             best.LastSeen = now;
             _trackToPerson[trackId] = best.Id;
-            return new PersonLink(trackId, best.Id, true, similarity, best.Id, _options.Threshold);
+            var (subject, subjectSimilarity) = Recognise(best, template);
+            return new PersonLink(trackId, best.Id, true, similarity, best.Id, _options.Threshold) { Subject = subject, SubjectSimilarity = subjectSimilarity };
         }
 
         EnsureRoom();
         var created = new Person(_nextPersonId++, template.ToArray(), now) { ActiveTracks = 1 };
         _people[created.Id] = created;
         _trackToPerson[trackId] = created.Id;
-        return new PersonLink(trackId, created.Id, false, similarity, best?.Id, _options.Threshold);
+        var (recognised, recognisedSimilarity) = Recognise(created, template);
+        return new PersonLink(trackId, created.Id, false, similarity, best?.Id, _options.Threshold) { Subject = recognised, SubjectSimilarity = recognisedSimilarity };
     }
 
     /// <summary>
@@ -160,6 +193,50 @@ public sealed class PersonRegistry
             template.CopyTo(person.Template);
             person.LastSeen = now;
         }
+    }
+
+    /// <summary>
+    /// The enrolled subject <paramref name="person"/> is (kept once found), else the best enrolled subject at or above
+    /// the threshold whom no other kept person already is. A template of zeros (no good face yet) recognises nobody.
+    /// </summary>
+    private (string? Subject, float? Similarity) Recognise(Person person, ReadOnlySpan<float> template)
+    {
+        if (person.Subject is not null || _options.Enrolled.Count == 0 || TensorPrimitives.Norm(template) == 0)
+        {
+            return (person.Subject, person.SubjectSimilarity);
+        }
+
+        EnrolledSubject? best = null;
+        var bestSimilarity = float.NegativeInfinity;
+        foreach (var enrolled in _options.Enrolled)
+        {
+            var s = TensorPrimitives.Dot(template, enrolled.Descriptor);
+            if (s > bestSimilarity && s >= _options.Threshold && !Taken(enrolled.Subject))
+            {
+                (best, bestSimilarity) = (enrolled, s);
+            }
+        }
+
+        if (best is not null)
+        {
+            person.Subject = best.Subject;
+            person.SubjectSimilarity = bestSimilarity;
+        }
+
+        return (person.Subject, person.SubjectSimilarity);
+    }
+
+    private bool Taken(string subject)
+    {
+        foreach (var p in _people.Values)
+        {
+            if (p.Subject == subject)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void CheckTemplate(ReadOnlySpan<float> template)
@@ -226,5 +303,11 @@ public sealed class PersonRegistry
 
         /// <summary>Sum of the weights of released tracks blended into <see cref="Template"/> (0: only the live track's).</summary>
         public float Weight { get; set; }
+
+        /// <summary>The enrolled subject this person was recognised as, or null.</summary>
+        public string? Subject { get; set; }
+
+        /// <summary>The similarity it was recognised at.</summary>
+        public float? SubjectSimilarity { get; set; }
     }
 }

@@ -243,7 +243,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 {
                     _events.Add(new TrackEvent(TrackEventKind.PersonLinked, link.TrackId, now)
                     {
-                        Link = new PersonLinkInfo(link.PersonId, link.Linked, link.Similarity, link.CandidatePerson, link.Threshold),
+                        Link = new PersonLinkInfo(link.PersonId, link.Linked, link.Similarity, link.CandidatePerson, link.Threshold) { Subject = link.Subject, SubjectSimilarity = link.SubjectSimilarity },
                     });
                 }
 

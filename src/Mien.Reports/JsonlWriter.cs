@@ -139,6 +139,12 @@ public sealed class JsonlWriter : IDisposable
                 }
 
                 w.WriteNumber("threshold", Precision.Ratio(link.Threshold));
+                if (link.Subject is { } subject)
+                {
+                    // Only present when the host passed consenting enrolled subjects (cross-session identity).
+                    w.WriteString("subject", subject);
+                    w.WriteNumberOrNull("subjectSimilarity", link.SubjectSimilarity is { } ss ? Precision.Ratio(ss) : null);
+                }
             }
 
             w.WriteEndObject();

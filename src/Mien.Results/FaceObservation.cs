@@ -112,7 +112,14 @@ public sealed record TrackEvent(TrackEventKind Kind, int TrackId, TimeSpan Times
 /// <param name="Similarity">Cosine similarity of the track's face descriptor to the most similar person not on screen (null when there was none).</param>
 /// <param name="Candidate">That most similar person (null when there was none).</param>
 /// <param name="Threshold">The similarity a link needed.</param>
-public sealed record PersonLinkInfo(int Person, bool Linked, float? Similarity, int? Candidate, float Threshold);
+public sealed record PersonLinkInfo(int Person, bool Linked, float? Similarity, int? Candidate, float Threshold)
+{
+    /// <summary>The consenting enrolled subject this person was recognised as (a pseudonymous subject id), or null.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Cosine similarity to that subject's template, or null.</summary>
+    public float? SubjectSimilarity { get; init; }
+}
 
 /// <summary>A moment worth a picture in the report (e.g. the peak of an expression), with a JPEG of the face.</summary>
 /// <param name="TrackId">Whose face.</param>

@@ -228,6 +228,7 @@ public sealed class MienServer : IAsyncDisposable
         EncryptionApi.Map(project);
         StudiesApi.Map(project);
         MonitoringApi.Map(project);
+        IdentityApi.Map(project);
         SessionApi.Map(api);
         ConsentLinksApi.Map(api, project);
         app.MapMienWebApp();

@@ -14,6 +14,9 @@ public enum MienStoreError
 
     /// <summary>The database failed or refused (connection, schema version, a failed batch).</summary>
     Failure,
+
+    /// <summary>The subject's current consent does not cover what was asked (e.g. storing an identity template).</summary>
+    ConsentMissing,
 }
 
 /// <summary>A store operation failed; the message names what and why, <see cref="Error"/> classifies it.</summary>

@@ -264,6 +264,9 @@ public sealed record ErasureReport(int Subjects, int Recordings, long Frames, lo
     /// <summary>The recordings affected (erased, or whose media were detached): their result folders are the caller's to delete.</summary>
     public IReadOnlyList<Guid> RecordingIds { get; init; } = [];
 
+    /// <summary>Identity templates deleted (the identity-template scope, or the whole subject).</summary>
+    public int IdentityTemplates { get; init; }
+
     /// <summary>All rows deleted.</summary>
-    public long TotalRows => Subjects + Recordings + Frames + Events + PersonSummaries + RecordingSummaries + SkinSessions;
+    public long TotalRows => Subjects + Recordings + Frames + Events + PersonSummaries + RecordingSummaries + SkinSessions + IdentityTemplates;
 }

@@ -26,7 +26,7 @@ internal static class SyntheticRecords
         return
         [
             new TrackUpdate(new TrackEvent(TrackEventKind.Started, 1, t0)),
-            new TrackUpdate(new TrackEvent(TrackEventKind.PersonLinked, 1, t0) { Link = new PersonLinkInfo(1, true, 0.81f, 1, 0.6f) }),
+            new TrackUpdate(new TrackEvent(TrackEventKind.PersonLinked, 1, t0) { Link = new PersonLinkInfo(1, true, 0.81f, 1, 0.6f) { Subject = "3f2a9c0d4b1e8a7f6c5d4e3f2a1b0c9d", SubjectSimilarity = 0.74f } }),
             new FrameUpdate(new FrameAnalysis(30, t0, [Full(1, t0), Unseen(2, t0), NoMesh(3)])),
             new SegmentUpdate(new TrackSegment(1, new ExpressionSegment("happiness", t0, t0, t1, 0.9f, 0.7f, 0.3f, [new AuContribution("AU12", 2.5f, 2, 0.6f)]) { UnitsAttributed = false })),
             new FrameUpdate(new FrameAnalysis(31, t1, [])),

@@ -205,6 +205,13 @@ public sealed class AccessTests(ServerFixture server)
         ["DELETE /api/v1/projects/{projectId}/subjects/{subjectId}/notes/{noteId}"] = "analyst",
         ["GET /api/v1/projects/{projectId}/monitoring/settings"] = "viewer",
         ["PUT /api/v1/projects/{projectId}/monitoring/settings"] = "admin",
+        // Identity (IdentityApi): enrolment and matching handle biometric data of consenting subjects (analysts);
+        // erasing a template is an erasure (admins).
+        ["POST /api/v1/projects/{projectId}/subjects/{subjectId}/identity/enrol"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/subjects/{subjectId}/identity"] = "analyst",
+        ["DELETE /api/v1/projects/{projectId}/subjects/{subjectId}/identity"] = "admin",
+        ["POST /api/v1/projects/{projectId}/subjects/{subjectId}/identity/verify"] = "analyst",
+        ["POST /api/v1/projects/{projectId}/identity/identify"] = "analyst",
     };
 
     /// <summary>Least "role" of the consent-link endpoints: only a consent link, never an API key.</summary>

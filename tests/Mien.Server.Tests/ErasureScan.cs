@@ -6,7 +6,7 @@ namespace Mien.Server.Tests;
 
 /// <summary>
 /// The right-to-be-forgotten check of issue 11, shared by the SQLite and PostgreSQL runs: a subject is seeded
-/// through the real API (an upload with kept media, a skin profile, a stored live session), a control subject
+/// through the real API (an upload with kept media, a skin profile, a stored live session, an identity template), a control subject
 /// likewise; the first is erased with one call; then the whole database and data directory are searched for its
 /// ids, pseudonym, recording ids and file name. The control's traces must still be found (the scan works).
 /// </summary>
@@ -24,6 +24,7 @@ internal static class ErasureScan
         Assert.Equal(1, receipt.GetProperty("rows").GetProperty("subjects").GetInt32());
         Assert.Equal(2, receipt.GetProperty("rows").GetProperty("recordings").GetInt32());
         Assert.True(receipt.GetProperty("rows").GetProperty("skinSessions").GetInt32() >= 1);
+        Assert.Equal(1, receipt.GetProperty("rows").GetProperty("identityTemplates").GetInt32());
         Assert.True(receipt.GetProperty("filesDeleted").GetInt32() >= 5, receipt.ToString());
         Assert.NotEqual(Guid.Empty, receipt.GetProperty("receiptId").GetGuid());
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/v1/projects/{project}/subjects/{erased.Subject}")).StatusCode);
@@ -50,8 +51,18 @@ internal static class ErasureScan
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var subject = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
         var consent = await admin.PostAsJsonAsync($"/api/v1/projects/{project}/subjects/{subject}/consents",
-            new { scopes = new[] { "analysis", "measurements", "media", "skin-profile" }, textVersion = "v1", collectedBy = "RA-1" });
+            new { scopes = new[] { "analysis", "measurements", "media", "skin-profile", "identity-template" }, textVersion = "v1", collectedBy = "RA-1" });
         Assert.Equal(HttpStatusCode.Created, consent.StatusCode);
+
+        // An identity template (issue 16): enrolled from four frames of the clip.
+        using var images = new MultipartFormDataContent();
+        foreach (var i in new[] { 0, 20, 40, 60 })
+        {
+            images.Add(new ByteArrayContent(jpegs[i]), "image", $"f{i}.jpg");
+        }
+
+        var enrolled = await admin.PostAsync($"/api/v1/projects/{project}/subjects/{subject}/identity/enrol", images);
+        Assert.True(enrolled.StatusCode == HttpStatusCode.Created, await enrolled.Content.ReadAsStringAsync());
 
         // An upload with media kept, an anonymised video, a report and a skin summary added to the profile.
         var upload = await admin.PostAsync($"/api/v1/projects/{project}/recordings?subject={subject}&name={fileName}&options=" + Uri.EscapeDataString("{\"body\":false,\"landmarks\":true}"),

@@ -152,6 +152,7 @@ internal sealed class AuditFilter(string action) : IEndpointFilter
                 erased.PersonSummaries,
                 erased.RecordingSummaries,
                 erased.SkinSessions,
+                erased.IdentityTemplates,
                 MediaFiles = erased.MediaPaths.Count,
             };
         }

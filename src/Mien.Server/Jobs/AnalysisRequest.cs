@@ -14,6 +14,12 @@ internal sealed record AnalysisRequest
     /// <summary>Expression estimates (default true).</summary>
     public bool Expressions { get; init; } = true;
 
+    /// <summary>
+    /// Recognise the project's enrolled subjects who hold current 'identity-template' consent: a person whose face
+    /// matches one is named by that subject's reference in their person-link event (default false; docs/identity.md).
+    /// </summary>
+    public bool RecogniseSubjects { get; init; }
+
     /// <summary>Action units, temporal expression model, valence/arousal, segments (default true).</summary>
     public bool Affect { get; init; } = true;
 

@@ -210,7 +210,7 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         var folder = work.Folder;
         using var files = ResultFolder.Open(folder);
         var voice = request.Voice ? await runtime.VoiceAsync().ConfigureAwait(false) : null;
-        var sessionOptions = request.ToSession(live: false, folder);
+        var sessionOptions = await Privacy.SubjectRecognition.ApplyAsync(request.ToSession(live: false, folder), request, store, job.ProjectId, job.Id, ct).ConfigureAwait(false);
         if (request.ParseTranscript() is { } transcript)
         {
             sessionOptions = sessionOptions with { Transcript = new TranscriptOptions(transcript, await runtime.SentimentAsync().ConfigureAwait(false)) };
@@ -237,7 +237,8 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
                 await stopped.ConfigureAwait(false);
             })
             : null;
-        IAnalysisSink[] sinks = skin is null ? [database, jsonl, csv, report] : [database, jsonl, csv, report, skin];
+        var recognitions = new Privacy.RecognitionAuditSink(store, job.ProjectId, job.Id);
+        IAnalysisSink[] sinks = skin is null ? [database, jsonl, csv, report, recognitions] : [database, jsonl, csv, report, skin, recognitions];
         var lastReport = TimeSpan.Zero;
         var frames = 0L;
         var completed = await session.RunAsync(sinks, p =>
@@ -254,6 +255,7 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
             }
         }, ct).ConfigureAwait(false);
         await writer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+        await recognitions.FlushAsync().ConfigureAwait(false);
         jsonl.Dispose();
         csv.Dispose();
         await work.SealAsync(CancellationToken.None).ConfigureAwait(false); // sealed before the job reads as done

@@ -107,9 +107,10 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
 
             await using var push = new PushFrameSource("live", options.Live);
             var audio = audioRate is { } rate ? new AudioPushSource(rate) : null;
+            var sessionOptions = await Privacy.SubjectRecognition.ApplyAsync(analysis.ToSession(live: true, null), analysis, store, identity.ProjectId, null, aborted).ConfigureAwait(false);
             await using var session = audio is null
-                ? await AnalysisSession.CreateAsync(runtime.Models, push, analysis.ToSession(live: true, null), null, options.Time, aborted).ConfigureAwait(false)
-                : await AnalysisSession.CreateAsync(runtime.Models, push, audio, await runtime.VoiceAsync().ConfigureAwait(false), analysis.ToSession(live: true, null), options.Time, aborted).ConfigureAwait(false);
+                ? await AnalysisSession.CreateAsync(runtime.Models, push, sessionOptions, null, options.Time, aborted).ConfigureAwait(false)
+                : await AnalysisSession.CreateAsync(runtime.Models, push, audio, await runtime.VoiceAsync().ConfigureAwait(false), sessionOptions, options.Time, aborted).ConfigureAwait(false);
             // Ephemeral unless the subject's consent covers storing: then no recording row, no writer, nothing on disk.
             var recording = plan.Measurements ? await StartRecordingAsync(identity, analysis, plan.SubjectId).ConfigureAwait(false) : null;
             await using var writer = recording is null ? null : await store.OpenWriterAsync(recording.Id, cancellationToken: CancellationToken.None).ConfigureAwait(false);
@@ -165,12 +166,14 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                     }
                 })
                 : null;
-            IAnalysisSink[] sinks = [live, alerts, .. stored is null ? Array.Empty<IAnalysisSink>() : [stored], .. skin is null ? Array.Empty<IAnalysisSink>() : [skin]];
+            var recognitions = new RecognitionAuditSink(store, identity.ProjectId, recording?.Id);
+            IAnalysisSink[] sinks = [live, alerts, recognitions, .. stored is null ? Array.Empty<IAnalysisSink>() : [stored], .. skin is null ? Array.Empty<IAnalysisSink>() : [skin]];
             var frames = 0L;
             var run = Task.Run(() => session.RunAsync(sinks, p => { metrics.FrameAnalysed("live", p.FramesAnalysed - frames); frames = p.FramesAnalysed; }, stop.Token), CancellationToken.None);
             var ended = await ReceiveFramesAsync(socket, buffer, push, audio, live, connection, aborted).ConfigureAwait(false);
             push.Complete(ended);
             var completed = await run.ConfigureAwait(false);
+            await recognitions.FlushAsync().ConfigureAwait(false);
             metrics.Stages(completed.Summary.Stages);
             metrics.FramesDropped(push.Dropped);
             await writerTurn.WaitAsync(CancellationToken.None).ConfigureAwait(false);

@@ -50,7 +50,10 @@ internal sealed class Erasure(IMienStore store, ProcessingRegistry registry, Ser
                 ConsentScope.Measurements => await store.EraseMeasurementsAsync(projectId, subjectId, ct).ConfigureAwait(false),
                 ConsentScope.Media => await store.DetachMediaAsync(projectId, subjectId, ct).ConfigureAwait(false),
                 ConsentScope.SkinProfile => await store.EraseSkinProfileAsync(projectId, subjectId, ct).ConfigureAwait(false),
-                // Identity templates are not stored yet; Analysis itself stores nothing beyond the other scopes.
+                ConsentScope.IdentityTemplate => await store.EraseIdentityTemplatesAsync(projectId, subjectId, ct).ConfigureAwait(false) is { } templates
+                    ? new ErasureReport(0, 0, 0, 0, 0, 0, 0, []) { IdentityTemplates = templates }
+                    : null,
+                // Analysis itself stores nothing beyond the other scopes.
                 _ => await store.GetSubjectAsync(projectId, subjectId, ct).ConfigureAwait(false) is null ? null : new ErasureReport(0, 0, 0, 0, 0, 0, 0, []),
             };
             if (report is null)
@@ -127,5 +130,6 @@ internal sealed class Erasure(IMienStore store, ProcessingRegistry registry, Ser
             a.RecordingSummaries + b.RecordingSummaries, a.SkinSessions + b.SkinSessions, [.. a.MediaPaths, .. b.MediaPaths])
         {
             RecordingIds = [.. a.RecordingIds, .. b.RecordingIds],
+            IdentityTemplates = a.IdentityTemplates + b.IdentityTemplates,
         };
 }

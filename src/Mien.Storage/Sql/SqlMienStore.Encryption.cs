@@ -50,6 +50,10 @@ internal sealed partial class SqlMienStore : IStoreEncryption
         new("notes", "SELECT t.id, t.subject_id, t.payload FROM notes t WHERE t.project_id = @p AND t.id > @k0 ORDER BY t.id LIMIT @limit",
             "UPDATE notes SET payload = @new WHERE id = @k0 AND payload = @old",
             r => ([r.GetGuid(0)], NoteBinding(r.GetGuid(0), r.GetGuid(1)), r.GetString(2)), [Guid.Empty]),
+        // Identity templates (SqlMienStore.Identity.cs): biometric descriptors.
+        new("identity_templates", "SELECT t.id, t.subject_id, t.payload FROM identity_templates t WHERE t.project_id = @p AND t.id > @k0 ORDER BY t.id LIMIT @limit",
+            "UPDATE identity_templates SET payload = @new WHERE id = @k0 AND payload = @old",
+            r => ([r.GetGuid(0)], TemplateBinding(r.GetGuid(0), r.GetGuid(1)), r.GetString(2)), [Guid.Empty]),
     ];
 
     // ---- keyring --------------------------------------------------------------------------------------------

@@ -401,8 +401,10 @@ internal sealed partial class SqlMienStore : IMienStore
             var report = await EraseRecordingsAsync(c, tx, "SELECT id FROM recordings WHERE subject_id = @subject AND project_id = @project", [("subject", subjectId), ("project", projectId)],
                 "subject_id = @subject AND project_id = @project", 0, [.. media.OfType<string>()], cancellationToken).ConfigureAwait(false);
             var sessions = await ExecuteAsync(c, tx, "DELETE FROM skin_sessions WHERE subject_id = @subject AND project_id = @project", cancellationToken, ("subject", subjectId), ("project", projectId)).ConfigureAwait(false);
+            // Deleted by name (not left to the cascade) so the receipt counts them.
+            var templates = await ExecuteAsync(c, tx, "DELETE FROM identity_templates WHERE subject_id = @subject AND project_id = @project", cancellationToken, ("subject", subjectId), ("project", projectId)).ConfigureAwait(false);
             var subjects = await ExecuteAsync(c, tx, "DELETE FROM subjects WHERE id = @subject AND project_id = @project", cancellationToken, ("subject", subjectId), ("project", projectId)).ConfigureAwait(false);
-            return report with { Subjects = subjects, SkinSessions = report.SkinSessions + sessions };
+            return report with { Subjects = subjects, SkinSessions = report.SkinSessions + sessions, IdentityTemplates = templates };
         }, cancellationToken);
 
     private static readonly string[] ResultTables = ["frames", "events", "person_summaries", "recording_summaries", "skin_sessions"];

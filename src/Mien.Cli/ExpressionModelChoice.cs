@@ -20,7 +20,9 @@ internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Sp
 
         if (manifest.Contains(value))
         {
-            return new ExpressionModelChoice(value, null);
+            return value == Expressions.EmotionClassifier.ModelId
+                ? new ExpressionModelChoice(value, null)
+                : throw new InvalidOptionException($"--expression-model {value}: that manifest model is not an expression classifier; give {Expressions.EmotionClassifier.ModelId} or a model declaration (.json)");
         }
 
         var declaration = value.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Path.ChangeExtension(value, ".json") : value;

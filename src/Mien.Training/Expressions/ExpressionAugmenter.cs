@@ -52,7 +52,7 @@ public sealed record AugmentationOptions
     {
         if (!(value >= min && value <= max))
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be within [{min}, {max}]");
+            throw new ArgumentOutOfRangeException(name, value, $"must be within [{min}, {max}]");
         }
     }
 }

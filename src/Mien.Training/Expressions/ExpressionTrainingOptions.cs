@@ -96,7 +96,7 @@ public sealed record ExpressionTrainingOptions
     {
         if (value < min || value > max)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be within [{min}, {max}]");
+            throw new ArgumentOutOfRangeException(name, value, $"must be within [{min}, {max}]");
         }
     }
 
@@ -104,7 +104,7 @@ public sealed record ExpressionTrainingOptions
     {
         if (!(value > min && value < max))
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be within ({min}, {max})");
+            throw new ArgumentOutOfRangeException(name, value, $"must be within ({min}, {max})");
         }
     }
 
@@ -112,7 +112,7 @@ public sealed record ExpressionTrainingOptions
     {
         if (!(value >= min && value <= max))
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be within [{min}, {max}]");
+            throw new ArgumentOutOfRangeException(name, value, $"must be within [{min}, {max}]");
         }
     }
 }

@@ -16,6 +16,16 @@ public sealed record EmotionClassifierOptions
 
     /// <summary>Also classify the mirrored face and average (test-time augmentation; doubles the cost).</summary>
     public bool FlipAugmentation { get; init; }
+
+    /// <summary>
+    /// The model's class names in output order, for a plugged-in model (see <c>ExpressionModelSpec</c>); null = Mien's
+    /// seven classes in <see cref="ExpressionEstimate.Labels"/> order. Classes Mien lacks (e.g. contempt) are dropped
+    /// and the rest renormalised; Mien classes the model lacks get probability 0.
+    /// </summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>The model outputs logits (a softmax is applied) rather than probabilities.</summary>
+    public bool OutputIsLogits { get; init; }
 }
 
 /// <summary>
@@ -27,11 +37,20 @@ public sealed class EmotionClassifier : IDisposable
     /// <summary>The model id in the manifest.</summary>
     public const string ModelId = "emotion";
 
-    private const int Size = 64;
+    private readonly int _side;
+    private readonly bool _grey;
+    private readonly bool _rgb;
+    private readonly bool _nchw;
+    private readonly float _scale;
+    private readonly float _offset;
+    private readonly bool _unitRange;
+    private readonly int[] _map;
+    private readonly int _outputs;
     private readonly ModelRunner _runner;
     private readonly EmotionClassifierOptions _options;
     private readonly Mat _crop = new();
-    private readonly Mat _grey = new();
+    private readonly Mat _greyMat = new();
+    private readonly Mat _grey3 = new();
     private readonly Mat _small = new();
     private readonly float[] _affine = new float[6];
 
@@ -45,7 +64,53 @@ public sealed class EmotionClassifier : IDisposable
             throw new ArgumentException($"{nameof(EmotionClassifierOptions.CropScale)} = {_options.CropScale}: must be within (0, 4].");
         }
 
+        // The input declaration (manifest or plug-in spec) says how crops are fed: Human's model is 64×64 grey in [-1, 1].
+        var input = model.Descriptor.Input;
+        _nchw = string.Equals(input.Layout, "NCHW", StringComparison.OrdinalIgnoreCase);
+        _side = _nchw ? input.Shape[2] : input.Shape[1];
+        _grey = !string.Equals(input.Colour, "rgb", StringComparison.OrdinalIgnoreCase) && !string.Equals(input.Colour, "bgr", StringComparison.OrdinalIgnoreCase);
+        _rgb = string.Equals(input.Colour, "rgb", StringComparison.OrdinalIgnoreCase);
+        _scale = (input.Range[1] - input.Range[0]) / 255f;
+        _offset = input.Range[0];
+        _unitRange = input.Range[0] == -1f && input.Range[1] == 1f;
+        var labels = _options.Labels ?? ExpressionEstimate.Labels;
+        _outputs = labels.Count;
+        _map = new int[labels.Count];
+        for (var i = 0; i < labels.Count; i++)
+        {
+            _map[i] = MienClass(labels[i]);
+        }
+
+        if (Array.TrueForAll(_map, m => m < 0))
+        {
+            throw new ArgumentException($"{nameof(EmotionClassifierOptions.Labels)}: none of the model's classes ({string.Join(", ", labels)}) is one of Mien's ({string.Join(", ", ExpressionEstimate.Labels)})");
+        }
+
         _runner = model.CreateRunner(_options.FlipAugmentation ? 2 : 1);
+    }
+
+    /// <summary>Mien's class index of a model label (adjective forms accepted), or -1.</summary>
+    private static int MienClass(string label)
+    {
+        var l = label.ToLowerInvariant() switch
+        {
+            "angry" => "anger",
+            "disgusted" => "disgust",
+            "fearful" or "afraid" => "fear",
+            "happy" => "happiness",
+            "sad" => "sadness",
+            "surprised" => "surprise",
+            var other => other,
+        };
+        for (var i = 0; i < ExpressionEstimate.Labels.Count; i++)
+        {
+            if (ExpressionEstimate.Labels[i] == l)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Estimates the expression of the face in <paramref name="box"/> of a BGR frame.</summary>
@@ -54,8 +119,7 @@ public sealed class EmotionClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(bgr);
         var square = box.SquareScaled(_options.CropScale);
         CropReplicate(bgr, square, _crop);
-        Cv2.CvtColor(_crop, _grey, ColorConversionCodes.BGR2GRAY);
-        return ClassifyGrey(_grey);
+        return ClassifyBgr(_crop);
     }
 
     /// <summary>
@@ -67,7 +131,7 @@ public sealed class EmotionClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(bgr);
         // Warp at up to 4× the model's size, then area-downsample: a large face shrunk straight to 64 px
         // with bilinear sampling would alias (the model was trained on smoothly downscaled crops).
-        var side = Math.Clamp((int)MathF.Round(roi.Size), Size, 4 * Size);
+        var side = Math.Clamp((int)MathF.Round(roi.Size), _side, 4 * _side);
         var m = roi.CropToFrame(side);
         Array.Copy(m, _affine, 6);
         using (var matrix = Mat.FromPixelData(2, 3, MatType.CV_32FC1, _affine))
@@ -75,8 +139,7 @@ public sealed class EmotionClassifier : IDisposable
             Cv2.WarpAffine(bgr, _crop, matrix, new Size(side, side), InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap, BorderTypes.Replicate);
         }
 
-        Cv2.CvtColor(_crop, _grey, ColorConversionCodes.BGR2GRAY);
-        return ClassifyGrey(_grey);
+        return ClassifyBgr(_crop);
     }
 
     /// <summary>Estimates the expression of an already cropped face (8-bit greyscale or BGR), e.g. a FER2013 image.</summary>
@@ -85,45 +148,90 @@ public sealed class EmotionClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(face);
         if (face.Channels() == 3)
         {
-            Cv2.CvtColor(face, _grey, ColorConversionCodes.BGR2GRAY);
-            return ClassifyGrey(_grey);
+            return ClassifyBgr(face);
         }
 
-        return ClassifyGrey(face);
+        if (_grey)
+        {
+            return Classify(face);
+        }
+
+        Cv2.CvtColor(face, _grey3, ColorConversionCodes.GRAY2BGR);
+        return Classify(_grey3);
     }
 
-    private ExpressionEstimate ClassifyGrey(Mat grey)
+    private ExpressionEstimate ClassifyBgr(Mat bgr)
     {
-        var interpolation = grey.Width > Size ? InterpolationFlags.Area : InterpolationFlags.Linear;
-        Cv2.Resize(grey, _small, new Size(Size, Size), 0, 0, interpolation);
-        var input = _runner.Input;
-        for (var y = 0; y < Size; y++)
+        if (_grey)
         {
-            for (var x = 0; x < Size; x++)
+            Cv2.CvtColor(bgr, _greyMat, ColorConversionCodes.BGR2GRAY);
+            return Classify(_greyMat);
+        }
+
+        return Classify(bgr);
+    }
+
+    /// <summary>Resizes an 8-bit image with the model's channel count (grey, or BGR) and runs the model.</summary>
+    private ExpressionEstimate Classify(Mat image)
+    {
+        var interpolation = image.Width > _side ? InterpolationFlags.Area : InterpolationFlags.Linear;
+        Cv2.Resize(image, _small, new Size(_side, _side), 0, 0, interpolation);
+        var input = _runner.Input;
+        var channels = _grey ? 1 : 3;
+        var plane = _side * _side;
+        var item = plane * channels;
+        for (var y = 0; y < _side; y++)
+        {
+            for (var x = 0; x < _side; x++)
             {
-                var v = (_small.At<byte>(y, x) / 127.5f) - 1f;
-                input[(y * Size) + x] = v;
-                if (_options.FlipAugmentation)
+                for (var c = 0; c < channels; c++)
                 {
-                    input[(Size * Size) + (y * Size) + (Size - 1 - x)] = v;
+                    // OpenCV stores BGR; an rgb model reads channel 2 first.
+                    var source = _grey ? _small.At<byte>(y, x) : _small.At<Vec3b>(y, x)[_rgb ? 2 - c : c];
+                    // Human's [-1, 1] mapping is kept exactly as before (v/127.5 − 1) so its results do not move by a rounding.
+                    var v = _unitRange ? (source / 127.5f) - 1f : (source * _scale) + _offset;
+                    input[Index(y, x, c, channels, plane)] = v;
+                    if (_options.FlipAugmentation)
+                    {
+                        input[item + Index(y, _side - 1 - x, c, channels, plane)] = v;
+                    }
                 }
             }
         }
 
         _runner.Run();
         var output = _runner.Output(0);
-        var probabilities = new float[7];
+        var probabilities = new float[ExpressionEstimate.Labels.Count];
         var n = _runner.BatchSize;
+        Span<float> row = stackalloc float[_outputs];
         for (var b = 0; b < n; b++)
         {
-            for (var k = 0; k < 7; k++)
+            output.Slice(b * _outputs, _outputs).CopyTo(row);
+            if (_options.OutputIsLogits)
             {
-                probabilities[k] += output[(b * 7) + k] / n;
+                System.Numerics.Tensors.TensorPrimitives.SoftMax(row, row);
+            }
+
+            // Classes Mien lacks are dropped; the rest is renormalised so the estimate still sums to 1.
+            float kept = 0;
+            for (var k = 0; k < _outputs; k++)
+            {
+                kept += _map[k] >= 0 ? row[k] : 0;
+            }
+
+            for (var k = 0; k < _outputs; k++)
+            {
+                if (_map[k] >= 0)
+                {
+                    probabilities[_map[k]] += row[k] / (kept * n);
+                }
             }
         }
 
         return new ExpressionEstimate(probabilities);
     }
+
+    private int Index(int y, int x, int c, int channels, int plane) => _nchw ? (c * plane) + (y * _side) + x : (((y * _side) + x) * channels) + c;
 
     /// <summary>Copies a (possibly partly outside) square of the frame, replicating edge pixels outside it.</summary>
     private static void CropReplicate(Mat src, FaceBox box, Mat dst)
@@ -147,7 +255,8 @@ public sealed class EmotionClassifier : IDisposable
     {
         _runner.Dispose();
         _crop.Dispose();
-        _grey.Dispose();
+        _greyMat.Dispose();
+        _grey3.Dispose();
         _small.Dispose();
     }
 }

@@ -68,7 +68,14 @@ public sealed class FaceAnalysisPipeline : IDisposable
         {
             _detector = new BlazeFaceDetector(Load(BlazeFaceDetector.ModelId(options.Detector.Variant)), options.Detector);
             _mesh = new FaceMeshEstimator(Load(FaceMeshEstimator.MeshModelId), options.Mesh.Iris ? Load(FaceMeshEstimator.IrisModelId) : null, options.Mesh);
-            _expression = options.Expressions ? new EmotionClassifier(Load(EmotionClassifier.ModelId), options.Expression) : null;
+            // A plugged-in expression model is not in any shared ModelSet: this pipeline loads and owns it.
+            var plugged = options.Expressions && options.ExpressionModel is { } declared ? OnnxModel.Load(declared, options.Inference) : null;
+            if (plugged is not null)
+            {
+                _models.Add(plugged);
+            }
+
+            _expression = options.Expressions ? new EmotionClassifier(plugged ?? Load(EmotionClassifier.ModelId), options.Expression) : null;
             _body = options.Body ? new MoveNetPoseEstimator(Load(MoveNetPoseEstimator.ModelId), options.BodyPose) : null;
             _skin = options.Skin ? new SkinAnalyzer(options.SkinAnalysis) : null;
             _identityModel = options.Identity is not null && !options.Stills ? Load(options.Identity.Model) : null;

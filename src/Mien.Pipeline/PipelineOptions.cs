@@ -24,8 +24,14 @@ public sealed record PipelineOptions
     /// <summary>Face mesh options (presence threshold, iris).</summary>
     public FaceMeshOptions Mesh { get; init; } = new();
 
-    /// <summary>Expression classifier options (mirror averaging).</summary>
+    /// <summary>Expression classifier options (mirror averaging; a plugged-in model's labels).</summary>
     public EmotionClassifierOptions Expression { get; init; } = new();
+
+    /// <summary>
+    /// A plugged-in expression model (from an <see cref="ExpressionModelSpec"/>, e.g. one `mien train expression` wrote)
+    /// used instead of the manifest's <c>emotion</c>; its labels go in <see cref="Expression"/>. Null = Human's model.
+    /// </summary>
+    public ModelArtifact? ExpressionModel { get; init; }
 
     /// <summary>
     /// Face-mesh presence a new face needs before a track starts (default 0.8). Following an existing track
@@ -120,7 +126,7 @@ public sealed record PipelineOptions
 
     /// <summary>Model ids the pipeline needs.</summary>
     public IReadOnlyList<string> ModelIds =>
-        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>(), .. Identity is { } identity && !Stills ? [identity.Model] : Array.Empty<string>()];
+        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions && ExpressionModel is null ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>(), .. Identity is { } identity && !Stills ? [identity.Model] : Array.Empty<string>()];
 
     /// <summary>Checks every part's options; the message names the option, its value and the constraint.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>

@@ -108,6 +108,12 @@ public sealed class AnalysisSession : IAsyncDisposable
             models.Add(new ModelProvenance(id, $"{package.Name}@{package.Version}", artifact.OnnxSha256));
         }
 
+        if (pipeline.Expressions && pipeline.ExpressionModel is { } plugged)
+        {
+            // A plugged-in expression model comes from a file, not a package: its path and SHA-256 identify it.
+            models.Add(new ModelProvenance(plugged.Model.Id, plugged.OnnxPath, plugged.OnnxSha256));
+        }
+
         var c = CultureInfo.InvariantCulture;
         var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {

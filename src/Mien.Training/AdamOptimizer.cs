@@ -25,7 +25,6 @@ internal sealed class AdamOptimizer : IDisposable
     private readonly Scalar _beta2 = Beta2.ToScalar();
     private readonly Scalar _oneMinusBeta2 = (1 - Beta2).ToScalar();
     private readonly Scalar _epsilon = Epsilon.ToScalar();
-    private readonly double _learningRate;
     private int _step;
 
     public AdamOptimizer(IEnumerable<TorchSharp.Modules.Parameter> parameters, double learningRate)
@@ -33,7 +32,61 @@ internal sealed class AdamOptimizer : IDisposable
         _parameters = [.. parameters];
         _m = [.. _parameters.Select(p => torch.zeros_like(p))];
         _v = [.. _parameters.Select(p => torch.zeros_like(p))];
-        _learningRate = learningRate;
+        LearningRate = learningRate;
+    }
+
+    /// <summary>Step size (a schedule may change it between steps).</summary>
+    public double LearningRate { get; set; }
+
+    /// <summary>Steps taken (bias correction depends on it).</summary>
+    public int Steps => _step;
+
+    /// <summary>Writes the moments and step count (for checkpoints).</summary>
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(_step);
+        writer.Write(_m.Length);
+        foreach (var t in _m.Concat(_v))
+        {
+            var values = t.detach().cpu().contiguous().data<float>().ToArray();
+            writer.Write(values.Length);
+            foreach (var v in values)
+            {
+                writer.Write(v);
+            }
+        }
+    }
+
+    /// <summary>Restores what <see cref="Save"/> wrote for the same parameters.</summary>
+    /// <exception cref="InvalidDataException">The state belongs to other parameters.</exception>
+    public void Load(BinaryReader reader)
+    {
+        var step = reader.ReadInt32();
+        if (reader.ReadInt32() != _m.Length)
+        {
+            throw new InvalidDataException("the optimiser state has a different number of parameters");
+        }
+
+        using var noGrad = torch.no_grad();
+        foreach (var t in _m.Concat(_v))
+        {
+            var length = reader.ReadInt32();
+            if (length != t.numel())
+            {
+                throw new InvalidDataException($"the optimiser state holds {length} values for a parameter of {t.numel()}");
+            }
+
+            var values = new float[length];
+            for (var i = 0; i < length; i++)
+            {
+                values[i] = reader.ReadSingle();
+            }
+
+            using var source = torch.tensor(values, t.shape);
+            t.copy_(source);
+        }
+
+        _step = step;
     }
 
     public void ZeroGrad()
@@ -52,7 +105,7 @@ internal sealed class AdamOptimizer : IDisposable
         var correction1 = 1 - Math.Pow(Beta1, _step);
         var correction2 = 1 - Math.Pow(Beta2, _step);
         using var rootCorrection2 = Math.Sqrt(correction2).ToScalar();
-        using var negativeStep = (-_learningRate / correction1).ToScalar();
+        using var negativeStep = (-LearningRate / correction1).ToScalar();
         for (var i = 0; i < _parameters.Length; i++)
         {
             using var grad = _parameters[i].grad;

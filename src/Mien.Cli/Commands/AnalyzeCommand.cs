@@ -38,6 +38,7 @@ internal static class AnalyzeCommand
         var landmarks = new Option<bool>("--landmarks") { Description = "Include the 478 landmarks per face in faces.jsonl." };
         var noExpressions = new Option<bool>("--no-expressions") { Description = "Skip expression estimates." };
         var noAffect = new Option<bool>("--no-affect") { Description = "Skip action units, the temporal expression model, valence/arousal and expression segments." };
+        var expressionModel = new Option<string?>("--expression-model") { Description = "Expression model: a manifest id (default emotion) or a model declaration JSON (model.json from `mien train expression`, or your own ONNX model's)." };
         var temporalModel = new Option<string?>("--temporal-model") { Description = "A GRU weights file from `mien train temporal` to use instead of the default HMM filter." };
         var noBody = new Option<bool>("--no-body") { Description = "Skip body pose and body-language cues (MoveNet)." };
         var noSkin = new Option<bool>("--no-skin") { Description = "Skip skin measurements (tone, texture, redness, spots, shine)." };
@@ -54,7 +55,7 @@ internal static class AnalyzeCommand
         var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
             inputs, sample, output, detector.Option, minScore, maxFaces, detectEvery, flip, anonymize, showFaces, noVideo, landmarks, noExpressions,
-            noAffect, temporalModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noIdentity, noVoice, transcript, noTranscript, threads, offline,
+            noAffect, temporalModel, expressionModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noIdentity, noVoice, transcript, noTranscript, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -70,11 +71,13 @@ internal static class AnalyzeCommand
                 sources.Insert(0, (await SampleMedia.FaceVideosAsync(store.Packages, cancellationToken: ct))[0]);
             }
 
+            var plugged = ExpressionModelChoice.Resolve(parse.GetValue(expressionModel), store.Models.Manifest);
             var options = new PipelineOptions
             {
                 Detector = new BlazeFaceOptions { Variant = detector.Get(parse), MinScore = parse.GetValue(minScore), MaxFaces = parse.GetValue(maxFaces) },
                 Tracker = new TrackerOptions { DetectEveryFrames = parse.GetValue(detectEvery) },
-                Expression = new Expressions.EmotionClassifierOptions { FlipAugmentation = parse.GetValue(flip) },
+                Expression = new Expressions.EmotionClassifierOptions { FlipAugmentation = parse.GetValue(flip), Labels = plugged.Spec?.Labels, OutputIsLogits = plugged.Spec?.OutputIsLogits ?? false },
+                ExpressionModel = plugged.Spec?.ToArtifact(),
                 Expressions = !parse.GetValue(noExpressions),
                 KeepLandmarks = parse.GetValue(landmarks) || !parse.GetValue(noVideo) || !parse.GetValue(noSkin),
                 Affect = parse.GetValue(noAffect) ? null : new AffectOptions { ModelFactory = TemporalModelFactory(parse.GetValue(temporalModel)) },

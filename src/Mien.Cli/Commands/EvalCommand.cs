@@ -39,9 +39,10 @@ internal static class EvalCommand
         var output = CliOptions.Output("JSON report file, or a folder to write <folder-name>.json into (default out/eval/<folder-name>.json; with --json only when given).");
         var json = CliOptions.Json("the report (the same document as the file, with per-image predictions)");
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var expressionModel = new Option<string?>("--expression-model") { Description = "Expression model: a manifest id (default emotion) or a model declaration JSON (e.g. model.json written by `mien train expression`, or your own ONNX model's)." };
         var command = new Command("eval", "Expression accuracy on a labelled image folder: accuracy, macro-F1, balanced accuracy, per-class scores, confusion matrix and per-image predictions (stdout and JSON).")
         {
-            folder, crops, flip, limit, pad, cropScale, cropShift, detector.Option, minScore, output, json, offline,
+            folder, crops, flip, limit, pad, cropScale, cropShift, detector.Option, minScore, output, json, offline, expressionModel,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -87,8 +88,20 @@ internal static class EvalCommand
                 classifierOptions = classifierOptions with { CropScale = s };
             }
 
-            string[] ids = settings.Crops ? [EmotionClassifier.ModelId] : [EmotionClassifier.ModelId, BlazeFaceDetector.ModelId(settings.Detector)];
+            var plugged = ExpressionModelChoice.Resolve(parse.GetValue(expressionModel), store.Models.Manifest);
+            string[] ids = settings.Crops ? [plugged.Id ?? EmotionClassifier.ModelId] : [plugged.Id ?? EmotionClassifier.ModelId, BlazeFaceDetector.ModelId(settings.Detector)];
+            if (plugged.Spec is { } spec)
+            {
+                ids = ids[1..];
+                classifierOptions = classifierOptions with { Labels = spec.Labels, OutputIsLogits = spec.OutputIsLogits };
+            }
+
             var artifacts = await store.EnsureModelsAsync(ids, ct);
+            if (plugged.Spec is { } declared)
+            {
+                artifacts = [declared.ToArtifact(), .. artifacts];
+            }
+
             using var emotionModel = OnnxModel.Load(artifacts[0]);
             using var classifier = new EmotionClassifier(emotionModel, classifierOptions);
             using var detectorModel = settings.Crops ? null : OnnxModel.Load(artifacts[1]);
@@ -103,6 +116,11 @@ internal static class EvalCommand
 
             var models = artifacts.Select(a =>
             {
+                if (!store.Models.Manifest.Packages.ContainsKey(a.Model.Package))
+                {
+                    return new ModelRecord(a.Model.Id, a.OnnxPath, a.OnnxSha256);
+                }
+
                 var package = store.Models.Manifest.Packages[a.Model.Package];
                 return new ModelRecord(a.Model.Id, $"{package.Name}@{package.Version}", a.OnnxSha256);
             }).ToArray();

@@ -20,6 +20,7 @@ internal static class TrainCommand
     {
         var train = new Command("train", "Train Mien's trainable parts on your own labelled data.");
         train.Subcommands.Add(CreateTemporal());
+        train.Subcommands.Add(TrainExpressionCommand.Create());
         return train;
     }
 

@@ -53,15 +53,24 @@ internal sealed class MienProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        // A suite started in the background (nohup, `&`) inherits SIGINT ignored, and so would Mien: the interrupt
+        // tests could not deliver Ctrl-C. GNU env resets it to the default before Mien starts.
+        var resetInterrupt = File.Exists("/usr/bin/env");
+        if (resetInterrupt)
+        {
+            psi.FileName = "/usr/bin/env";
+            psi.ArgumentList.Add("--default-signal=INT");
+        }
+
         if (asUnprivileged && Environment.IsPrivilegedProcess)
         {
-            psi.FileName = "/usr/bin/setpriv";
+            Program("/usr/bin/setpriv");
             psi.ArgumentList.Add("--bounding-set=-dac_override,-dac_read_search");
             psi.ArgumentList.Add("dotnet");
         }
         else
         {
-            psi.FileName = "dotnet";
+            Program("dotnet");
         }
 
         psi.ArgumentList.Add(cli);
@@ -71,6 +80,18 @@ internal sealed class MienProcess : IDisposable
         }
 
         return new MienProcess(Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start"));
+
+        void Program(string path)
+        {
+            if (resetInterrupt)
+            {
+                psi.ArgumentList.Add(path);
+            }
+            else
+            {
+                psi.FileName = path;
+            }
+        }
     }
 
     /// <summary>Runs to the end and returns the exit code and both outputs.</summary>

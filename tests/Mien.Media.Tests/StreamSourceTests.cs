@@ -221,7 +221,8 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
             var clock = Stopwatch.StartNew();
             var frames = await Read(source, int.MaxValue);
 
-            Assert.InRange(frames.Count, 10, 60); // at most the 2 s the server sent
+            // At most the 2 s the server sent; at least some of them (how many depends on how soon ffmpeg connected on a busy machine).
+            Assert.InRange(frames.Count, 1, 60);
             Assert.InRange(clock.Elapsed.TotalSeconds, 2, 15);
             Assert.Contains("gave up", source.StopReason, StringComparison.Ordinal);
             Assert.Contains("reconnect attempt", source.StopReason, StringComparison.Ordinal);

@@ -179,8 +179,8 @@ public sealed class FaceEmbedder : IDisposable
         }
     }
 
-    /// <summary>Writes the BGR crop as NHWC RGB in <paramref name="range"/>.</summary>
-    private static unsafe void Fill(Mat crop, Span<float> input, PixelRange range)
+    /// <summary>Writes the BGR crop as NHWC RGB in <paramref name="range"/> (shared with the liveness models).</summary>
+    internal static unsafe void Fill(Mat crop, Span<float> input, PixelRange range)
     {
         var (scale, offset) = range switch
         {

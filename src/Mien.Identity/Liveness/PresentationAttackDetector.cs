@@ -107,11 +107,11 @@ public sealed class PresentationAttackDetector : IDisposable
 
         var roi = FaceRoi.FromMesh(mesh, Options.CropScale);
         Cut(bgr, roi, _antispoofSize);
-        Fill(_crop, _antispoof.Input, Options.Range);
+        FaceEmbedder.Fill(_crop, _antispoof.Input, Options.Range);
         _antispoof.Run();
         var real = _antispoof.Output(0)[0];
         Cut(bgr, roi, _livenessSize);
-        Fill(_crop, _liveness.Input, Options.Range);
+        FaceEmbedder.Fill(_crop, _liveness.Input, Options.Range);
         _liveness.Run();
         var live = _liveness.Output(0)[0];
         return new LivenessScores(real, live);
@@ -146,33 +146,6 @@ public sealed class PresentationAttackDetector : IDisposable
         else
         {
             Cv2.Resize(_warped, _crop, new Size(size, size), 0, 0, InterpolationFlags.Area);
-        }
-    }
-
-    /// <summary>Writes the BGR crop as NHWC RGB in <paramref name="range"/>.</summary>
-    private static unsafe void Fill(Mat crop, Span<float> input, PixelRange range)
-    {
-        var (scale, offset) = range switch
-        {
-            PixelRange.ZeroToOne => (1f / 255f, 0f),
-            PixelRange.MinusOneToOne => (1f / 127.5f, -1f),
-            PixelRange.ZeroTo255 => (1f, 0f),
-            PixelRange.ArcFace => (1f / 128f, -127.5f / 128f),
-            _ => throw new ArgumentOutOfRangeException(nameof(range), range, "unknown pixel range"),
-        };
-        var size = crop.Width;
-        var step = (int)crop.Step();
-        var data = (byte*)crop.Data;
-        for (var y = 0; y < size; y++)
-        {
-            var row = new ReadOnlySpan<byte>(data + ((long)y * step), size * 3);
-            var o = y * size * 3;
-            for (var x = 0; x < size; x++)
-            {
-                input[o + (3 * x)] = (row[(3 * x) + 2] * scale) + offset;
-                input[o + (3 * x) + 1] = (row[(3 * x) + 1] * scale) + offset;
-                input[o + (3 * x) + 2] = (row[3 * x] * scale) + offset;
-            }
         }
     }
 

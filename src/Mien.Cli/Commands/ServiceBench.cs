@@ -169,9 +169,9 @@ internal static class ServiceBench
     private static double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
 
     /// <summary>One client: sends frames on a fixed clock (never waiting for results), reads results concurrently.</summary>
-    private static async Task<ClientStats> ClientAsync(Uri live, string key, List<byte[]> frames, double rate, TimeSpan length, int client, CancellationToken ct)
+    private static async Task<ClientStats> ClientAsync(Uri live, string key, List<byte[]> frames, double rate, TimeSpan length, int client, CancellationToken ct, ClientStats? into = null)
     {
-        var stats = new ClientStats();
+        var stats = into ?? new ClientStats();
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", new AuthenticationHeaderValue("Bearer", key).ToString());
         await socket.ConnectAsync(live, ct);
@@ -223,7 +223,7 @@ internal static class ServiceBench
             switch (root.GetProperty("type").GetString())
             {
                 case "frame":
-                    stats.Results++;
+                    Interlocked.Increment(ref stats.Results);
                     if (root.TryGetProperty("latencyMs", out var l))
                     {
                         stats.Latency.Add(l.GetDouble());
@@ -281,15 +281,22 @@ internal static class ServiceBench
     private static async Task<string> SoakAsync(Uri live, string key, List<byte[]> frames, double rate, TimeSpan length, CancellationToken ct)
     {
         var process = Process.GetCurrentProcess();
-        var curve = new List<(double Minutes, double Rss, double Managed)>();
+        var curve = new List<(double Minutes, double Rss, double Managed, double Fps)>();
         using var sampling = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
+        var stats = new ClientStats();
         var sampler = Task.Run(async () =>
         {
+            var (lastMinutes, lastResults) = (0.0, 0L);
             while (!sampling.IsCancellationRequested)
             {
+                // A full collection before each sample, so the managed curve shows what is kept, not when the GC last ran.
+                var managed = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
                 process.Refresh();
-                curve.Add((clock.Elapsed.TotalMinutes, process.WorkingSet64 / 1048576.0, GC.GetTotalMemory(false) / 1048576.0));
+                var (minutes, results) = (clock.Elapsed.TotalMinutes, Interlocked.Read(ref stats.Results));
+                var fps = minutes > lastMinutes ? (results - lastResults) / ((minutes - lastMinutes) * 60) : 0;
+                curve.Add((minutes, process.WorkingSet64 / 1048576.0, managed, fps));
+                (lastMinutes, lastResults) = (minutes, results);
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(30), sampling.Token);
@@ -299,26 +306,28 @@ internal static class ServiceBench
                 }
             }
         }, CancellationToken.None);
-        var stats = await ClientAsync(live, key, frames, rate, length, 0, ct);
+        await ClientAsync(live, key, frames, rate, length, 0, ct, stats);
         await sampling.CancelAsync();
         await sampler;
         var after = curve.Where(c => c.Minutes >= 2).ToList();
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Soak: one live client at {rate} fps for {length.TotalMinutes:F0} min: {stats.Results} results, {stats.Dropped} dropped. Memory (RSS / managed heap, MB) every 30 s:");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Soak: one live client at {rate} fps for {length.TotalMinutes:F0} min: {stats.Results} results, {stats.Dropped} dropped. Every 30 s: RSS, managed heap after a full collection (MB), results per second over the last interval:");
         text.AppendLine();
-        text.AppendLine("| minute | RSS MB | managed MB |");
-        text.AppendLine("|---|---|---|");
-        foreach (var (m, rss, managed) in curve)
+        text.AppendLine("| minute | RSS MB | managed MB | results/s |");
+        text.AppendLine("|---|---|---|---|");
+        foreach (var (m, rss, managed, fps) in curve)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {m:F1} | {rss:F0} | {managed:F0} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {m:F1} | {rss:F0} | {managed:F1} | {fps:F1} |");
         }
 
         if (after.Count >= 2)
         {
-            var first = after[0].Rss;
-            var worst = after.Max(c => Math.Abs(c.Rss - first) / first);
+            var first = after[0];
+            var worst = after.Max(c => Math.Abs(c.Rss - first.Rss) / first.Rss);
+            var worstManaged = after.Max(c => Math.Abs(c.Managed - first.Managed) / first.Managed);
+            var rates = after.Skip(1).Select(c => c.Fps).Order().ToArray();
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"After the 2-minute warm-up RSS stays within ±{worst:P1} of {first:F0} MB.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"After the 2-minute warm-up RSS stays within ±{worst:P1} of {first.Rss:F0} MB and the collected managed heap within ±{worstManaged:P1} of {first.Managed:F1} MB; results/s per interval {(rates.Length == 0 ? "n/a" : $"{rates[0]:F1}–{rates[^1]:F1} (median {rates[rates.Length / 2]:F1})")}.");
         }
 
         return text.ToString();

@@ -30,6 +30,9 @@ public sealed class InferenceOptions
     /// <summary>Execution provider; only "cpu" ships with Mien (no GPU packages are used).</summary>
     public string ExecutionProvider { get; set; } = "cpu";
 
+    /// <summary>When set, ONNX Runtime's profiler writes a JSON trace with this path prefix (benchmarks only: it slows every run).</summary>
+    internal string? ProfilePrefix { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option, its value and the constraint.</summary>
     public void Validate()
     {
@@ -58,6 +61,12 @@ public sealed class InferenceOptions
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", AllowSpinning ? "1" : "0");
+        if (ProfilePrefix is not null)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = ProfilePrefix;
+        }
+
         return options;
     }
 }

@@ -81,7 +81,13 @@ public sealed class ModelStore
         var artifact = new ModelArtifact(model, OnnxPath(id), imported.OpCounts, Convert.ToHexStringLower(SHA256.HashData(imported.OnnxBytes)));
         try
         {
+            var fresh = !Directory.Exists(_modelsDirectory);
             Directory.CreateDirectory(_modelsDirectory);
+            if (fresh)
+            {
+                PruneStaleImports(Path.GetDirectoryName(_modelsDirectory)!, ImporterVersion, StaleImportAge);
+            }
+
             WriteAtomically(OnnxPath(id), imported.OnnxBytes);
             WriteAtomically(RecordPath(id), JsonSerializer.SerializeToUtf8Bytes(new ModelRecord(id, artifact.OnnxSha256, imported.OpCounts, ImporterVersion)));
         }
@@ -95,6 +101,49 @@ public sealed class ModelStore
         }
 
         return artifact;
+    }
+
+    /// <summary>How long another importer build's cache folder is kept after its last write (see <see cref="PruneStaleImports"/>).</summary>
+    public static readonly TimeSpan StaleImportAge = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// Deletes other importer builds' folders (<c>import-*</c> beside <paramref name="current"/>) whose newest file is older
+    /// than <paramref name="age"/>. Every importer change re-imports into a new folder (about 35 MB of ONNX files), so without
+    /// this an upgraded install keeps every old import forever. The age guard leaves alone a folder another installed
+    /// version (or a second checkout) still uses. Returns the folders deleted; a folder that cannot be deleted is skipped.
+    /// </summary>
+    public static IReadOnlyList<string> PruneStaleImports(string modelsRoot, string current, TimeSpan age)
+    {
+        var deleted = new List<string>();
+        if (!Directory.Exists(modelsRoot))
+        {
+            return deleted;
+        }
+
+        var cutoff = DateTime.UtcNow - age;
+        foreach (var folder in Directory.EnumerateDirectories(modelsRoot, "import-*"))
+        {
+            if (string.Equals(Path.GetFileName(folder), current, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            try
+            {
+                var newest = Directory.EnumerateFiles(folder).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(Directory.GetLastWriteTimeUtc(folder)).Max();
+                if (newest < cutoff)
+                {
+                    Directory.Delete(folder, recursive: true);
+                    deleted.Add(folder);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another process may be reading or writing it: try again at the next new import.
+            }
+        }
+
+        return deleted;
     }
 
     /// <summary>Checks a cached model: package files against their hashes and the ONNX file against its record.</summary>

@@ -65,6 +65,9 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Creates a runner with its own pre-allocated input and output buffers for <paramref name="batchSize"/> items.</summary>
     public ModelRunner CreateRunner(int batchSize = 1) => new(this, batchSize);
 
+    /// <summary>Stops ORT's profiler (sessions loaded with <see cref="InferenceOptions.ProfilePrefix"/>) and returns its trace file.</summary>
+    internal string EndProfiling() => _session.EndProfiling();
+
     /// <inheritdoc />
     public void Dispose() => _session.Dispose();
 }

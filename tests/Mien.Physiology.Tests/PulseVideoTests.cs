@@ -27,15 +27,12 @@ public sealed class PulseVideoTests(RealModels models, ITestOutputHelper output)
         return (windows.Count, right, reported, candidate);
     }
 
-    [Theory]
+    [SharedDataTheory("videos/WolfgangLanger_Pexels.mp4")]
     [InlineData(0.005, false)]
     [InlineData(0.005, true)]
     public async Task Injected_pulse_is_recovered_on_the_Pexels_clip(double amplitude, bool motion)
     {
-        if (Shared("WolfgangLanger_Pexels.mp4") is not { } clip)
-        {
-            return; // ../shared is absent outside development machines and CI
-        }
+        var clip = SharedData.Require("videos/WolfgangLanger_Pexels.mp4");
 
         var windows = await PulseVideoRun.RunAsync(models.Store, PulseVideoRun.Video(clip), new Injection(100, amplitude), motion);
         var (n, right, _, _) = Score($"Pexels 100 BPM {amplitude:P1} motion={motion}", windows, 100);
@@ -59,13 +56,10 @@ public sealed class PulseVideoTests(RealModels models, ITestOutputHelper output)
         Assert.True(reported >= 0.25 * n, $"only {reported} of {n} windows reported");
     }
 
-    [Fact]
+    [SharedDataFact("videos/single_face.mp4")]
     public async Task Injected_pulse_is_recovered_on_a_short_clip_played_back_and_forth_with_motion()
     {
-        if (Shared("single_face.mp4") is not { } clip)
-        {
-            return;
-        }
+        var clip = SharedData.Require("videos/single_face.mp4");
 
         // 2.4 s played forwards and backwards to 25 s: the loop itself is periodic (0.21 Hz and harmonics); moving the frame
         // breaks that periodicity. Without motion the loop's 7th harmonic (89 BPM) pulls an 85 BPM pulse (docs/physiology.md).
@@ -115,13 +109,10 @@ public sealed class PulseVideoTests(RealModels models, ITestOutputHelper output)
         Assert.All(windows, w => Assert.Null(w.BeatsPerMinute));
     }
 
-    [Fact]
+    [SharedDataFact("videos/no_face.mp4")]
     public async Task Clip_without_a_face_yields_no_pulse()
     {
-        if (Shared("no_face.mp4") is not { } clip)
-        {
-            return;
-        }
+        var clip = SharedData.Require("videos/no_face.mp4");
 
         var seen = 0;
         var windows = await PulseVideoRun.RunAsync(models.Store, PulseVideoRun.Video(clip), null, motion: false, onFrame: f => seen += f.Faces.Count);

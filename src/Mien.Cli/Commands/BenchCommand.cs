@@ -31,7 +31,8 @@ internal static class BenchCommand
         var tfjs = new Option<bool>("--tfjs") { Description = "Also measure TF.js WASM via tools/reference (needs Node and the repo).", DefaultValueFactory = _ => true };
         var output = CliOptions.Output("Markdown file to update (default: docs/benchmarks.md of the repository, if found).");
         var json = CliOptions.Json("the measurements (model, batch, TF.js and ORT medians in ms)");
-        var models = new Command("models", "Bare model latency, ORT vs TF.js WASM.") { ids, runs, warmup, threads, tfjs, output, json };
+        var profile = new Option<bool>("--profile") { Description = "Also run each model under ONNX Runtime's profiler and add where its time goes, per operator type." };
+        var models = new Command("models", "Bare model latency, ORT vs TF.js WASM.") { ids, runs, warmup, threads, tfjs, profile, output, json };
         models.SetAction(async (parse, ct) =>
         {
             var runCount = parse.GetValue(runs);
@@ -81,6 +82,11 @@ internal static class BenchCommand
             }
 
             var markdown = Render(rows, parse.GetValue(threads)!, runCount, warm, referenceNote);
+            if (parse.GetValue(profile))
+            {
+                markdown += RenderProfiles([.. artifacts.Select(a => (a.Model.Id, OperatorProfile.Measure(a, runCount, warm, ct)))], runCount + warm);
+            }
+
             if (markdownFile is not null)
             {
                 WriteSection(markdownFile, markdown);
@@ -222,6 +228,24 @@ internal static class BenchCommand
         }
 
         return null;
+    }
+
+    private static string RenderProfiles(IReadOnlyList<(string Id, IReadOnlyList<OperatorTime> Operators)> profiles, int runs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Where the time goes inside ONNX Runtime (`--profile`: its profiler over {runs} single-threaded runs, kernel time per operator type; the profiler adds its own overhead, so read the shares, not the sums). `ReorderInput`/`ReorderOutput` convert to and from the blocked NCHWc layout of ORT's fast convolutions; an `Add` or `Relu` of its own is one the optimiser could not fuse into a convolution.");
+        sb.AppendLine();
+        sb.AppendLine("| model | kernel µs per run | top operator types (share, nodes per run) |");
+        sb.AppendLine("|---|---:|---|");
+        foreach (var (id, operators) in profiles)
+        {
+            var top = string.Join("; ", operators.Take(6).Select(o => string.Create(inv, $"{o.OpType} {o.Share:P0} ({o.NodesPerRun})")));
+            sb.AppendLine(inv, $"| {id} | {operators.Sum(o => o.MicrosecondsPerRun):F0} | {top} |");
+        }
+
+        return sb.ToString();
     }
 
     private static string Render(List<Row> rows, int[] threads, int runs, int warmup, string? referenceNote)

@@ -63,31 +63,12 @@ internal static class MirroredPatch
         var stripRows = rows + (2 * search);
         Span<float> reference = stackalloc float[cols * rows];
         Span<float> strip = stackalloc float[cols * stripRows];
-        for (var j = 0; j < rows; j++)
+
+        // Right side mirrored: outward from the right landmark is −across, from the left one +across.
+        if (!Sample(image, axes, right, -1, halfWidth, halfHeight, cols, rows, reference)
+            || !Sample(image, axes, left, 1, halfWidth, halfHeight + search, cols, stripRows, strip))
         {
-            for (var i = 0; i < cols; i++)
-            {
-                // Right side mirrored: outward from the right corner is −u, from the left corner +u.
-                if (Luma(image, axes.Image(right, -(i - halfWidth) * Step, (j - halfHeight) * Step)) is not { } g)
-                {
-                    return null;
-                }
-
-                reference[(j * cols) + i] = g;
-            }
-        }
-
-        for (var j = 0; j < stripRows; j++)
-        {
-            for (var i = 0; i < cols; i++)
-            {
-                if (Luma(image, axes.Image(left, (i - halfWidth) * Step, (j - halfHeight - search) * Step)) is not { } g)
-                {
-                    return null;
-                }
-
-                strip[(j * cols) + i] = g;
-            }
+            return null;
         }
 
         // Zero-mean, unit-norm reference; then the correlation at each shift with the strip window's own mean and norm.
@@ -150,24 +131,44 @@ internal static class MirroredPatch
         return sum;
     }
 
-    /// <summary>Bilinear luma (Rec. 601 weights) at an image position, or null outside the image.</summary>
-    private static float? Luma(BgrImage image, Vector2 at)
+    /// <summary>
+    /// Samples a grid of luma values along the face axes around <paramref name="centre"/> (column i at
+    /// (i − <paramref name="halfWidth"/>) · step across × <paramref name="mirror"/>, row j at (j − <paramref name="halfHeight"/>) · step down);
+    /// false when any corner of the grid leaves the image (the grid is an affine image of a rectangle, so its corners bound it).
+    /// </summary>
+    private static bool Sample(BgrImage image, in FaceAxes axes, Vector3 centre, int mirror, int halfWidth, int halfHeight, int cols, int rows, Span<float> values)
     {
-        if (!(at.X >= 0 && at.Y >= 0 && at.X < image.Width - 1 && at.Y < image.Height - 1))
+        var origin = axes.Image(centre, -mirror * halfWidth * Step, -halfHeight * Step);
+        var across = axes.Image(centre, mirror * Step, 0) - axes.Image(centre, 0, 0);
+        var down = axes.Image(centre, 0, Step) - axes.Image(centre, 0, 0);
+        var far = origin + ((cols - 1) * across) + ((rows - 1) * down);
+        foreach (var corner in (ReadOnlySpan<Vector2>)[origin, far, origin + ((cols - 1) * across), origin + ((rows - 1) * down)])
         {
-            return null;
+            if (!(corner.X >= 0 && corner.Y >= 0 && corner.X < image.Width - 1 && corner.Y < image.Height - 1))
+            {
+                return false;
+            }
         }
 
-        var x0 = (int)at.X;
-        var y0 = (int)at.Y;
-        var fx = at.X - x0;
-        var fy = at.Y - y0;
         var pixels = image.Pixels;
-        var top = (y0 * image.Stride) + (x0 * 3);
-        var bottom = top + image.Stride;
-        var upper = L(pixels, top) + (fx * (L(pixels, top + 3) - L(pixels, top)));
-        var lower = L(pixels, bottom) + (fx * (L(pixels, bottom + 3) - L(pixels, bottom)));
-        return upper + (fy * (lower - upper));
+        for (var j = 0; j < rows; j++)
+        {
+            var at = origin + (j * down);
+            for (var i = 0; i < cols; i++, at += across)
+            {
+                var x0 = (int)at.X;
+                var y0 = (int)at.Y;
+                var fx = at.X - x0;
+                var fy = at.Y - y0;
+                var top = (y0 * image.Stride) + (x0 * 3);
+                var bottom = top + image.Stride;
+                var upper = L(pixels, top) + (fx * (L(pixels, top + 3) - L(pixels, top)));
+                var lower = L(pixels, bottom) + (fx * (L(pixels, bottom + 3) - L(pixels, bottom)));
+                values[(j * cols) + i] = upper + (fy * (lower - upper));
+            }
+        }
+
+        return true;
     }
 
     private static float L(ReadOnlySpan<byte> pixels, int o) => (0.114f * pixels[o]) + (0.587f * pixels[o + 1]) + (0.299f * pixels[o + 2]);

@@ -53,7 +53,7 @@ public sealed class PersonPhysiology
         IReadOnlyList<AsymmetryTrend> trends = [];
         if (_asymmetry is not null)
         {
-            asymmetry = _asymmetry.Update(now, mesh, pose, _trends);
+            asymmetry = _asymmetry.Update(now, mesh, pose, _trends, image);
             if (_trends.Count > 0)
             {
                 trends = [.. _trends];

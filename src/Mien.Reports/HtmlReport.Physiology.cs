@@ -279,7 +279,7 @@ public static partial class HtmlReport
 
             var stretches = p.Trends.Count(t => t.Baseline is not null);
             w.Write($"<p class=\"note\">{Markup.Escape(changed.Count > 0 ? $"{changed.Count} of {stretches} index stretches changed from this person's baseline beyond measurement noise." : $"No index changed from this person's baseline beyond measurement noise ({stretches} stretches compared).")} ");
-            w.Write("Frames with the head turned or tilted beyond 20° are left out. The face mesh follows a one-sided droop only partly: a true droop of the mouth corner reads about 4 times smaller in the mouth-corner index (on 60 real faces; docs/physiology.md), so a flagged change is a large one and small changes go unflagged.</p>\n</figure>\n");
+            w.Write("Frames with the head turned or tilted beyond 20° are left out. The mouth-corner and brow indices combine the face mesh with the image around both corners and brows: a one-sided droop warped into real faces reads at about 0.85 of its size (on 60 photos and 6 video faces; docs/physiology.md); frames where the two sides could not be matched in the image are left out of the trends.</p>\n</figure>\n");
         }
 
         private static string TrendText(AsymmetryTrend t) =>

@@ -17,7 +17,7 @@ internal static class EventRun
     /// <summary>Longest InBlink run that is a blink (the blink detector's default MaxBlinkDuration: longer runs turn into "eyes closed").</summary>
     private const double MaxBlinkSeconds = 0.7;
 
-    public static async Task<List<DetectedEvent>> RunAsync(Mien.Models.ModelStore store, IEnumerable<(Mat Image, TimeSpan Time)> frames)
+    public static async Task<List<DetectedEvent>> RunAsync(Mien.Models.ModelStore store, IEnumerable<(Mat Image, TimeSpan Time)> frames, Action<FrameAnalysis>? observe = null)
     {
         // Only what the events need: mesh, iris, eyes, pose, gestures (pulse and asymmetry off, no expressions, identity, affect).
         var options = new PipelineOptions
@@ -32,7 +32,9 @@ internal static class EventRun
         var index = 0L;
         foreach (var (image, time) in frames)
         {
-            collector.Add(pipeline.Analyze(image, index++, time));
+            var analysis = pipeline.Analyze(image, index++, time);
+            collector.Add(analysis);
+            observe?.Invoke(analysis);
         }
 
         return collector.Events;

@@ -45,7 +45,7 @@ public sealed class PhysiologyCostMeasurement(RealModels models, ITestOutputHelp
                 ["skin colour sampling"] = () => Time(frames, Passes, _ => { }, (f, _) => SkinColorSampler.Sample(View(f.Image), f.Face.Landmarks!)),
                 ["pulse (sampling + windows)"] = () => { HeartRateEstimator? e = null; return Time(frames, Passes, _ => e = new HeartRateEstimator(), (f, t) => e!.Add(t, SkinColorSampler.Sample(View(f.Image), f.Face.Landmarks!), f.Face.Pose)); },
                 ["head gestures"] = () => { HeadGestureDetector? d = null; return Time(frames, Passes, _ => d = new HeadGestureDetector(), (f, t) => d!.Update(t, f.Face.Pose!.Value)); },
-                ["asymmetry"] = () => { AsymmetryTracker? a = null; var trends = new List<AsymmetryTrend>(); return Time(frames, Passes, _ => a = new AsymmetryTracker(), (f, t) => a!.Update(t, f.Face.Landmarks!, f.Face.Pose, trends)); },
+                ["asymmetry"] = () => { AsymmetryTracker? a = null; var trends = new List<AsymmetryTrend>(); return Time(frames, Passes, _ => a = new AsymmetryTracker(), (f, t) => a!.Update(t, f.Face.Landmarks!, f.Face.Pose, trends, View(f.Image))); },
                 ["driver profile"] = () => { DriverMonitor? d = null; return Time(frames, Passes, _ => d = new DriverMonitor(), (f, t) => d!.Update(t, f.Face.Eyes, f.Face.MouthOpening, f.Face.Pose, f.Face.Gaze)); },
                 ["all together (PersonPhysiology, driver on)"] = () => { PersonPhysiology? p = null; return Time(frames, Passes, _ => p = new PersonPhysiology(new PhysiologyOptions { Driver = true }), (f, t) => p!.Update(t, View(f.Image), f.Face.Landmarks!, f.Face.Pose, f.Face.Gaze, f.Face.Eyes, f.Face.MouthOpening)); },
                 ["gaze on screen (map; fixations, attention, heatmap amortised)"] = () => { var g = new GazeOnScreenRun(frames[^1].Time); return Time(frames, Passes, _ => g.Reset(), (f, t) => g.Step(f.Face, t)); },
@@ -136,7 +136,7 @@ public sealed class PhysiologyCostMeasurement(RealModels models, ITestOutputHelp
         }
     }
 
-    private static unsafe BgrImage View(Mat image)
+    internal static unsafe BgrImage View(Mat image)
     {
         var stride = (int)image.Step();
         return new BgrImage(new ReadOnlySpan<byte>((void*)image.Data, (stride * (image.Rows - 1)) + (image.Cols * 3)), image.Cols, image.Rows, stride);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Mien.Physiology.Pulse;
 using Mien.Results;
 
 namespace Mien.Physiology.Asymmetry;
@@ -36,12 +37,34 @@ public sealed class AsymmetryTracker
     /// <summary>The options in use.</summary>
     public AsymmetryOptions Options => _options;
 
-    /// <summary>Measures one frame; <paramref name="trends"/> receives the trends of a stretch that closed with it (baseline included).</summary>
+    /// <summary>
+    /// Measures one frame from the mesh alone (no pixels: the mouth-corner and brow indices then read about a fifth of
+    /// a real one-sided droop, the mesh's own scale); <paramref name="trends"/> receives the trends of a stretch that
+    /// closed with it (baseline included). Use one overload per person throughout: the two scales do not mix.
+    /// </summary>
     public AsymmetryFrame? Update(TimeSpan now, IReadOnlyList<Point3> mesh, HeadPose? pose, List<AsymmetryTrend> trends)
     {
         ArgumentNullException.ThrowIfNull(mesh);
         ArgumentNullException.ThrowIfNull(trends);
-        if (AsymmetryMeter.Measure(mesh) is not { } m)
+        return Update(now, AsymmetryMeter.Measure(mesh), pose, trends, imageEvidence: false);
+    }
+
+    /// <summary>
+    /// Measures one frame with the image's evidence: the mouth-corner and brow indices follow what the pixels show
+    /// around both corners and brows (<see cref="MirroredPatch"/>), not only the mesh. A frame whose two sides did not
+    /// match (occlusion, glare) reports the mesh's value for that index but leaves it out of the trends, which are on
+    /// the image's scale.
+    /// </summary>
+    public AsymmetryFrame? Update(TimeSpan now, IReadOnlyList<Point3> mesh, HeadPose? pose, List<AsymmetryTrend> trends, BgrImage image)
+    {
+        ArgumentNullException.ThrowIfNull(mesh);
+        ArgumentNullException.ThrowIfNull(trends);
+        return Update(now, AsymmetryMeter.Measure(mesh, image), pose, trends, imageEvidence: true);
+    }
+
+    private AsymmetryFrame? Update(TimeSpan now, AsymmetryMeasure? measure, HeadPose? pose, List<AsymmetryTrend> trends, bool imageEvidence)
+    {
+        if (measure is not { } m)
         {
             return null;
         }
@@ -79,7 +102,9 @@ public sealed class AsymmetryTracker
             }
         }
 
-        _current.Add(t, [m.MouthCorner, m.EyeAperture, m.Brow, m.Nasolabial, smile ?? float.NaN], _options.Block.TotalSeconds);
+        var mouth = imageEvidence && !m.MouthFromImage ? float.NaN : m.MouthCorner;
+        var brow = imageEvidence && !m.BrowFromImage ? float.NaN : m.Brow;
+        _current.Add(t, [mouth, m.EyeAperture, brow, m.Nasolabial, smile ?? float.NaN], _options.Block.TotalSeconds);
 
         return frame;
     }

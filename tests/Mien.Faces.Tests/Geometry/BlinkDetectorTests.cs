@@ -142,6 +142,38 @@ public sealed class BlinkDetectorTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_clip_that_opens_with_the_eyes_shut_has_an_open_eye_baseline_within_a_second_of_opening(bool reseed)
+    {
+        // As the Pexels clip: shut for 5 s (the mesh shows a shut eye at 0.3 of the open ratio at first, drifting to 0.55
+        // as its shape prior reopens the lids), then open, with blinks from 1.5 s after opening.
+        static float Shut(double t) => t < 5 ? 0.3f + (0.25f * (float)(t / 5)) : 1f;
+        double[] blinks = [6.5, 8, 9.5, 14, 19];
+        var detector = new BlinkDetector(reseed ? null : new BlinkDetectorOptions { ReseedWindow = TimeSpan.Zero });
+        var times = FrameTimes(21, false, 0);
+
+        Run(detector, [.. times.Where(t => t < 6)], _ => 0.3f, blinks, 0.008f, 11, Shut);
+        var baselineAfterOneSecond = detector.Baseline!.Value;
+        var states = Run(detector, [.. times.Where(t => t >= 6)], _ => 0.3f, blinks, 0.008f, 12, Shut);
+
+        if (reseed)
+        {
+            Assert.InRange(baselineAfterOneSecond, 0.27f, 0.32f);
+            Assert.Equal(blinks.Length, detector.BlinkCount);
+        }
+        else
+        {
+            // Without re-seeding the baseline climbs from the shut eyes at 18 %/s: a second after opening it is still far
+            // below the open eyes, so a shallow real blink (the mesh shows many at 0.3–0.45 of open) would read as open.
+            Assert.True(baselineAfterOneSecond < 0.8f * 0.3f, $"baseline {baselineAfterOneSecond:0.000} without re-seeding");
+        }
+
+        Assert.False(states[^1].InBlink);
+        Assert.InRange(detector.Baseline!.Value, 0.28f, 0.32f);
+    }
+
+    [Theory]
     [InlineData(0.32f, 0.22f)]
     [InlineData(0.22f, 0.32f)]
     public void A_slowly_drifting_open_eye_ratio_gives_no_false_blinks(float from, float to)

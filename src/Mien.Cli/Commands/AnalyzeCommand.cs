@@ -78,6 +78,7 @@ internal static class AnalyzeCommand
                 Tracker = new TrackerOptions { DetectEveryFrames = parse.GetValue(detectEvery) },
                 Expression = new Expressions.EmotionClassifierOptions { FlipAugmentation = parse.GetValue(flip), Labels = plugged.Spec?.Labels, OutputIsLogits = plugged.Spec?.OutputIsLogits ?? false },
                 ExpressionModel = plugged.Spec?.ToArtifact(),
+                ExpressionEnsemble = plugged.Ensemble,
                 Expressions = !parse.GetValue(noExpressions),
                 KeepLandmarks = parse.GetValue(landmarks) || !parse.GetValue(noVideo) || !parse.GetValue(noSkin),
                 Affect = parse.GetValue(noAffect) ? null : new AffectOptions { ModelFactory = TemporalModelFactory(parse.GetValue(temporalModel)) },

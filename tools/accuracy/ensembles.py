@@ -3,9 +3,10 @@
 ensembles, from `mien eval --crops -o X.json` reports on the same images.
 
 Usage: ensembles.py REF.json VARIANT [VARIANT ...]
-  VARIANT = name=file.json                      one report as it is (a model, or an ensemble run end to end)
-          | name=prob:a.json+b.json[*w]+...     offline average of the reports' probabilities (weights optional)
-          | name=log:a.json+b.json[*w]+...      offline average of their log-probabilities (= logit averaging)
+  VARIANT = name=file.json                         one report as it is (a model, or an ensemble run end to end)
+          | name=prob:a.json[*w][^T]+b.json+...    offline average of the reports' probabilities (weights and
+          | name=log:a.json[*w][^T]+b.json+...     member temperatures optional), or of their log-probabilities
+                                                   (= logit averaging); the ensemble declaration's arithmetic
 
 Every variant is scored against REF (Human's model): the paired accuracy difference on the same images with a
 percentile bootstrap interval (2,000 resamples, seed 1). Calibration: 15-bin ECE of the top-class confidence; one
@@ -28,8 +29,11 @@ def combine(parts, mode):
     labels, rows = None, None
     loaded = []
     for part in parts:
+        part, _, t = part.partition("^")
         path, _, w = part.partition("*")
         l, r = load(path)
+        if t:
+            r = {k: (y, scaled(p, float(t))) for k, (y, p) in r.items()}
         labels = labels or l
         loaded.append((r, float(w) if w else 1.0))
     keys = loaded[0][0].keys()

@@ -142,6 +142,7 @@ public sealed class ExpressionEnsemble : IExpressionClassifier
     }
 
     /// <inheritdoc />
+    /// <remarks>A member with <c>Every</c> = N runs on the track's first frame and then on the frames where (track id + frame index) is a multiple of N.</remarks>
     public ExpressionEstimate ClassifyAligned(Mat bgr, FaceRoi roi, int track)
     {
         ArgumentNullException.ThrowIfNull(bgr);
@@ -174,7 +175,9 @@ public sealed class ExpressionEnsemble : IExpressionClassifier
                 _tracks.Remove(_tracks.MinBy(t => t.Value.LastCall).Key);
             }
 
-            slot = new TrackSlot(_members.Length);
+            // The frame count starts at the track id, so tracks that start together run their slow members on
+            // different frames (no spike of every face's teacher run on one frame); the first frame always runs.
+            slot = new TrackSlot(_members.Length) { Frames = track };
             _tracks[track] = slot;
         }
 

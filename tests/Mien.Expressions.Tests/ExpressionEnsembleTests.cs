@@ -59,15 +59,20 @@ public sealed class ExpressionEnsembleTests(RealModels models)
         {
             // The "track" shows face 0, 1, 2, 0, 1, 2: the slow member ran on frames 0 and 3, which both showed face 0.
             var face = frame % 3;
-            var got = ensemble.ClassifyAligned(image, rois[face], track: 7).Probabilities;
+            // Track 9: its count starts at 9, a multiple of 3, so the slow member runs on frames 0 and 3.
+            var got = ensemble.ClassifyAligned(image, rois[face], track: 9).Probabilities;
             for (var k = 0; k < got.Count; k++)
             {
                 Assert.Equal((fresh[face][k] + fresh[0][k]) / 2, got[k], 3);
             }
         }
 
-        // Another track has its own schedule; a still (no track) runs every member.
-        Assert.Equal(fresh[1][3], ensemble.ClassifyAligned(image, rois[1], track: 8).Probabilities[3], 3);
+        // Another track has its own schedule, staggered by its id: track 10 runs the slow member on its first frame
+        // (face 1) and next on its 3rd (10 + 2 = 12), so its 2nd frame (face 2) averages with face 1's estimate.
+        Assert.Equal(fresh[1][3], ensemble.ClassifyAligned(image, rois[1], track: 10).Probabilities[3], 3);
+        Assert.Equal((fresh[2][3] + fresh[1][3]) / 2, ensemble.ClassifyAligned(image, rois[2], track: 10).Probabilities[3], 3);
+        Assert.Equal(fresh[0][3], ensemble.ClassifyAligned(image, rois[0], track: 10).Probabilities[3], 3);
+        // A still (no track) runs every member.
         Assert.Equal(fresh[2][3], ensemble.ClassifyAligned(image, rois[2], track: -1).Probabilities[3], 3);
     }
 

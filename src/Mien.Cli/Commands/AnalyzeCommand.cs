@@ -72,6 +72,11 @@ internal static class AnalyzeCommand
             }
 
             var plugged = ExpressionModelChoice.Resolve(parse.GetValue(expressionModel), store.Models.Manifest);
+            if (plugged.Ensemble is not null && parse.GetValue(flip))
+            {
+                throw new InvalidOptionException("--flip with an ensemble: declare the mirror view in the ensemble's \"tta\": { \"flip\": true } instead.");
+            }
+
             var options = new PipelineOptions
             {
                 Detector = new BlazeFaceOptions { Variant = detector.Get(parse), MinScore = parse.GetValue(minScore), MaxFaces = parse.GetValue(maxFaces) },

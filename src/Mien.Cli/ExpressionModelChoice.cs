@@ -8,7 +8,8 @@ namespace Mien.Cli;
 /// </summary>
 /// <param name="Id">Manifest id, or null for the default or a declared model.</param>
 /// <param name="Spec">The declared model, or null.</param>
-internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Spec)
+/// <param name="Ensemble">The declared ensemble (a JSON with "members"), or null.</param>
+internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Spec, ExpressionEnsembleSpec? Ensemble = null)
 {
     /// <exception cref="InvalidOptionException">The value is neither a known id nor an existing declaration.</exception>
     public static ExpressionModelChoice Resolve(string? value, ModelManifest manifest)
@@ -22,7 +23,7 @@ internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Sp
         {
             return value == Expressions.EmotionClassifier.ModelId
                 ? new ExpressionModelChoice(value, null)
-                : throw new InvalidOptionException($"--expression-model {value}: that manifest model is not an expression classifier; give {Expressions.EmotionClassifier.ModelId} or a model declaration (.json)");
+                : throw new InvalidOptionException($"--expression-model {value}: that manifest model is not an expression classifier; give {Expressions.EmotionClassifier.ModelId} or a model or ensemble declaration (.json)");
         }
 
         var declaration = value.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Path.ChangeExtension(value, ".json") : value;
@@ -33,6 +34,8 @@ internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Sp
                 "(a JSON with onnx, input, output and labels; `mien train expression` writes one as model.json)");
         }
 
-        return new ExpressionModelChoice(null, ExpressionModelSpec.Load(declaration));
+        return ExpressionEnsembleSpec.IsEnsemble(declaration)
+            ? new ExpressionModelChoice(null, null, ExpressionEnsembleSpec.Load(declaration, id => id == Expressions.EmotionClassifier.ModelId))
+            : new ExpressionModelChoice(null, ExpressionModelSpec.Load(declaration));
     }
 }

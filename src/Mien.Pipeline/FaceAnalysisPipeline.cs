@@ -28,7 +28,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private readonly List<OnnxModel> _models = [];
     private readonly BlazeFaceDetector _detector;
     private readonly FaceMeshEstimator _mesh;
-    private readonly EmotionClassifier? _expression;
+    private readonly IExpressionClassifier? _expression;
     private readonly MoveNetPoseEstimator? _body;
     private readonly SkinAnalyzer? _skin;
     private IdentityStage? _identity;
@@ -75,7 +75,9 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 _models.Add(plugged);
             }
 
-            _expression = options.Expressions ? new EmotionClassifier(plugged ?? Load(EmotionClassifier.ModelId), options.Expression) : null;
+            _expression = !options.Expressions ? null
+                : options.ExpressionEnsemble is { } ensemble ? ExpressionEnsemble.Create(ensemble, Load, options.Inference, _models, options.Expression.CropScale)
+                : new EmotionClassifier(plugged ?? Load(EmotionClassifier.ModelId), options.Expression);
             _body = options.Body ? new MoveNetPoseEstimator(Load(MoveNetPoseEstimator.ModelId), options.BodyPose) : null;
             _skin = options.Skin ? new SkinAnalyzer(options.SkinAnalysis) : null;
             _identityModel = options.Identity is not null && !options.Stills ? Load(options.Identity.Model) : null;
@@ -234,7 +236,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
             if (_expression is not null)
             {
                 var te = _clock.Start();
-                expression = _expression.ClassifyAligned(image, FaceRoi.FromMesh(state.Mesh.Points, _options.ExpressionCropScale));
+                expression = _expression.ClassifyAligned(image, FaceRoi.FromMesh(state.Mesh.Points, _options.ExpressionCropScale), track.Id);
                 _clock.Stop("expression", te);
             }
 

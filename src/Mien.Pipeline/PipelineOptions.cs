@@ -34,6 +34,12 @@ public sealed record PipelineOptions
     public ModelArtifact? ExpressionModel { get; init; }
 
     /// <summary>
+    /// An expression ensemble (several models averaged, test-time views, slow members on a per-track schedule) used
+    /// instead of the manifest's <c>emotion</c> or <see cref="ExpressionModel"/>. Null = no ensemble.
+    /// </summary>
+    public ExpressionEnsembleSpec? ExpressionEnsemble { get; init; }
+
+    /// <summary>
     /// Face-mesh presence a new face needs before a track starts (default 0.8). Following an existing track
     /// only needs the mesh's own threshold; starting one needs more, because a false start (a cartoon letter,
     /// a pattern on a shirt) becomes a whole spurious person in the results.
@@ -126,7 +132,7 @@ public sealed record PipelineOptions
 
     /// <summary>Model ids the pipeline needs.</summary>
     public IReadOnlyList<string> ModelIds =>
-        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions && ExpressionModel is null ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>(), .. Identity is { } identity && !Stills ? [identity.Model] : Array.Empty<string>()];
+        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions && (ExpressionEnsemble is { } ensemble ? ensemble.Members.Any(m => m.ModelId == EmotionClassifier.ModelId) : ExpressionModel is null) ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>(), .. Identity is { } identity && !Stills ? [identity.Model] : Array.Empty<string>()];
 
     /// <summary>Checks every part's options; the message names the option, its value and the constraint.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -144,6 +150,11 @@ public sealed record PipelineOptions
         if (ConfirmFrames is < 1 or > 100 || MinStartPresence is <= 0 or > 1)
         {
             throw new ArgumentException($"{nameof(ConfirmFrames)} = {ConfirmFrames} must be within 1..100 and {nameof(MinStartPresence)} = {MinStartPresence} within (0, 1].");
+        }
+
+        if (ExpressionModel is not null && ExpressionEnsemble is not null)
+        {
+            throw new ArgumentException($"{nameof(ExpressionModel)} ({ExpressionModel.Model.Id}) and {nameof(ExpressionEnsemble)} ({ExpressionEnsemble.Id}) are both set: give one expression model.");
         }
 
         if (ExpressionCropScale is <= 0 or > 4)

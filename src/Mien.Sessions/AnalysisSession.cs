@@ -114,6 +114,16 @@ public sealed class AnalysisSession : IAsyncDisposable
             models.Add(new ModelProvenance(plugged.Model.Id, plugged.OnnxPath, plugged.OnnxSha256));
         }
 
+        foreach (var member in pipeline.Expressions && pipeline.ExpressionEnsemble is { } ensemble ? ensemble.Members : [])
+        {
+            // Manifest members are already listed above; declared ones are identified by file and SHA-256.
+            if (member.Spec is { } declared)
+            {
+                var artifact = declared.ToArtifact();
+                models.Add(new ModelProvenance(artifact.Model.Id, artifact.OnnxPath, artifact.OnnxSha256));
+            }
+        }
+
         var c = CultureInfo.InvariantCulture;
         var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {

@@ -65,6 +65,9 @@ public sealed class SkinBenchmarks(SkinFaces faces, ITestOutputHelper output)
             Add($"gain 0.6–1.5 ITA range ({group})", Range(analyzer, image, face, [.. new[] { 0.6f, 0.8f, 1f, 1.25f, 1.5f }.Select(g => (g, 1f, (1f, 1f, 1f)))]));
             Add($"gamma 0.8–1.25 ITA range ({group})", Range(analyzer, image, face, [(1f, 0.8f, (1f, 1f, 1f)), (1f, 1f, (1f, 1f, 1f)), (1f, 1.25f, (1f, 1f, 1f))]));
             Add($"±15 % red/green/blue casts ITA range ({group})", Range(analyzer, image, face, [(1f, 1f, (1f, 1f, 1f)), (1f, 1f, (1f, 1f, 1.15f)), (1f, 1f, (1f, 1f, 0.85f)), (1f, 1f, (1.15f, 1f, 1f)), (1f, 1f, (0.85f, 1f, 1f)), (1f, 1f, (1f, 1.15f, 1f)), (1f, 1f, (1f, 0.85f, 1f))]));
+            // Issue 13 item 7 names red and blue casts only (the warm/cool axis of real illuminants).
+            Add($"±15 % red/blue casts only ITA range ({group})", Range(analyzer, image, face, [(1f, 1f, (1f, 1f, 1f)), (1f, 1f, (1f, 1f, 1.15f)), (1f, 1f, (1f, 1f, 0.85f)), (1f, 1f, (1.15f, 1f, 1f)), (1f, 1f, (0.85f, 1f, 1f))]));
+            Add($"±15 % red/blue casts only ITA range, camera colours (all measured faces)", Range(camera, image, face, [(1f, 1f, (1f, 1f, 1f)), (1f, 1f, (1f, 1f, 1.15f)), (1f, 1f, (1f, 1f, 0.85f)), (1f, 1f, (1.15f, 1f, 1f)), (1f, 1f, (0.85f, 1f, 1f))]));
             Add($"±15 % casts ITA range, camera colours (all measured faces)", Range(camera, image, face, [(1f, 1f, (1f, 1f, 1f)), (1f, 1f, (1f, 1f, 1.15f)), (1f, 1f, (1f, 1f, 0.85f)), (1f, 1f, (1.15f, 1f, 1f)), (1f, 1f, (0.85f, 1f, 1f)), (1f, 1f, (1f, 1.15f, 1f)), (1f, 1f, (1f, 0.85f, 1f))]));
         }
 

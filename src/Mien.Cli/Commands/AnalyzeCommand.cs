@@ -72,12 +72,18 @@ internal static class AnalyzeCommand
             }
 
             var plugged = ExpressionModelChoice.Resolve(parse.GetValue(expressionModel), store.Models.Manifest);
+            if (plugged.Ensemble is not null && parse.GetValue(flip))
+            {
+                throw new InvalidOptionException("--flip with an ensemble: declare the mirror view in the ensemble's \"tta\": { \"flip\": true } instead.");
+            }
+
             var options = new PipelineOptions
             {
                 Detector = new BlazeFaceOptions { Variant = detector.Get(parse), MinScore = parse.GetValue(minScore), MaxFaces = parse.GetValue(maxFaces) },
                 Tracker = new TrackerOptions { DetectEveryFrames = parse.GetValue(detectEvery) },
                 Expression = new Expressions.EmotionClassifierOptions { FlipAugmentation = parse.GetValue(flip), Labels = plugged.Spec?.Labels, OutputIsLogits = plugged.Spec?.OutputIsLogits ?? false },
                 ExpressionModel = plugged.Spec?.ToArtifact(),
+                ExpressionEnsemble = plugged.Ensemble,
                 Expressions = !parse.GetValue(noExpressions),
                 KeepLandmarks = parse.GetValue(landmarks) || !parse.GetValue(noVideo) || !parse.GetValue(noSkin),
                 Affect = parse.GetValue(noAffect) ? null : new AffectOptions { ModelFactory = TemporalModelFactory(parse.GetValue(temporalModel)) },

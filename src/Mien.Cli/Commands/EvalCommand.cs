@@ -89,11 +89,23 @@ internal static class EvalCommand
             }
 
             var plugged = ExpressionModelChoice.Resolve(parse.GetValue(expressionModel), store.Models.Manifest);
+            if (plugged.Ensemble is not null && settings.Flip)
+            {
+                throw new InvalidOptionException("--flip with an ensemble: declare the mirror view in the ensemble's \"tta\": { \"flip\": true } instead.");
+            }
+
             string[] ids = settings.Crops ? [plugged.Id ?? EmotionClassifier.ModelId] : [plugged.Id ?? EmotionClassifier.ModelId, BlazeFaceDetector.ModelId(settings.Detector)];
             if (plugged.Spec is { } spec)
             {
                 ids = ids[1..];
                 classifierOptions = classifierOptions with { Labels = spec.Labels, OutputIsLogits = spec.OutputIsLogits };
+            }
+
+            // An ensemble's manifest members come first (in place of the single model), its declared members after.
+            var ensembleIds = plugged.Ensemble?.Members.Where(m => m.ModelId is not null).Select(m => m.ModelId!).Distinct().ToArray();
+            if (ensembleIds is not null)
+            {
+                ids = [.. ensembleIds, .. ids[1..]];
             }
 
             var artifacts = await store.EnsureModelsAsync(ids, ct);
@@ -102,9 +114,21 @@ internal static class EvalCommand
                 artifacts = [declared.ToArtifact(), .. artifacts];
             }
 
-            using var emotionModel = OnnxModel.Load(artifacts[0]);
-            using var classifier = new EmotionClassifier(emotionModel, classifierOptions);
-            using var detectorModel = settings.Crops ? null : OnnxModel.Load(artifacts[1]);
+            var ensembleModels = new List<OnnxModel>();
+            using var disposeEnsembleModels = new DisposeAll(ensembleModels); // declared before the ensemble, so disposed after it
+            using var emotionModel = plugged.Ensemble is null ? OnnxModel.Load(artifacts[0]) : null;
+            var manifestModels = ensembleIds?.ToDictionary(id => id, id => OnnxModel.Load(artifacts[Array.IndexOf(ids, id)]));
+            ensembleModels.AddRange(manifestModels?.Values ?? Enumerable.Empty<OnnxModel>());
+            using var classifier = plugged.Ensemble is { } ensemble
+                ? ExpressionEnsemble.Create(ensemble, id => manifestModels![id], null, ensembleModels, classifierOptions.CropScale)
+                : (IExpressionClassifier)new EmotionClassifier(emotionModel!, classifierOptions);
+            if (plugged.Ensemble is { } declaredEnsemble)
+            {
+                artifacts = [.. artifacts.Take(ensembleIds!.Length), .. declaredEnsemble.Members.Where(m => m.Spec is not null).Select(m => m.Spec!.ToArtifact()), .. artifacts.Skip(ensembleIds!.Length)];
+            }
+
+            var detectorIndex = artifacts.Count - 1;
+            using var detectorModel = settings.Crops ? null : OnnxModel.Load(artifacts[detectorIndex]);
             using var faceDetector = detectorModel is null ? null : new BlazeFaceDetector(detectorModel, detectorOptions);
             var log = new PredictionLog(set);
             using var detectPredictor = faceDetector is null ? null : new DetectPredictor(faceDetector, classifier, settings.Pad, settings.CropShift, log);
@@ -229,6 +253,12 @@ internal static class EvalCommand
 
     private sealed record ModelRecord(string Id, string Package, string OnnxSha256);
 
+    /// <summary>Disposes the models an ensemble was built over, after the ensemble itself.</summary>
+    private sealed class DisposeAll(List<OnnxModel> models) : IDisposable
+    {
+        public void Dispose() => models.ForEach(m => m.Dispose());
+    }
+
     private sealed record Settings(string Mode, bool Flip, int? LimitPerClass, float Pad, float? CropScale, float CropShift, BlazeFaceVariant Detector, float MinScore)
     {
         public bool Crops => Mode == "crops";
@@ -270,7 +300,7 @@ internal static class EvalCommand
     }
 
     /// <summary>Classifies whole images: they already are tight face crops.</summary>
-    private sealed class CropPredictor(EmotionClassifier classifier, PredictionLog log) : IImagePredictor
+    private sealed class CropPredictor(IExpressionClassifier classifier, PredictionLog log) : IImagePredictor
     {
         public ImagePrediction Predict(string path)
         {
@@ -292,7 +322,7 @@ internal static class EvalCommand
     }
 
     /// <summary>The pipeline: (optionally padded) image → best BlazeFace detection → expression of its crop.</summary>
-    private sealed class DetectPredictor(BlazeFaceDetector detector, EmotionClassifier classifier, float pad, float shift, PredictionLog log) : IImagePredictor, IDisposable
+    private sealed class DetectPredictor(BlazeFaceDetector detector, IExpressionClassifier classifier, float pad, float shift, PredictionLog log) : IImagePredictor, IDisposable
     {
         private readonly Mat _padded = new();
 

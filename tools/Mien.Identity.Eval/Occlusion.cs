@@ -17,7 +17,7 @@ internal static class OcclusionEval
 {
     private static readonly string[] Conditions = ["clean", "mask", "white-mask", "sunglasses", "hand", "crop"];
 
-    private sealed record Result(bool Detected, double Nme, string? Dominant, FaceOcclusion? Occlusion, float[]? Vector);
+    private sealed record Result(bool Detected, double Nme, string? Dominant, FaceOcclusion? Occlusion, float[]? Vector, OcclusionCues Cues = default);
 
     private sealed record Item(string Identity, string Clip, double Time, string Kind, Dictionary<string, Result> Results);
 
@@ -90,7 +90,7 @@ internal static class OcclusionEval
 
                 nme /= 468 * eyes;
                 var sw = Stopwatch.StartNew();
-                var occlusion = estimator.Estimate(occluded, mesh);
+                var occlusion = estimator.Estimate(occluded, mesh, out var cues);
                 estimateMs.Add(sw.Elapsed.TotalMilliseconds);
                 float[]? vector = null;
                 if (kind == "video" && quality.Accepted)
@@ -101,7 +101,7 @@ internal static class OcclusionEval
                     embedder.Embed(vector);
                 }
 
-                results[condition] = new Result(true, nme, face.Expression?.Dominant, occlusion, vector);
+                results[condition] = new Result(true, nme, face.Expression?.Dominant, occlusion, vector, cues);
             }
 
             items.Add(new Item(identity, clip, time, kind, results));
@@ -160,7 +160,7 @@ internal static class OcclusionEval
         Console.WriteLine(FormattableString.Invariant($"detector over all covers: recall {(double)tp / positives:P1} ({tp}/{positives}), precision {precision:P1} at one clean face per covered face"));
         if (outFile is not null)
         {
-            await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(new { report, falseAlarms, clean = cleanFlags.Count, tp, positives, precision, estimateMsMedian = Median(estimateMs) }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+            await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(new { report, faces = items.Select(i => new { i.Identity, i.Kind, cues = i.Results.Where(r => r.Value.Detected).ToDictionary(r => r.Key, r => new { r.Value.Cues.MouthNoseColour, r.Value.Cues.EyesColour, r.Value.Cues.LipRedness, r.Value.Cues.EyeBrightness, known = r.Value.Occlusion is not null }) }), falseAlarms, clean = cleanFlags.Count, tp, positives, precision, estimateMsMedian = Median(estimateMs) }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         }
 
         return 0;

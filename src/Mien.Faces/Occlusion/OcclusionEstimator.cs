@@ -4,6 +4,15 @@ using OpenCvSharp;
 
 namespace Mien.Faces.Occlusion;
 
+/// <summary>
+/// The evidence behind one <see cref="FaceOcclusion"/> (for evaluation and calibration).
+/// </summary>
+/// <param name="MouthNoseColour">Share of the mouth-and-nose regions that do not look like the forehead's skin or lie outside the frame.</param>
+/// <param name="EyesColour">Share of the skin under the eyes that does not look like the forehead's skin or lies outside the frame.</param>
+/// <param name="LipRedness">Upper-quartile a* of the lips minus the forehead's median a* (CIELAB units).</param>
+/// <param name="EyeBrightness">Brightest tenth of the eye openings' lightness over the forehead's median lightness.</param>
+public readonly record struct OcclusionCues(float MouthNoseColour, float EyesColour, float LipRedness, float EyeBrightness);
+
 /// <summary>Limits of <see cref="OcclusionEstimator"/>.</summary>
 public sealed record OcclusionOptions
 {
@@ -113,8 +122,12 @@ public sealed class OcclusionEstimator : IDisposable
     /// Estimates how much of the face whose mesh (≥ 468 points, frame pixels) is <paramref name="mesh"/> is covered in
     /// BGR frame <paramref name="bgr"/>; null when the forehead, the reference skin, is itself out of the frame.
     /// </summary>
-    public FaceOcclusion? Estimate(Mat bgr, IReadOnlyList<Point3> mesh)
+    public FaceOcclusion? Estimate(Mat bgr, IReadOnlyList<Point3> mesh) => Estimate(bgr, mesh, out _);
+
+    /// <summary>As <see cref="Estimate(Mat, IReadOnlyList{Point3})"/>, also giving the evidence behind the estimate.</summary>
+    public FaceOcclusion? Estimate(Mat bgr, IReadOnlyList<Point3> mesh, out OcclusionCues cues)
     {
+        cues = default;
         ArgumentNullException.ThrowIfNull(bgr);
         ArgumentNullException.ThrowIfNull(mesh);
         if (bgr.Type() != MatType.CV_8UC3 || bgr.Empty())
@@ -258,16 +271,23 @@ public sealed class OcclusionEstimator : IDisposable
             }
         }
 
-        // Lips: covered as a whole when they are not redder than the forehead (a hand, a mask of any colour but red).
-        // The upper quartile, because an open mouth fills the outer lip ring with teeth and shadow.
-        if (nLip > 0 && Percentile(_lipA.AsSpan(0, nLip), 0.75f) - refA < _options.MinLipRedness)
+        var mouthNoseColour = Share(covered, total, RightCheek, LeftCheek, Nose, Chin);
+        var eyesColour = Share(covered, total, RightUnder, LeftUnder);
+
+        // Lips: hidden when they are not redder than the forehead (a hand, a mask of any colour but red). The upper
+        // quartile, because an open mouth fills the outer lip ring with teeth and shadow. A skin-coloured cover hides
+        // its own extent, so hidden lips flag the region whatever share the colours give.
+        var lipRedness = nLip > 0 ? Percentile(_lipA.AsSpan(0, nLip), 0.75f) - refA : float.NaN;
+        var lipsHidden = nLip == 0 || lipRedness < _options.MinLipRedness;
+        if (lipsHidden)
         {
             covered[Lips] = total[Lips];
         }
 
         // Eye openings: uncovered ones show sclera or lid skin, so their brightest tenth is near the forehead's
         // lightness; behind dark lenses even that stays dark.
-        if (nEye > 0 && Percentile(_eyeL.AsSpan(0, nEye), 0.9f) < refL * 0.5f)
+        var eyeBrightness = nEye > 0 && refL > 0 ? Percentile(_eyeL.AsSpan(0, nEye), 0.9f) / refL : 0f;
+        if (eyeBrightness < 0.5f)
         {
             covered[RightEye] = total[RightEye];
             covered[LeftEye] = total[LeftEye];
@@ -275,7 +295,8 @@ public sealed class OcclusionEstimator : IDisposable
 
         var mouthNose = Share(covered, total, RightCheek, LeftCheek, Nose, Chin, Lips);
         var eyes = Share(covered, total, RightUnder, LeftUnder, RightEye, LeftEye);
-        return new FaceOcclusion(mouthNose, eyes, mouthNose >= _options.MouthNoseThreshold, eyes >= _options.EyesThreshold);
+        cues = new OcclusionCues(mouthNoseColour, eyesColour, lipRedness, eyeBrightness);
+        return new FaceOcclusion(mouthNose, eyes, mouthNose >= _options.MouthNoseThreshold || lipsHidden, eyes >= _options.EyesThreshold);
     }
 
     /// <inheritdoc />

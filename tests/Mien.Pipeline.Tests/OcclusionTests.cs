@@ -3,7 +3,6 @@ using Mien.Media;
 using Mien.Media.Samples;
 using Mien.Results;
 using Mien.Testing;
-using OpenCvSharp;
 
 namespace Mien.Pipeline.Tests;
 

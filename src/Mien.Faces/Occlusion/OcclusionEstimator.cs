@@ -17,11 +17,12 @@ public readonly record struct OcclusionCues(float MouthNoseColour, float EyesCol
 public sealed record OcclusionOptions
 {
     /// <summary>
-    /// Share of the mouth-and-nose regions judged covered at and above which they count as covered (default 0.7; on 273
-    /// real faces clean ones scored a median of 0.06 and a 95th percentile of 0.51, drawn masks 0.89 and more;
-    /// docs/identity.md, "Occlusion"). Hidden lips flag the region whatever the share.
+    /// Share of the mouth-and-nose regions judged covered at and above which they count as covered (default 0.8; on 273
+    /// real faces clean ones scored a median of 0.06 and a 95th percentile of 0.51, drawn masks 0.89 and more at their
+    /// 5th percentile, and a clean face with blue light on its lower half 0.71; docs/identity.md, "Occlusion"). Hidden
+    /// lips flag the region whatever the share.
     /// </summary>
-    public float MouthNoseThreshold { get; init; } = 0.7f;
+    public float MouthNoseThreshold { get; init; } = 0.8f;
 
     /// <summary>
     /// Share of the eye regions judged covered at and above which the eyes count as covered (default 0.7); dark eye
@@ -48,6 +49,12 @@ public sealed record OcclusionOptions
     /// </summary>
     public float MinLipRedness { get; init; } = 1f;
 
+    /// <summary>
+    /// Least outer-eye-corner distance in pixels at which a face is judged (default 24, about a 60-pixel face, as the
+    /// identity quality gate): on smaller faces the lip ring and eye openings are a few pixels and blurred into the skin.
+    /// </summary>
+    public float MinEyeDistance { get; init; } = 24f;
+
     /// <summary>Checks the values; the message names the option, its value and the limit.</summary>
     public void Validate()
     {
@@ -64,6 +71,7 @@ public sealed record OcclusionOptions
         Check(nameof(ChromaTolerance), ChromaTolerance, 1, 100);
         Check(nameof(MinLipRedness), MinLipRedness, -50, 50);
         Check(nameof(MaxCoveredEyeBrightness), MaxCoveredEyeBrightness, 0, 2);
+        Check(nameof(MinEyeDistance), MinEyeDistance, 0, 1000);
     }
 }
 
@@ -132,7 +140,8 @@ public sealed class OcclusionEstimator : IDisposable
 
     /// <summary>
     /// Estimates how much of the face whose mesh (≥ 468 points, frame pixels) is <paramref name="mesh"/> is covered in
-    /// BGR frame <paramref name="bgr"/>; null when there is no reference skin to compare with: the forehead out of the
+    /// BGR frame <paramref name="bgr"/>; null when the face is too small to judge
+    /// (<see cref="OcclusionOptions.MinEyeDistance"/>) or there is no reference skin to compare with: the forehead out of the
     /// frame, without colour (a greyscale picture, grey hair over it) or darker than the eyes (a fringe, a hat's shadow).
     /// </summary>
     public FaceOcclusion? Estimate(Mat bgr, IReadOnlyList<Point3> mesh) => Estimate(bgr, mesh, out _);
@@ -149,6 +158,11 @@ public sealed class OcclusionEstimator : IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(mesh.Count, MeshIndices.FaceCount, nameof(mesh) + ".Count");
+        var eyeDistance = MathF.Sqrt(((mesh[33].X - mesh[263].X) * (mesh[33].X - mesh[263].X)) + ((mesh[33].Y - mesh[263].Y) * (mesh[33].Y - mesh[263].Y)));
+        if (!(eyeDistance >= _options.MinEyeDistance))
+        {
+            return null; // too small to judge: no estimate rather than a guess
+        }
 
         // Square around the face oval, 8 % margin, mapped onto the canvas by scale + shift (no rotation: colour
         // statistics do not care, and the regions come from the mesh itself).

@@ -85,8 +85,9 @@ public sealed record FaceQualityOptions
 
 /// <summary>
 /// Decides whether a face is fit to describe who it is, before (pose, size, occlusion) and after (blur) its crop is
-/// cut. Pure arithmetic. Occlusion is a proxy: the mesh's presence score and the share of the face outside the
-/// frame; a hand or mask over a face the mesh still follows is not detected here (issue 16, part 5).
+/// cut. Pure arithmetic. Occlusion here is a proxy: the mesh's presence score and the share of the face outside the
+/// frame; a hand, mask or sunglasses over a face the mesh still follows is found from the pixels by
+/// <c>Mien.Faces.Occlusion.OcclusionEstimator</c>, and such faces are rejected by <see cref="IdentityStage"/>.
 /// </summary>
 public sealed class FaceQualityGate
 {

@@ -102,9 +102,11 @@ public sealed class IdentityStage : IDisposable
 
     /// <summary>
     /// Observes track <paramref name="trackId"/>'s face (mesh in frame pixels) in BGR frame <paramref name="bgr"/> at
-    /// <paramref name="now"/>, and returns its person id, or null while the track is not yet resolved.
+    /// <paramref name="now"/>, and returns its person id, or null while the track is not yet resolved. A face whose
+    /// mouth, nose or eyes are <paramref name="covered"/> (mask, hand, sunglasses) is not described: it would describe the
+    /// cover, so it neither enters the track's template nor links it.
     /// </summary>
-    public int? Observe(int trackId, Mat bgr, ReadOnlySpan<Point3> mesh, float presence, HeadPose? pose, TimeSpan now)
+    public int? Observe(int trackId, Mat bgr, ReadOnlySpan<Point3> mesh, float presence, HeadPose? pose, TimeSpan now, bool covered = false)
     {
         ArgumentNullException.ThrowIfNull(bgr);
         if (!_tracks.TryGetValue(trackId, out var track))
@@ -117,7 +119,7 @@ public sealed class IdentityStage : IDisposable
         var due = person is null || track.LastEmbedded is not { } last || now - last >= _options.RefreshInterval || now < last;
         if (due)
         {
-            var quality = _gate.Assess(pose, mesh, presence, bgr.Width, bgr.Height);
+            var quality = covered ? new FaceQuality(0, QualityRejection.Occlusion) : _gate.Assess(pose, mesh, presence, bgr.Width, bgr.Height);
             if (quality.Accepted)
             {
                 quality = _gate.WithSharpness(quality, _embedder.Prepare(bgr, mesh));

@@ -3,6 +3,7 @@ using Mien.Body;
 using Mien.Expressions;
 using Mien.Faces.Detection;
 using Mien.Faces.Mesh;
+using Mien.Faces.Occlusion;
 using Mien.Faces.Tracking;
 using Mien.Identity;
 using Mien.Media;
@@ -31,6 +32,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private readonly IExpressionClassifier? _expression;
     private readonly MoveNetPoseEstimator? _body;
     private readonly SkinAnalyzer? _skin;
+    private readonly OcclusionEstimator? _occlusion;
     private IdentityStage? _identity;
     private readonly OnnxModel? _identityModel;
     private readonly Dictionary<int, PersonState> _people = [];
@@ -80,6 +82,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 : new EmotionClassifier(plugged ?? Load(EmotionClassifier.ModelId), options.Expression);
             _body = options.Body ? new MoveNetPoseEstimator(Load(MoveNetPoseEstimator.ModelId), options.BodyPose) : null;
             _skin = options.Skin ? new SkinAnalyzer(options.SkinAnalysis) : null;
+            _occlusion = options.Occlusion is { } occlusion ? new OcclusionEstimator(occlusion) : null;
             _identityModel = options.Identity is not null && !options.Stills ? Load(options.Identity.Model) : null;
             _identity = CreateIdentity();
             _tracker = new FaceTracker(options.Tracker);
@@ -232,8 +235,24 @@ public sealed class FaceAnalysisPipeline : IDisposable
             var tg = _clock.Start();
             var m = state.Measure(now);
             _clock.Stop("geometry", tg);
+
+            // Occlusion first: estimates whose regions are covered are withheld ("insufficient") rather than guessed.
+            FaceOcclusion? occlusion = null;
+            if (_occlusion is not null)
+            {
+                var to = _clock.Start();
+                occlusion = _occlusion.Estimate(image, state.Smoothed);
+                _clock.Stop("occlusion", to);
+            }
+
+            var covered = occlusion?.Any == true;
+            List<string>? withheld = null;
             ExpressionEstimate? expression = null;
-            if (_expression is not null)
+            if (_expression is not null && covered)
+            {
+                (withheld ??= []).Add("expression");
+            }
+            else if (_expression is not null)
             {
                 var te = _clock.Start();
                 expression = _expression.ClassifyAligned(image, FaceRoi.FromMesh(state.Mesh.Points, _options.ExpressionCropScale), track.Id);
@@ -247,7 +266,12 @@ public sealed class FaceAnalysisPipeline : IDisposable
             if (_identity is not null)
             {
                 var ti = _clock.Start();
-                personId = _identity.Observe(id, image, state.Mesh.Points, state.Mesh.Presence, m.Pose, now);
+                personId = _identity.Observe(id, image, state.Mesh.Points, state.Mesh.Presence, m.Pose, now, covered);
+                if (covered)
+                {
+                    (withheld ??= []).Add("identity");
+                }
+
                 foreach (var link in _identity.DrainLinks())
                 {
                     _events.Add(new TrackEvent(TrackEventKind.PersonLinked, link.TrackId, now)
@@ -296,7 +320,12 @@ public sealed class FaceAnalysisPipeline : IDisposable
             }
 
             SkinFrame? skin = null;
-            if (_skin is not null && PersonState.Due(person.LastSkin, now, _options.SkinInterval))
+            if (_skin is not null && occlusion?.MouthNoseCovered == true)
+            {
+                // Skin regions are cheeks, nose, chin and forehead: with the lower face covered there is too little left.
+                (withheld ??= []).Add("skin");
+            }
+            else if (_skin is not null && PersonState.Due(person.LastSkin, now, _options.SkinInterval))
             {
                 var ts = _clock.Start();
                 person.LastSkin = now;
@@ -325,6 +354,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 Skin = skin,
                 Physiology = physiology,
                 Person = personId,
+                Occlusion = occlusion is null || withheld is null ? occlusion : occlusion with { Withheld = withheld },
             });
         }
 
@@ -587,6 +617,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
         _expression?.Dispose();
         _body?.Dispose();
         _skin?.Dispose();
+        _occlusion?.Dispose();
         _identity?.Dispose();
         foreach (var m in _models)
         {

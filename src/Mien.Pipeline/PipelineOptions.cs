@@ -130,6 +130,12 @@ public sealed record PipelineOptions
     /// <summary>ONNX Runtime session options shared by all models.</summary>
     public InferenceOptions Inference { get; init; } = new();
 
+    /// <summary>
+    /// Occlusion per face (mask, hand, sunglasses; null = off): expression, skin and identity are withheld on frames where
+    /// their regions are covered (default on; docs/identity.md, "Occlusion").
+    /// </summary>
+    public Faces.Occlusion.OcclusionOptions? Occlusion { get; init; } = new();
+
     /// <summary>Model ids the pipeline needs.</summary>
     public IReadOnlyList<string> ModelIds =>
         [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions && (ExpressionEnsemble is { } ensemble ? ensemble.Members.Any(m => m.ModelId == EmotionClassifier.ModelId) : ExpressionModel is null) ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>(), .. Identity is { } identity && !Stills ? [identity.Model] : Array.Empty<string>()];
@@ -147,6 +153,7 @@ public sealed record PipelineOptions
         SkinAnalysis.Validate();
         Physiology?.Validate();
         Identity?.Validate();
+        Occlusion?.Validate();
         if (ConfirmFrames is < 1 or > 100 || MinStartPresence is <= 0 or > 1)
         {
             throw new ArgumentException($"{nameof(ConfirmFrames)} = {ConfirmFrames} must be within 1..100 and {nameof(MinStartPresence)} = {MinStartPresence} within (0, 1].");

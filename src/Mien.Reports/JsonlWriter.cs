@@ -250,6 +250,11 @@ public sealed class JsonlWriter : IDisposable
             w.WriteNull("expression");
         }
 
+        if (face.Occlusion is { } occlusion)
+        {
+            WriteOcclusion(w, occlusion);
+        }
+
         if (face.Affect is { } affect)
         {
             WriteAffect(w, affect);
@@ -280,6 +285,32 @@ public sealed class JsonlWriter : IDisposable
                 w.WriteNumberValueOrNull(Precision.Pixels(p.Y));
                 w.WriteNumberValueOrNull(Precision.Pixels(p.Z));
                 w.WriteEndArray();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteOcclusion(Utf8JsonWriter w, FaceOcclusion occlusion)
+    {
+        w.WriteStartObject("occlusion");
+        w.WriteNumberOrNull("mouthNose", Precision.Ratio(occlusion.MouthNose));
+        w.WriteNumberOrNull("eyes", Precision.Ratio(occlusion.Eyes));
+        w.WriteBoolean("mouthNoseCovered", occlusion.MouthNoseCovered);
+        w.WriteBoolean("eyesCovered", occlusion.EyesCovered);
+        if (occlusion.Issue is { } issue)
+        {
+            w.WriteString("issue", issue);
+        }
+
+        if (occlusion.Withheld.Count > 0)
+        {
+            w.WriteStartArray("withheld");
+            foreach (var item in occlusion.Withheld)
+            {
+                w.WriteStringValue(item);
             }
 
             w.WriteEndArray();

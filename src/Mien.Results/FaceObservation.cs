@@ -65,6 +65,12 @@ public sealed record FaceObservation(
     public PhysiologyFrame? Physiology { get; init; }
 
     /// <summary>
+    /// How much of the face is covered (mask, hand, sunglasses, frame edge) and which estimates were withheld because of
+    /// it (null when occlusion estimation is off or the forehead is not in view).
+    /// </summary>
+    public FaceOcclusion? Occlusion { get; init; }
+
+    /// <summary>
     /// The person this track shows, stable across tracks when someone leaves and returns (re-identification by face
     /// descriptor within one analysis; null while the track has too few good faces to tell, or identity is off).
     /// A <see cref="TrackEventKind.PersonLinked"/> event records each decision and its similarity.

@@ -64,6 +64,7 @@ internal static class SyntheticRecords
     {
         Body = new BodyCues(t, false, "shoulders not visible", null, null, null, null, null, null, null, null, null),
         Skin = new SkinFrame(new SkinQuality(false, [new SkinIssue("face-too-small", "face is 38 px wide, needs ≥ 80")], 0, 38, 0.5f, 50, 0, 0.2f), [], null),
+        Occlusion = new FaceOcclusion(0.82f, 0.1f, true, false) { Withheld = ["expression", "identity"] },
     };
 
     private static FaceObservation NoMesh(int track) => new(track, new FaceBox(1, 2, 3, 4), 0.5f, null, null, null, null, null, null, null);

@@ -339,7 +339,10 @@ public sealed class FaceAnalysisPipeline : IDisposable
             if (person.Physiology is { } physiologyState)
             {
                 var tp = _clock.Start();
-                physiology = physiologyState.Update(now, Pixels(image), state.Smoothed, m.Pose, m.Gaze, m.Eyes, m.Mouth);
+                // Eyes behind dark lenses read as half shut in the mesh: the driver profile gets no eye reading then, so
+                // PERCLOS and blinks are withheld instead of under-counted.
+                var eyes = occlusion?.EyesCovered == true ? null : m.Eyes;
+                physiology = physiologyState.Update(now, Pixels(image), state.Smoothed, m.Pose, m.Gaze, eyes, m.Mouth);
                 _clock.Stop("physiology", tp);
             }
 

@@ -86,4 +86,25 @@ public sealed class DriverMonitorTests
         Assert.Equal(AlertLevel.Warning, states[^1].Level);
         Assert.True(states[^1].LongClosures >= 10);
     }
+
+    [Fact]
+    public void Frames_whose_eyes_cannot_be_seen_count_neither_as_open_nor_as_shut()
+    {
+        // 30 s of eyes shut 0.2 s in every second (PERCLOS 20 %), then 45 s behind dark lenses (no eye reading). PERCLOS
+        // stays what the seen frames say instead of falling towards 5 % as if the hidden eyes were open.
+        var monitor = new DriverMonitor();
+        var states = new List<DriverState>();
+        for (var i = 0; i < 75 * Fps; i++)
+        {
+            var t = i / Fps;
+            var shut = t % 1 < 0.2;
+            EyeState? eyes = t < 30 ? new EyeState(0.1f, 0.1f, shut ? 0.05f : 1f, shut) : null;
+            states.Add(monitor.Update(TimeSpan.FromSeconds(t), eyes, 0.1f, new HeadPose(0, 0, 0), new Gaze(0, 0)));
+        }
+
+        Assert.InRange(states[(int)(29.9 * Fps)].Perclos, 0.18, 0.22);
+        Assert.InRange(states[(int)(74.9 * Fps)].Perclos, 0.18, 0.22); // the window's 15 seen seconds, not 15 × 20 % / 60 s
+        Assert.Equal(0, states[^1].LongClosures);
+        Assert.True(float.IsNaN(new DriverMonitor().Update(TimeSpan.Zero, null, null, null, null).Perclos), "no eye reading at all is no PERCLOS, not 0 %");
+    }
 }

@@ -17,7 +17,7 @@ internal readonly record struct DriverEvent(string Kind, TimeSpan Start, TimeSpa
 public sealed class DriverMonitor
 {
     private readonly DriverOptions _o;
-    private readonly Queue<(double T, double Dt, bool Closed)> _frames = new();
+    private readonly Queue<(double T, double Dt, bool Closed, bool Seen)> _frames = new();
     private readonly Queue<DriverEvent> _events = new();
     private readonly Queue<(double End, double Duration)> _blinks = new();
     private double _closedTime;
@@ -59,23 +59,27 @@ public sealed class DriverMonitor
         var window = _o.Window.TotalSeconds;
 
         // Eye closure: time share at or below the closed threshold (PERCLOS), closure runs, blink durations at half closure.
+        // A frame whose eyes cannot be measured (eyes == null: no mesh eyes, or covered by dark lenses, see FaceOcclusion)
+        // counts neither as open nor as shut: counting it as open would under-state PERCLOS without saying so. It also
+        // neither starts nor ends a closure or a blink.
         var openness = eyes?.Openness;
+        var seen = openness is not null;
         var closed = openness is { } o && o <= _o.ClosedOpenness;
-        _frames.Enqueue((t, dt, closed));
-        _seen += dt;
+        _frames.Enqueue((t, dt, closed, seen));
+        _seen += seen ? dt : 0;
         _closedTime += closed ? dt : 0;
         while (_frames.Count > 0 && _frames.Peek().T < t - window)
         {
             var old = _frames.Dequeue();
-            _seen -= old.Dt;
+            _seen -= old.Seen ? old.Dt : 0;
             _closedTime -= old.Closed ? old.Dt : 0;
         }
 
-        if (closed)
+        if (seen && closed)
         {
             _closedSince ??= t;
         }
-        else if (_closedSince is { } since)
+        else if (seen && _closedSince is { } since)
         {
             if (t - since >= _o.LongClosure.TotalSeconds)
             {
@@ -86,11 +90,11 @@ public sealed class DriverMonitor
         }
 
         var halfClosed = openness is { } h && h < _o.BlinkOpenness;
-        if (halfClosed)
+        if (seen && halfClosed)
         {
             _halfClosedSince ??= t;
         }
-        else if (_halfClosedSince is { } hs)
+        else if (seen && _halfClosedSince is { } hs)
         {
             if (t - hs < _o.LongClosure.TotalSeconds)
             {
@@ -210,7 +214,8 @@ public sealed class DriverMonitor
             meanBlink = 1000 * sum / _blinks.Count;
         }
 
-        var perclos = _seen > 0 ? (float)(_closedTime / _seen) : 0;
+        // Under a second of measurable eyes in the window is no PERCLOS at all (written as null), not 0 %.
+        var perclos = _seen >= 1 ? (float)(_closedTime / _seen) : float.NaN;
         var closedFor = _closedSince is { } cs ? t - cs : 0;
         var awayFor = _awaySince is { } aw ? t - aw : 0;
         var (level, causes) = Assess(perclos, _seen, closedFor, longClosures, yawns, nods, awayFor);

@@ -141,6 +141,8 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton(options.Time);
         services.AddSingleton(store);
         services.AddSingleton<MienRuntime>();
+        // One ONNX session per model per process: a co-hosted silo's grains (--cluster) run with the server's models.
+        services.AddSingleton(sp => sp.GetRequiredService<MienRuntime>().Models);
         services.AddSingleton<MienMetrics>();
         services.AddSingleton<LiveTickets>();
         services.AddSingleton<WebSessions>();

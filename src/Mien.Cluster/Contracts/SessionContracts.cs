@@ -35,6 +35,10 @@ public interface IResultObserver : IGrainObserver
     /// <summary>A frame of <paramref name="session"/> was analysed (one-way: a slow dashboard never slows the session).</summary>
     [OneWay]
     Task OnFrame(string session, FrameReply reply);
+
+    /// <summary><paramref name="session"/> was closed: no more frames will come.</summary>
+    [OneWay]
+    Task OnClosed(string session);
 }
 
 /// <summary>How a session is analysed.</summary>

@@ -157,6 +157,12 @@ internal sealed partial class SessionGrain(
     {
         var status = Status();
         await StopAsync();
+        foreach (var observer in _observers)
+        {
+            _ = observer.OnClosed(Key);
+        }
+
+        _observers.Clear();
         await state.ClearStateAsync();
         await GrainFactory.GetGrain<ISessionLoadGrain>(0).ReportAsync(Key, null);
         DeactivateOnIdle();

@@ -15,6 +15,18 @@ internal static class LiveApi
                 return live.HandleAsync(context, context.Identity());
             })
             .RequireAuthorization(Roles.Analyst).Audited("live.session").WithMetadata(new AcceptsLiveTicket()).WithSummary("Live analysis over WebSocket (docs/live-protocol.md)");
+        // Cluster only (mien serve --cluster): a dashboard on any node receives a live session's results.
+        project.MapGet("/live/{session}/watch", (HttpContext context, Guid projectId, string session, LiveSessions live, ServerOptions options) =>
+            {
+                if (live.Cluster is not { } cluster)
+                {
+                    return Problems.WriteAsync(context, StatusCodes.Status404NotFound, "Not found", "watching a live session from another node needs a cluster (mien serve --cluster)");
+                }
+
+                LiveSocketGuard.Install(context, options);
+                return cluster.WatchAsync(context, projectId, session);
+            })
+            .RequireAuthorization(Roles.Analyst).Audited("live.watch").WithMetadata(new AcceptsLiveTicket()).WithSummary("A cluster live session's results on any node, over WebSocket (docs/deploy.md)");
         project.MapPost("/live/tickets", (HttpContext context, LiveTickets tickets) =>
         {
             var (ticket, expires) = tickets.Issue(context.Identity());

@@ -195,7 +195,7 @@ public sealed class MienServer : IAsyncDisposable
             });
         });
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(MienMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter(MienMetrics.MeterName, Mien.Cluster.Health.ClusterMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
 
         options.ConfigureHost?.Invoke(builder);

@@ -27,6 +27,27 @@ public sealed class LiveRoutingTests
     [Fact]
     public async Task Frames_sent_to_one_node_are_analysed_by_the_session_grain_seen_on_a_dashboard_of_the_other_and_continue_there_after_the_first_node_is_lost()
     {
+        // Every silo's instruments, as an OpenTelemetry exporter in its process would read them.
+        var framesBySilo = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Mien.Cluster" && instrument.Name == "mien.cluster.frames")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "silo")
+                {
+                    framesBySilo.AddOrUpdate((string)tag.Value!, value, (_, n) => n + value);
+                }
+            }
+        });
+        listener.Start();
         var jpegs = await FramesAsync(24);
         var data = Path.Combine(Path.GetTempPath(), "mien-cluster-live-" + Guid.NewGuid().ToString("N"));
         var (primaryPort, bPort, aPort, bGateway, aGateway) = (FreePort(), FreePort(), FreePort(), FreePort(), FreePort());
@@ -112,6 +133,31 @@ public sealed class LiveRoutingTests
             Assert.Equal("stopped", completed.GetProperty("end").GetString());
             // The dashboard follows the session to its new silo and ends with it.
             Assert.Equal("completed", (await UntilAsync(dashboard, "completed")).GetProperty("type").GetString());
+
+            // Per-silo metrics: each silo counted the frames it analysed, under its own tag.
+            var siloB = resumed.GetProperty("silo").GetString()!;
+            Assert.InRange(framesBySilo.GetValueOrDefault(siloA), answered.Count, analysed);
+            Assert.Equal(4, framesBySilo.GetValueOrDefault(siloB));
+
+            // Health on node B: its own silo, A as no longer active, and the figures summed over the silos' reports.
+            using var http = new HttpClient { BaseAddress = b.Addresses[0] };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+            JsonElement health;
+            var until = DateTime.UtcNow.AddSeconds(20);
+            do
+            {
+                await Task.Delay(300);
+                health = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/projects/{project}/cluster")).RootElement.Clone();
+            }
+            while (health.GetProperty("cluster").GetProperty("framesAnalysed").GetInt64() < framesBySilo.Values.Sum() && DateTime.UtcNow < until);
+
+            Assert.Equal(siloB, health.GetProperty("silo").GetProperty("silo").GetString());
+            Assert.Equal("Active", health.GetProperty("silo").GetProperty("status").GetString());
+            Assert.Equal(1, health.GetProperty("cluster").GetProperty("activeSilos").GetInt32());
+            Assert.NotEqual("Active", health.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("silo").GetString() == siloA).GetProperty("status").GetString());
+            Assert.Equal(framesBySilo.Values.Sum(), health.GetProperty("cluster").GetProperty("framesAnalysed").GetInt64());
+            Assert.Equal(1, health.GetProperty("cluster").GetProperty("reactivations").GetInt64());
+            Assert.Equal(0, health.GetProperty("cluster").GetProperty("activeSessions").GetInt32());
         }
         finally
         {
@@ -134,7 +180,7 @@ public sealed class LiveRoutingTests
                 ConfigureHost = builder => builder.UseOrleans(silo =>
                 {
                     silo.UseLocalhostClustering(siloPort, gatewayPort, primary is { } p ? new IPEndPoint(IPAddress.Loopback, p) : null);
-                    silo.AddMienGrains(new MienClusterOptions { MaxSessionsPerSilo = 4 });
+                    silo.AddMienGrains(new MienClusterOptions { MaxSessionsPerSilo = 4, StatsInterval = TimeSpan.FromMilliseconds(200) });
                     silo.Services.AddGrainStorage(MienClusterOptions.Storage, (sp, _) => new SharedGrainStorage(sp.GetRequiredService<Serializer>()));
                     silo.Configure<ClusterMembershipOptions>(o =>
                     {

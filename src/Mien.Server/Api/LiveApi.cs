@@ -27,6 +27,11 @@ internal static class LiveApi
                 return cluster.WatchAsync(context, projectId, session);
             })
             .RequireAuthorization(Roles.Analyst).Audited("live.watch").WithMetadata(new AcceptsLiveTicket()).WithSummary("A cluster live session's results on any node, over WebSocket (docs/deploy.md)");
+        // Cluster only: this node's silo, the membership view and the figures aggregated over the silos.
+        project.MapGet("/cluster", (LiveSessions live, IServiceProvider services) => live.Cluster is { } cluster
+                ? cluster.HealthAsync(services.GetRequiredService<ILocalSiloDetails>())
+                : Task.FromResult(Problems.Result(StatusCodes.Status404NotFound, "Not found", "this server runs on its own (start it with --cluster to join a cluster)")))
+            .RequireAuthorization(Roles.Admin).WithSummary("The cluster's health: this silo, membership, per-silo figures and totals (docs/deploy.md)");
         project.MapPost("/live/tickets", (HttpContext context, LiveTickets tickets) =>
         {
             var (ticket, expires) = tickets.Issue(context.Identity());

@@ -217,6 +217,14 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
         }
 
         var grain = grains.GetGrain<ISessionGrain>(Key(project, session));
+        if (!(await grain.StatusAsync().ConfigureAwait(false)).Exists)
+        {
+            // Asking activated an empty grain and placement reserved it a slot: give the slot back.
+            await grain.CloseAsync().ConfigureAwait(false);
+            await Problems.WriteAsync(context, StatusCodes.Status404NotFound, "Not found", $"no live session '{session}' in this project").ConfigureAwait(false);
+            return;
+        }
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         var connection = new LiveSessions.Connection(socket, metrics);
         var sender = connection.SendLoopAsync(context.RequestAborted);
@@ -269,6 +277,31 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
             connection.Complete();
             await sender.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// This node's silo and the cluster as membership sees it, with every silo's last figures and totals over the
+    /// active ones (one call to the health grain, which every silo reports to).
+    /// </summary>
+    public async Task<IResult> HealthAsync(ILocalSiloDetails local)
+    {
+        var health = await grains.GetGrain<IClusterHealthGrain>(0).HealthAsync().ConfigureAwait(false);
+        var self = local.SiloAddress.ToString();
+        return TypedResults.Ok(new
+        {
+            silo = health.Silos.FirstOrDefault(s => s.Silo == self) ?? new SiloHealth(self, "Unknown", null),
+            cluster = new
+            {
+                health.ActiveSilos,
+                health.ActiveSessions,
+                health.Capacity,
+                health.FramesPerSecond,
+                health.FramesAnalysed,
+                health.Refusals,
+                health.Reactivations,
+            },
+            silos = health.Silos,
+        });
     }
 
     /// <summary>Failures of the cluster rather than of the request: a dead silo, a lost message, a timeout.</summary>

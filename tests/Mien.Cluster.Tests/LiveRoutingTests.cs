@@ -158,6 +158,26 @@ public sealed class LiveRoutingTests
             Assert.Equal(framesBySilo.Values.Sum(), health.GetProperty("cluster").GetProperty("framesAnalysed").GetInt64());
             Assert.Equal(1, health.GetProperty("cluster").GetProperty("reactivations").GetInt64());
             Assert.Equal(0, health.GetProperty("cluster").GetProperty("activeSessions").GetInt32());
+
+            // The subject grain's ledger is the server's store: consent recorded through the grain is a consent row,
+            // erasure through it removes the subject's rows, and both are in the project's audit log.
+            var created = await http.PostAsync($"/api/v1/projects/{project}/subjects", new StringContent("{\"pseudonym\":\"cluster-ledger\"}", Encoding.UTF8, "application/json"));
+            created.EnsureSuccessStatusCode();
+            var subject = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+            using var orleans = Host.CreateDefaultBuilder().UseOrleansClient(c => c.UseLocalhostClustering(bGateway)).ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning)).Build();
+            await orleans.StartAsync();
+            var grain = orleans.Services.GetRequiredService<IClusterClient>().GetGrain<ISubjectGrain>($"{project:D}/{subject:D}");
+            await grain.GrantAsync(new ConsentGrant(["analysis", "measurements"], "v1", "cluster test"));
+            var consents = await http.GetStringAsync($"/api/v1/projects/{project}/subjects/{subject}/consents");
+            Assert.Contains("measurements", consents, StringComparison.Ordinal);
+            var receipt = await grain.EraseAsync("the subject asked");
+            Assert.Contains(receipt.Steps, s => s.StartsWith("database rows: 1 subject", StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/v1/projects/{project}/subjects/{subject}")).StatusCode);
+            var log = await http.GetStringAsync($"/api/v1/projects/{project}/audit");
+            Assert.Contains("service:cluster", log, StringComparison.Ordinal);
+            Assert.Contains("subject.erase", log, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<SubjectErasedException>(() => grain.GrantAsync(new ConsentGrant(["analysis"], "v1", "cluster test")));
+            await orleans.StopAsync();
         }
         finally
         {

@@ -243,7 +243,17 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
             {
                 try
                 {
-                    await grain.SubscribeAsync(reference).ConfigureAwait(false);
+                    // Bounded: a call caught by a silo that is going away must not hold the dashboard for the
+                    // messaging timeout (30 s) while the session continues elsewhere.
+                    if (!(await grain.StatusAsync().WaitAsync(Resubscribe * 2).ConfigureAwait(false)).Exists)
+                    {
+                        // Closed while this dashboard was not subscribed (e.g. during a failover): the question
+                        // activated an empty grain, whose slot goes back.
+                        await grain.CloseAsync().WaitAsync(Resubscribe * 2).ConfigureAwait(false);
+                        break;
+                    }
+
+                    await grain.SubscribeAsync(reference).WaitAsync(Resubscribe * 2).ConfigureAwait(false);
                 }
                 catch (Exception e) when (Transient(e))
                 {

@@ -141,6 +141,8 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton(options.Time);
         services.AddSingleton(store);
         services.AddSingleton<MienRuntime>();
+        // One ONNX session per model per process: a co-hosted silo's grains (--cluster) run with the server's models.
+        services.AddSingleton(sp => sp.GetRequiredService<MienRuntime>().Models);
         services.AddSingleton<MienMetrics>();
         services.AddSingleton<LiveTickets>();
         services.AddSingleton<WebSessions>();
@@ -150,6 +152,8 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<Privacy.ProcessingRegistry>();
         services.AddSingleton<Privacy.ConsentGate>();
         services.AddSingleton<Privacy.Erasure>();
+        // Used only by a co-hosted silo's subject grains (--cluster): consent and erasure through the store, audited.
+        services.AddSingleton<Mien.Cluster.ISubjectLedger, Privacy.StoreSubjectLedger>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddAuditAndRetention();
         services.AddSingleton<MediaVault>();
@@ -193,7 +197,7 @@ public sealed class MienServer : IAsyncDisposable
             });
         });
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(MienMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter(MienMetrics.MeterName, Mien.Cluster.Health.ClusterMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
 
         options.ConfigureHost?.Invoke(builder);

@@ -99,7 +99,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMienGrains(new MienClusterOptions { MaxSessionsPerSilo = Capacity });
+            silo.AddMienGrains(new MienClusterOptions { MaxSessionsPerSilo = Capacity, StatsInterval = TimeSpan.FromMilliseconds(300) });
             silo.Services.AddSingleton(Models);
             silo.Services.AddSingleton<ISubjectLedger>(Ledger);
             silo.Services.AddGrainStorage(MienClusterOptions.Storage, (sp, _) => new SharedGrainStorage(sp.GetRequiredService<Serializer>()));

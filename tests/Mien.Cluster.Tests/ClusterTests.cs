@@ -279,5 +279,7 @@ public sealed partial class ClusterTests(ClusterFixture fixture) : IClassFixture
             Interlocked.Increment(ref _frames);
             return Task.CompletedTask;
         }
+
+        public Task OnClosed(string session) => Task.CompletedTask;
     }
 }

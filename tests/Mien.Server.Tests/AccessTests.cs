@@ -165,6 +165,8 @@ public sealed class AccessTests(ServerFixture server)
         ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/playback/{file}"] = "analyst",
         ["GET /api/v1/projects/{projectId}/live"] = "analyst",
         ["POST /api/v1/projects/{projectId}/live/tickets"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/live/{session}/watch"] = "analyst",
+        ["GET /api/v1/projects/{projectId}/cluster"] = "admin",
         ["GET /api/v1/projects/{projectId}/audit"] = "admin",
         ["GET /api/v1/projects/{projectId}/audit/verify"] = "admin",
         ["GET /api/v1/projects/{projectId}/retention"] = "admin",

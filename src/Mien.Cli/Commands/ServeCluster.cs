@@ -1,8 +1,6 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Mien.Cluster;
-using Mien.Models;
 using Mien.Server;
 
 namespace Mien.Cli.Commands;
@@ -45,8 +43,6 @@ internal static class ServeCluster
                     .UseMienPostgres(connection)
                     .AddMienGrains(cluster)
                     .ConfigureEndpoints(endpoints.Advertise, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(endpoints.Advertise)));
-                // Grains run sessions with the server's own models: one ONNX session per model per process.
-                builder.Services.AddSingleton<ModelSet>(sp => sp.GetRequiredService<MienRuntime>().Models);
             },
         };
     }

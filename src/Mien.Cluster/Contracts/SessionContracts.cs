@@ -35,6 +35,10 @@ public interface IResultObserver : IGrainObserver
     /// <summary>A frame of <paramref name="session"/> was analysed (one-way: a slow dashboard never slows the session).</summary>
     [OneWay]
     Task OnFrame(string session, FrameReply reply);
+
+    /// <summary><paramref name="session"/> was closed: no more frames will come.</summary>
+    [OneWay]
+    Task OnClosed(string session);
 }
 
 /// <summary>How a session is analysed.</summary>
@@ -122,10 +126,12 @@ public sealed record FaceDigest(
 /// <param name="FramesAnalysed">Frames analysed over every activation up to the checkpoint, plus this activation's since.</param>
 /// <param name="Activations">Activations so far.</param>
 /// <param name="People">Per-person summaries.</param>
+/// <param name="Exists">Whether the session was ever opened (and not closed): false for an id nobody opened.</param>
 [GenerateSerializer, Immutable]
 public sealed record SessionStatus(
     [property: Id(0)] string Silo, [property: Id(1)] bool Open, [property: Id(2)] long LastSequence, [property: Id(3)] long CheckpointSequence,
-    [property: Id(4)] long FramesAnalysed, [property: Id(5)] int Activations, [property: Id(6)] IReadOnlyList<PersonSummary> People);
+    [property: Id(4)] long FramesAnalysed, [property: Id(5)] int Activations, [property: Id(6)] IReadOnlyList<PersonSummary> People,
+    [property: Id(7)] bool Exists = true);
 
 /// <summary>One person of a session, summarised over every activation (estimates of what the face showed).</summary>
 /// <param name="Person">The person's number.</param>

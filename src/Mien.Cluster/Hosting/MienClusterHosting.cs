@@ -31,6 +31,8 @@ public static class MienClusterHosting
         options.Validate();
         silo.Services.AddSingleton<IOptions<MienClusterOptions>>(Options.Create(options));
         silo.Services.AddPlacementDirector<SessionPlacementStrategy, SessionPlacementDirector>();
+        silo.Services.AddSingleton<Health.ClusterMetrics>();
+        silo.Services.AddHostedService<Health.SiloStatsReporter>();
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = options.ProbeTimeout;

@@ -25,6 +25,9 @@ public sealed record MienClusterOptions
     /// <summary>Missed probes before a silo votes another dead (default 2).</summary>
     public int MissedProbes { get; init; } = 2;
 
+    /// <summary>How often a silo reports its figures to the cluster's health view (default 5 s).</summary>
+    public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option, its value and the limit.</summary>
     public void Validate()
     {
@@ -46,6 +49,11 @@ public sealed record MienClusterOptions
         if (MissedProbes is < 1 or > 10)
         {
             throw new ArgumentException($"{nameof(MissedProbes)} = {MissedProbes}: must be between 1 and 10.", nameof(MissedProbes));
+        }
+
+        if (StatsInterval < TimeSpan.FromMilliseconds(100) || StatsInterval > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentException($"{nameof(StatsInterval)} = {StatsInterval.TotalSeconds} s: must be between 0.1 s and 300 s.", nameof(StatsInterval));
         }
     }
 }

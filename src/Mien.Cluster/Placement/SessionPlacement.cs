@@ -21,7 +21,7 @@ public sealed class SessionPlacementStrategy : PlacementStrategy
 public sealed class SessionPlacementAttribute() : PlacementAttribute(new SessionPlacementStrategy());
 
 /// <summary>Chooses the silo for a new session activation (see <see cref="SessionPlacementStrategy"/>).</summary>
-internal sealed class SessionPlacementDirector(IGrainFactory grains, IOptions<MienClusterOptions> options) : IPlacementDirector
+internal sealed class SessionPlacementDirector(IGrainFactory grains, IOptions<MienClusterOptions> options, Health.ClusterMetrics metrics) : IPlacementDirector
 {
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
@@ -33,6 +33,11 @@ internal sealed class SessionPlacementDirector(IGrainFactory grains, IOptions<Mi
 
         var load = grains.GetGrain<ISessionLoadGrain>(0);
         var chosen = await load.ReserveAsync(target.GrainIdentity.Key.ToString()!, silos, context.LocalSilo, options.Value.MaxSessionsPerSilo).ConfigureAwait(false);
+        if (chosen is null)
+        {
+            metrics.Refused();
+        }
+
         return chosen ?? throw new ClusterFullException(
             $"the cluster is full: every one of its {silos.Length} silos runs {options.Value.MaxSessionsPerSilo} sessions (MaxSessionsPerSilo); try again later or add a silo");
     }

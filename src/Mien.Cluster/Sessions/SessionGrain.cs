@@ -22,6 +22,7 @@ internal sealed partial class SessionGrain(
     ModelSet models,
     IOptions<MienClusterOptions> options,
     ILocalSiloDetails silo,
+    Health.ClusterMetrics metrics,
     ILogger<SessionGrain> log) : Grain, ISessionGrain
 {
     private readonly HashSet<IResultObserver> _observers = [];
@@ -44,6 +45,7 @@ internal sealed partial class SessionGrain(
             _resumed = true;
             _people = PersonLedger.From(state.State);
             _lastSequence = state.State.CheckpointSequence;
+            metrics.Reactivated();
             LogResumed(log, Key, Silo, state.State.CheckpointSequence, _people.Carried);
         }
 
@@ -87,6 +89,7 @@ internal sealed partial class SessionGrain(
         // The session reads frames on the thread pool, outside the grain's scheduler; the grain awaits each frame's result.
         var run = Task.Run(() => session.RunAsync([sink]), CancellationToken.None);
         _running = new Running(push, session, sink, run, new ResultJsonEncoder(start.Source));
+        metrics.SessionStarted();
         state.State.Start = start;
         state.State.Activations++;
         await CheckpointAsync();
@@ -138,6 +141,7 @@ internal sealed partial class SessionGrain(
         var (numbered, faces) = _people.Observe(analysis);
         var json = running.Encoder.Encode(new FrameUpdate(numbered)).ToArray();
         var reply = new FrameReply(frame.Sequence, FrameOutcome.Analysed, Silo, json, faces, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
+        metrics.Frame(reply.AnalysisMs);
         _lastSequence = frame.Sequence;
         _framesThisActivation++;
         foreach (var observer in _observers)
@@ -157,6 +161,12 @@ internal sealed partial class SessionGrain(
     {
         var status = Status();
         await StopAsync();
+        foreach (var observer in _observers)
+        {
+            _ = observer.OnClosed(Key);
+        }
+
+        _observers.Clear();
         await state.ClearStateAsync();
         await GrainFactory.GetGrain<ISessionLoadGrain>(0).ReportAsync(Key, null);
         DeactivateOnIdle();
@@ -192,7 +202,7 @@ internal sealed partial class SessionGrain(
 
     private SessionStatus Status() => new(
         Silo, _running is not null, _lastSequence, state.State.CheckpointSequence,
-        state.State.FramesAnalysed + (_framesThisActivation - _framesAtCheckpoint), state.State.Activations, _people.Summaries());
+        state.State.FramesAnalysed + (_framesThisActivation - _framesAtCheckpoint), state.State.Activations, _people.Summaries(), state.State.Start is not null);
 
     private long _framesAtCheckpoint;
 
@@ -219,6 +229,7 @@ internal sealed partial class SessionGrain(
         }
 
         _running = null;
+        metrics.SessionStopped();
         running.Push.Complete("the session was closed");
         try
         {

@@ -23,7 +23,7 @@ namespace Mien.Server.Live;
 /// when the client sends faster than the server analyses; results the client does not read fast enough are dropped
 /// the same way (counted). A client that disconnects mid-frame ends its session cleanly.
 /// </summary>
-internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions options, MienMetrics metrics, IMienStore store, ConsentGate gate, ProcessingRegistry registry, ILogger<LiveSessions> log)
+internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions options, MienMetrics metrics, IMienStore store, ConsentGate gate, ProcessingRegistry registry, ILogger<LiveSessions> log, IServiceProvider services)
 {
     /// <summary>Binary message kind: an encoded image frame.</summary>
     public const byte ImageFrame = 1;
@@ -38,6 +38,12 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
     private const int MaxProtocolErrors = 50;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
     private int _open;
+
+    /// <summary>Set when the server co-hosts a silo (<c>--cluster</c>): sessions then run in grains (see <see cref="ClusterLive"/>).</summary>
+    private readonly ClusterLive? _cluster = services.GetService<IGrainFactory>() is { } grains ? ActivatorUtilities.CreateInstance<ClusterLive>(services, grains) : null;
+
+    /// <summary>The cluster side of live sessions, or null on a single node.</summary>
+    public ClusterLive? Cluster => _cluster;
 
     public async Task HandleAsync(HttpContext context, ApiKeyIdentity identity)
     {
@@ -94,14 +100,32 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                 return;
             }
 
-            var (analysis, keep, audioRate, subject) = request.Value;
+            var (analysis, keep, audioRate, subject, resume) = request.Value;
             var (plan, refusal) = await PlanAsync(identity, analysis, audioRate is not null, keep, subject, aborted).ConfigureAwait(false);
-            if (plan is null)
+            if (plan is null || (_cluster is null && resume.Session is not null) || (_cluster is not null && audioRate is not null))
             {
-                connection.Send(Error(refusal!.Detail, refusal.Status));
+                refusal ??= new Refusal(StatusCodes.Status400BadRequest, "Bad request", _cluster is null
+                    ? "\"session\" continues a cluster session: this server runs on its own (start it with --cluster)"
+                    : "audio is not analysed in a cluster session (the grains carry frames only); leave \"audio\" out");
+                connection.Send(Error(refusal.Detail, refusal.Status));
                 connection.Complete();
                 await sender.ConfigureAwait(false);
                 await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, refusal.Title).ConfigureAwait(false);
+                return;
+            }
+
+            if (_cluster is not null)
+            {
+                // Consent and purpose were checked here as on one node; the frames go to the session's grain.
+                await _cluster.RunAsync(socket, buffer, connection, identity.ProjectId, resume, analysis.Body == true, plan.Measurements
+                    ? "ephemeral: sessions routed through the cluster are not stored yet, even with consent to store"
+                    : "ephemeral: results go to this connection and the session's dashboards only; nothing is stored", aborted).ConfigureAwait(false);
+                await sender.ConfigureAwait(false);
+                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "session completed").ConfigureAwait(false);
+                }
+
                 return;
             }
 
@@ -238,7 +262,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
     }
 
     /// <summary>Waits for the start message (text); a binary frame first means "start with the defaults".</summary>
-    private async Task<(AnalysisRequest Request, bool Store, int? AudioRate, Guid? Subject)?> ReadStartAsync(WebSocket socket, byte[] buffer, Connection connection, CancellationToken aborted)
+    private async Task<(AnalysisRequest Request, bool Store, int? AudioRate, Guid? Subject, LiveResume Resume)?> ReadStartAsync(WebSocket socket, byte[] buffer, Connection connection, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(StartTimeout);
@@ -266,7 +290,13 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
                     var (request, store, audioRate, subject, problem) = ParseStart(buffer.AsSpan(0, message.Length));
                     if (request is not null)
                     {
-                        return (request, store, audioRate, subject);
+                        var (resume, resumeProblem) = ParseResume(buffer.AsSpan(0, message.Length));
+                        if (resume is not null)
+                        {
+                            return (request, store, audioRate, subject, resume);
+                        }
+
+                        problem = resumeProblem;
                     }
 
                     connection.Send(Error(problem!));
@@ -330,6 +360,40 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         {
             return (null, false, null, null, "invalid start message: " + e.Message);
         }
+    }
+
+    /// <summary>The start message's optional "session" (a cluster session to continue) and "sent" (frames sent in its earlier connections).</summary>
+    private static (LiveResume? Resume, string? Problem) ParseResume(ReadOnlySpan<byte> text)
+    {
+        using var doc = JsonDocument.Parse(text.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+        string? session = null;
+        long? sent = null;
+        if (doc.RootElement.TryGetProperty("session", out var s) && s.ValueKind != JsonValueKind.Null)
+        {
+            if (s.ValueKind != JsonValueKind.String)
+            {
+                return (null, "invalid start message: \"session\" must be a string");
+            }
+
+            if (ClusterLive.CheckId(s.GetString()!) is { } bad)
+            {
+                return (null, "invalid start message: " + bad);
+            }
+
+            session = s.GetString();
+        }
+
+        if (doc.RootElement.TryGetProperty("sent", out var n) && n.ValueKind != JsonValueKind.Null)
+        {
+            if (!n.TryGetInt64(out var count) || count < 0)
+            {
+                return (null, "invalid start message: \"sent\" must be the number of frames sent before (0 or more)");
+            }
+
+            sent = count;
+        }
+
+        return (new LiveResume(session, sent), null);
     }
 
     /// <summary>Reads frames until the client stops, leaves or breaks the protocol; returns why the stream ended.</summary>
@@ -426,7 +490,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         return push.Push(message[HeaderBytes..], timestamp);
     }
 
-    private static bool IsStop(ReadOnlySpan<byte> text)
+    internal static bool IsStop(ReadOnlySpan<byte> text)
     {
         try
         {
@@ -440,7 +504,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         }
     }
 
-    private enum MessageKind
+    internal enum MessageKind
     {
         Text,
         Binary,
@@ -448,10 +512,10 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         TooBig,
     }
 
-    private readonly record struct Message(MessageKind Kind, int Length);
+    internal readonly record struct Message(MessageKind Kind, int Length);
 
     /// <summary>Reads one whole message into <paramref name="buffer"/>; a message larger than it is read to its end and reported, never buffered.</summary>
-    private static async Task<Message> ReceiveAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
+    internal static async Task<Message> ReceiveAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
     {
         var length = 0;
         var tooBig = false;

@@ -46,6 +46,9 @@ internal sealed class MienMetrics : IDisposable
         }
     }
 
+    /// <summary>A live frame was lost in flight because the silo running its cluster session died.</summary>
+    public void ClusterFrameLost() => _dropped.Add(1, new KeyValuePair<string, object?>("reason", "lost-in-flight"));
+
     public void FramesDropped(long count)
     {
         if (count > 0)

@@ -97,7 +97,7 @@ public sealed class DriverMonitorTests
         for (var i = 0; i < 75 * Fps; i++)
         {
             var t = i / Fps;
-            var shut = t % 1 < 0.2;
+            var shut = i % 25 < 5; // whole frames: 0.2 s of every second
             EyeState? eyes = t < 30 ? new EyeState(0.1f, 0.1f, shut ? 0.05f : 1f, shut) : null;
             states.Add(monitor.Update(TimeSpan.FromSeconds(t), eyes, 0.1f, new HeadPose(0, 0, 0), new Gaze(0, 0)));
         }

@@ -58,7 +58,7 @@ public sealed class DriverRobustnessMeasurement(RealModels models, ITestOutputHe
                 var closures = frames.SelectMany(f => f.Closures).Distinct().ToList();
                 var falseClosures = closures.Count(c => !labels.Events.Any(e => e.Kind == "closure" && c.Start < e.End + 0.2 && c.End > e.Start - 0.2));
                 var blinks = EventMatching.Score("blink", [.. labels.Events.Where(e => e.Start < until)], [.. frames.SelectMany(f => f.Blinks)]);
-                report.AppendLine(CultureInfo.InvariantCulture, $"{label} 0-{Math.Min(until, frames[^1].T):0} s, glasses {glasses}: open-eye frames {open.Count}, read closed {100.0 * readClosed / Math.Max(1, open.Count):0.0} % (PERCLOS of open eyes), median openness {Median(open.Select(f => f.Openness!.Value)):0.00}; long closures {closures.Count} ({falseClosures} not on a labelled closure); {blinks}");
+                report.AppendLine(CultureInfo.InvariantCulture, $"{label} 0-{Math.Min(until, frames[^1].T):0} s, glasses {glasses}: open-eye frames {open.Count}, read closed {100.0 * readClosed / Math.Max(1, open.Count):0.0} % (PERCLOS of open eyes), median openness {Median(open.Select(f => f.Openness!.Value)):0.00}; long closures {closures.Count} ({falseClosures} not on a labelled closure); {blinks}; eyes flagged covered by the occlusion estimator on {100.0 * frames.Count(f => f.EyesCovered) / Math.Max(1, frames.Count):0.0} % of frames");
                 if (glasses == Glasses.None)
                 {
                     foreach (var f in open.Where(f => f.Yaw is not null))
@@ -90,7 +90,7 @@ public sealed class DriverRobustnessMeasurement(RealModels models, ITestOutputHe
         return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
     }
 
-    private sealed record FrameRecord(double T, float? Yaw, float? Openness, List<DetectedEvent> Closures, List<DetectedEvent> Blinks);
+    private sealed record FrameRecord(double T, float? Yaw, float? Openness, List<DetectedEvent> Closures, List<DetectedEvent> Blinks, bool EyesCovered = false);
 
     private async Task<List<FrameRecord>> RunAsync(string path, double until, Glasses glasses)
     {
@@ -134,7 +134,7 @@ public sealed class DriverRobustnessMeasurement(RealModels models, ITestOutputHe
                 closures.AddRange(driver.Events.Where(e => e.Kind == "long-closure" && e.End == time).Select(e => new DetectedEvent("closure", e.Start.TotalSeconds, e.End.TotalSeconds)));
             }
 
-            records.Add(new FrameRecord(t, face?.Pose?.Yaw, face?.Eyes?.Openness, closures, blinks));
+            records.Add(new FrameRecord(t, face?.Pose?.Yaw, face?.Eyes?.Openness, closures, blinks, face?.Occlusion?.EyesCovered == true));
         }
 
         return records;

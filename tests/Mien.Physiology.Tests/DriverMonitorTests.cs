@@ -106,5 +106,30 @@ public sealed class DriverMonitorTests
         Assert.InRange(states[(int)(74.9 * Fps)].Perclos, 0.18, 0.22); // the window's 15 seen seconds, not 15 × 20 % / 60 s
         Assert.Equal(0, states[^1].LongClosures);
         Assert.True(float.IsNaN(new DriverMonitor().Update(TimeSpan.Zero, null, null, null, null).Perclos), "no eye reading at all is no PERCLOS, not 0 %");
+
+        // Eyes seen shut for 0.2 s, then 5 s without a reading, then open: nothing unseen becomes "eyes closed" or a
+        // long closure, and a 0.2-s gap inside a real closure is bridged.
+        var open = new EyeState(0.3f, 0.3f, 1f, false);
+        var shutEyes = new EyeState(0.01f, 0.01f, 0.05f, true);
+        var hidden = new DriverMonitor();
+        DriverState? last = null;
+        for (var i = 0; i < 20 * Fps; i++)
+        {
+            var t = i / Fps;
+            last = hidden.Update(TimeSpan.FromSeconds(t), t is >= 10 and < 10.2 ? shutEyes : t is >= 10.2 and < 15.2 ? null : open, 0.1f, new HeadPose(0, 0, 0), new Gaze(0, 0));
+            Assert.True(t is < 10.2 or >= 15.2 || last.EyesClosedFor == TimeSpan.Zero, $"{t:0.00} s: eyes closed for {last.EyesClosedFor} while unseen");
+        }
+
+        Assert.Equal(0, last!.LongClosures);
+        Assert.Equal(AlertLevel.None, last.Level);
+
+        var bridged = new DriverMonitor();
+        for (var i = 0; i < 5 * Fps; i++)
+        {
+            var t = i / Fps;
+            last = bridged.Update(TimeSpan.FromSeconds(t), t is >= 2 and < 2.2 ? null : t is >= 1 and < 3 ? shutEyes : open, 0.1f, new HeadPose(0, 0, 0), new Gaze(0, 0));
+        }
+
+        Assert.Equal(1, last!.LongClosures);
     }
 }

@@ -16,6 +16,9 @@ internal readonly record struct DriverEvent(string Kind, TimeSpan Start, TimeSpa
 /// </summary>
 public sealed class DriverMonitor
 {
+    /// <summary>Longest stretch without an eye reading (seconds) that a closure or blink is carried across.</summary>
+    private const double MaxUnseenBridge = 0.5;
+
     private readonly DriverOptions _o;
     private readonly Queue<(double T, double Dt, bool Closed, bool Seen)> _frames = new();
     private readonly Queue<DriverEvent> _events = new();
@@ -25,6 +28,7 @@ public sealed class DriverMonitor
     private double? _last;
     private double? _closedSince;
     private double? _halfClosedSince;
+    private double? _unseenSince;
     private double? _yawnSince;
     private double _yawnPeak;
     private double? _dropSince;
@@ -73,6 +77,14 @@ public sealed class DriverMonitor
             var old = _frames.Dequeue();
             _seen -= old.Seen ? old.Dt : 0;
             _closedTime -= old.Closed ? old.Dt : 0;
+        }
+
+        // A short stretch without an eye reading (the occlusion estimator flickering on tinted lenses) is bridged; a longer
+        // one drops a closure or blink in progress: how long the eyes stayed shut behind it is unknown.
+        _unseenSince = seen ? null : _unseenSince ?? t;
+        if (_unseenSince is { } unseen && t - unseen > MaxUnseenBridge)
+        {
+            (_closedSince, _halfClosedSince) = (null, null);
         }
 
         if (seen && closed)
@@ -216,7 +228,8 @@ public sealed class DriverMonitor
 
         // Under a second of measurable eyes in the window is no PERCLOS at all (written as null), not 0 %.
         var perclos = _seen >= 1 ? (float)(_closedTime / _seen) : float.NaN;
-        var closedFor = _closedSince is { } cs ? t - cs : 0;
+        // No "eyes closed for ..." alert from a frame whose eyes cannot be seen: it needs the eyes seen shut now.
+        var closedFor = seen && _closedSince is { } cs ? t - cs : 0;
         var awayFor = _awaySince is { } aw ? t - aw : 0;
         var (level, causes) = Assess(perclos, _seen, closedFor, longClosures, yawns, nods, awayFor);
         if (level >= _level)

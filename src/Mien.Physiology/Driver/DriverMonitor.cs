@@ -64,8 +64,8 @@ public sealed class DriverMonitor
 
         // Eye closure: time share at or below the closed threshold (PERCLOS), closure runs, blink durations at half closure.
         // A frame whose eyes cannot be measured (eyes == null: no mesh eyes, or covered by dark lenses, see FaceOcclusion)
-        // counts neither as open nor as shut: counting it as open would under-state PERCLOS without saying so. It also
-        // neither starts nor ends a closure or a blink.
+        // counts neither as open nor as shut: counting it as open would under-state PERCLOS without saying so. It neither
+        // starts nor ends a closure or a blink; only a long unseen stretch drops one in progress (below).
         var openness = eyes?.Openness;
         var seen = openness is not null;
         var closed = openness is { } o && o <= _o.ClosedOpenness;

@@ -70,6 +70,42 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         return Process.Start(new ProcessStartInfo(clip.Ffmpeg!, args) { RedirectStandardError = true, RedirectStandardInput = true })!;
     }
 
+    /// <summary>
+    /// Waits until something listens on the loopback <paramref name="port"/>. A probe connection cannot tell: ffmpeg's
+    /// <c>-listen 1</c> serves exactly one client, and the probe would be it. So the kernel's socket table is read
+    /// instead; a fixed delay raced the server's start on a loaded machine ("Connection refused").
+    /// </summary>
+    private static async Task WaitListeningAsync(int port)
+    {
+        if (!File.Exists("/proc/net/tcp"))
+        {
+            await Task.Delay(1000); // not Linux: no table to read, fall back to a generous delay
+            return;
+        }
+
+        var hex = $":{port:X4} ";
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists))
+            {
+                // Columns: sl local_address rem_address st ...; state 0A is LISTEN.
+                foreach (var line in File.ReadLines(table).Skip(1))
+                {
+                    var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (cols.Length > 3 && (cols[1] + " ").EndsWith(hex, StringComparison.Ordinal) && cols[3] == "0A")
+                    {
+                        return;
+                    }
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"no server listened on port {port} within 15 s");
+    }
+
     private static void Stop(Process? p)
     {
         if (p is null)
@@ -116,7 +152,7 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         var server = HttpServer(port);
         try
         {
-            await Task.Delay(300);
+            await WaitListeningAsync(port);
             await using var source = MediaSource.Open($"http://127.0.0.1:{port}/live.ts");
             var frames = await Read(source, 40);
 
@@ -144,7 +180,7 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         Process? second = null;
         try
         {
-            await Task.Delay(300);
+            await WaitListeningAsync(port);
             await using var source = MediaSource.Open($"http://127.0.0.1:{port}/live.ts", new MediaSourceOptions { NetworkTimeout = TimeSpan.FromSeconds(5), ReconnectWindow = TimeSpan.FromSeconds(30) });
             // The first server ends after 2 s of stream; a new one comes up on the same port 1.5 s later.
             var restart = Task.Run(async () =>
@@ -201,7 +237,7 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         var server = HttpServer(port, seconds: 2);
         try
         {
-            await Task.Delay(300);
+            await WaitListeningAsync(port);
             await using var source = MediaSource.Open($"http://127.0.0.1:{port}/live.ts", new MediaSourceOptions { NetworkTimeout = TimeSpan.FromSeconds(3), ReconnectWindow = TimeSpan.FromSeconds(3) });
             var clock = Stopwatch.StartNew();
             var frames = await Read(source, int.MaxValue);
@@ -225,8 +261,9 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         var server = HttpServer(port);
         try
         {
-            await Task.Delay(300);
-            await using var source = MediaSource.Open($"http://127.0.0.1:{port}/live.ts", new MediaSourceOptions { NetworkTimeout = TimeSpan.FromSeconds(2), ReconnectWindow = TimeSpan.FromSeconds(2) });
+            await WaitListeningAsync(port);
+            // 3 s, not less: the first frame must arrive within it too, and a loaded machine has taken over 2 s.
+            await using var source = MediaSource.Open($"http://127.0.0.1:{port}/live.ts", new MediaSourceOptions { NetworkTimeout = TimeSpan.FromSeconds(3), ReconnectWindow = TimeSpan.FromSeconds(2) });
             var frames = new List<TimeSpan>();
             var clock = Stopwatch.StartNew();
             await foreach (var frame in source.ReadAsync())
@@ -282,7 +319,7 @@ public sealed class StreamSourceTests(StreamClip clip) : IClassFixture<StreamCli
         var server = Process.Start(start)!;
         try
         {
-            await Task.Delay(800);
+            await WaitListeningAsync(port);
             await using var source = MediaSource.Open($"rtsp://127.0.0.1:{port}/live", new MediaSourceOptions { NetworkTimeout = TimeSpan.FromSeconds(8) });
             var frames = await Read(source, 25);
 

@@ -165,7 +165,8 @@ public sealed class AsymmetryFaceTests(RealModels models, ITestOutputHelper outp
         using var pipeline = await FaceAnalysisPipeline.CreateAsync(models.Store, new PipelineOptions { Identity = null, Expressions = false, Affect = null, KeepLandmarks = true });
         var byYaw = new SortedDictionary<int, List<(AsymmetryMeasure Image, AsymmetryMeasure Mesh)>>();
         var index = 0L;
-        foreach (var (image, time) in PulseVideoRun.Video(franck))
+        // Every other frame (12.5 fps): the yaw bins still fill (≥ 20 frames each within ±20°) at half the suite time.
+        foreach (var (image, time) in PulseVideoRun.Video(franck).Where((_, i) => i % 2 == 0))
         {
             var face = pipeline.Analyze(image, index++, time).Faces.FirstOrDefault();
             if (face?.Pose is { } pose && Math.Abs(pose.Pitch) < 20 && AsymmetryMeter.Measure(face.Landmarks!, PhysiologyCostMeasurement.View(image)) is { } m)

@@ -32,8 +32,8 @@ public sealed class BackdropTests(SkinFaces faces, ITestOutputHelper output)
         using var analyzer = new SkinAnalyzer();
         using var busy = Cv2.ImRead(faces.Models.GroupPhotos[0]);
         var checkedFaces = 0;
-        // Eight HELEN faces besides the group photos (16 cost 50 s of the suite); SkinBenchmarks covers every HELEN test face.
-        foreach (var path in Photos(faces, 8))
+        // Four HELEN faces besides the group photos (16 cost 50 s of the suite, 8 about 30 s); SkinBenchmarks covers every HELEN test face.
+        foreach (var path in Photos(faces, 4))
         {
             var (image, face) = await faces.LargestFaceAsync(path);
             using var _ = image;

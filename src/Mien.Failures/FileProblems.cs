@@ -31,6 +31,19 @@ public static class FileProblems
         return e switch
         {
             UnauthorizedAccessException when Directory.Exists(path) => "permission denied (or it is a folder where a file is needed)",
+            IOException { HResult: Eexist } when File.Exists(path) => "is a file, not a folder",
+            _ => KindOf(e) ?? e.Message,
+        };
+    }
+
+    /// <summary>
+    /// The kind of file-system failure in words that name no path (for answers that leave the machine, where a server's
+    /// paths must not), e.g. "no space left on device"; null when the exception is not one of the kinds known here.
+    /// </summary>
+    public static string? KindOf(Exception e)
+    {
+        return e switch
+        {
             UnauthorizedAccessException => "permission denied",
             PathTooLongException => "the path is too long",
             FileNotFoundException => "no such file",
@@ -40,10 +53,9 @@ public static class FileProblems
             IOException { HResult: Erofs } => "read-only file system",
             IOException { HResult: Efbig } => "file too large for the file system",
             IOException { HResult: Eio } => "input/output error (a failing disk or a lost network mount?)",
-            IOException { HResult: Eexist } when File.Exists(path) => "is a file, not a folder",
             IOException { HResult: Enotdir } => "a part of the path is a file, not a folder",
             IOException { HResult: Eisdir } => "is a folder, not a file",
-            _ => e.Message,
+            _ => null,
         };
     }
 

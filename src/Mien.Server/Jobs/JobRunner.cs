@@ -145,10 +145,17 @@ internal sealed partial class JobRunner(IMienStore store, MienRuntime runtime, S
         }
     }
 
-    private static string Describe(Exception e) => e switch
+    /// <summary>
+    /// What the job's owner reads. The OS's and the runtime's messages name the server's own paths (upload folder, model
+    /// cache), which must not leave the machine: file-system failures are told by kind, others point to the log, which
+    /// keeps the full message (<see cref="LogJobFailed"/>).
+    /// </summary>
+    internal static string Describe(Exception e) => e switch
     {
-        MediaException or MienStoreException or IOException or Models.ModelStoreException or Models.ModelRunException => e.Message,
-        _ => "internal error: " + e.Message,
+        MediaException m => m.Problem,
+        MienStoreException or Models.ModelStoreException or Models.ModelRunException => e.Message,
+        IOException or UnauthorizedAccessException => "the server could not read or write this job's files: " + (Failures.FileProblems.KindOf(e) ?? "an I/O error (details in the server log)"),
+        _ => "internal error (details in the server log)",
     };
 
     private async Task RunAsync(Recording job, CancellationTokenSource cancel, CancellationToken stoppingToken)

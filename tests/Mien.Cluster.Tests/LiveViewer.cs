@@ -113,7 +113,7 @@ internal sealed class LiveViewer
                 await connection.Socket.SendAsync(LiveFrameMessage.Image(TimeSpan.FromMicroseconds(micros), _frames[(i + (_index * 7)) % _frames.Count]), WebSocketMessageType.Binary, true, CancellationToken.None);
                 Sent++;
             }
-            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException)
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException or OperationCanceledException)
             {
                 NotSentWhileReconnecting++;
             }
@@ -126,7 +126,7 @@ internal sealed class LiveViewer
                 await connection.Socket.SendAsync("{\"type\":\"stop\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
                 await connection.Reader.WaitAsync(TimeSpan.FromSeconds(60));
             }
-            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException or TimeoutException)
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException or TimeoutException or OperationCanceledException)
             {
             }
 

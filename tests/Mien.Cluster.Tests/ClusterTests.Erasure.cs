@@ -58,7 +58,21 @@ public sealed partial class ClusterTests
         await Cluster.Client.GetGrain<ISessionGrain>(anonymous).CloseAsync();
         Assert.False(SharedGrainStorage.Holds("session", anonymous), "a closed session's checkpoint is deleted too");
 
-        // Erasure: a session of the subject opened since is ended with its checkpoint, and the receipt says so.
+        // A session of the subject opened after the withdrawal (its node's consent check raced it) is ended as it registers.
+        var late = $"subject-late-{Guid.NewGuid():N}";
+        await ClusterFixture.Through(silos[0]).GetGrain<ISessionGrain>(late).OpenAsync(new SessionStart("live", Subject: subject));
+        var outcome = FrameOutcome.Analysed;
+        for (var seq = 0; seq < 100 && outcome == FrameOutcome.Analysed; seq++)
+        {
+            outcome = (await Cluster.Client.GetGrain<ISessionGrain>(late).AnalyzeAsync(Frame(seq))).Outcome;
+        }
+
+        Assert.Equal(FrameOutcome.Ended, outcome);
+        Assert.False(SharedGrainStorage.Holds("session", late));
+
+        // Erasure, after consent to analysis was given again: a session of the subject opened since is ended with its
+        // checkpoint, and the receipt says so.
+        await subjectGrain.GrantAsync(new ConsentGrant(["analysis"], "v2", "test"));
         var third = $"subject-c-{Guid.NewGuid():N}";
         await ClusterFixture.Through(silos[0]).GetGrain<ISessionGrain>(third).OpenAsync(new SessionStart("live", CheckpointEvery: 1, Subject: subject));
         Assert.Equal(FrameOutcome.Analysed, (await Cluster.Client.GetGrain<ISessionGrain>(third).AnalyzeAsync(Frame(0))).Outcome);

@@ -12,6 +12,9 @@ internal sealed class SubjectState
 
     /// <summary>Session grains analysing the subject now (their keys), ended on withdrawal of analysis or erasure.</summary>
     [Id(3)] public SortedSet<string> Sessions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Analysis was withdrawn through the cluster and not granted again since: a session that attaches is ended.</summary>
+    [Id(4)] public bool AnalysisWithdrawn { get; set; }
 }
 
 /// <summary>
@@ -50,6 +53,7 @@ internal sealed class SubjectGrain(
         }
 
         state.State.Scopes.UnionWith(grant.Scopes);
+        state.State.AnalysisWithdrawn &= !grant.Scopes.Contains("analysis");
         state.State.Version++;
         await state.WriteStateAsync();
         return State();
@@ -65,6 +69,7 @@ internal sealed class SubjectGrain(
         if (scope == "analysis")
         {
             state.State.Scopes.Clear();
+            state.State.AnalysisWithdrawn = true;
         }
         else
         {
@@ -100,10 +105,13 @@ internal sealed class SubjectGrain(
     public async Task AttachAsync(string session)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(session);
-        if (state.State.Erasure is not null)
+        if (state.State.Erasure is not null || state.State.AnalysisWithdrawn)
         {
-            // A session opened as the erasure ran (its node checked consent just before): it ends now.
-            await GrainFactory.GetGrain<ISessionGrain>(session).ForgetAsync("the subject was erased; nothing of the session is kept");
+            // A session opened as the erasure or withdrawal ran (its node checked consent just before), or one
+            // re-activated from a checkpoint the withdrawal could not reach: it ends now.
+            await GrainFactory.GetGrain<ISessionGrain>(session).ForgetAsync(state.State.Erasure is not null
+                ? "the subject was erased; nothing of the session is kept"
+                : "the subject's consent to analysis was withdrawn; nothing of the session is kept");
             return;
         }
 
@@ -128,9 +136,22 @@ internal sealed class SubjectGrain(
     private async Task<int> EndSessionsAsync(string reason)
     {
         var sessions = state.State.Sessions.ToList();
-        var ended = await Task.WhenAll(sessions.Select(s => GrainFactory.GetGrain<ISessionGrain>(s).ForgetAsync(reason)));
+        var ended = await Task.WhenAll(sessions.Select(async s =>
+        {
+            try
+            {
+                return (Session: s, Ended: await GrainFactory.GetGrain<ISessionGrain>(s).ForgetAsync(reason), Failed: false);
+            }
+            catch (ClusterFullException)
+            {
+                // Its silo died and no silo has room to re-activate it now: it stays listed, and is ended when it
+                // re-activates (its activation attaches again) or at the subject's next withdrawal.
+                return (Session: s, Ended: false, Failed: true);
+            }
+        }));
         state.State.Sessions.Clear();
-        return ended.Count(e => e);
+        state.State.Sessions.UnionWith(ended.Where(e => e.Failed).Select(e => e.Session));
+        return ended.Count(e => e.Ended);
     }
 
     private ConsentState State() => new(Key, [.. state.State.Scopes], state.State.Erasure is not null, state.State.Version, null, state.State.Sessions.Count);

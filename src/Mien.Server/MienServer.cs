@@ -154,6 +154,7 @@ public sealed class MienServer : IAsyncDisposable
         services.AddSingleton<Privacy.Erasure>();
         // Used only by a co-hosted silo's subject grains (--cluster): consent and erasure through the store, audited.
         services.AddSingleton<Mien.Cluster.ISubjectLedger, Privacy.StoreSubjectLedger>();
+        services.AddSingleton<Privacy.ClusterSubjects>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddAuditAndRetention();
         services.AddSingleton<MediaVault>();

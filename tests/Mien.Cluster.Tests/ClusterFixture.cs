@@ -152,6 +152,10 @@ internal sealed class SharedGrainStorage(Serializer serializer) : IGrainStorage
         return Task.CompletedTask;
     }
 
+    /// <summary>Whether a state row of <paramref name="stateName"/> exists for the grain whose key is <paramref name="key"/>.</summary>
+    public static bool Holds(string stateName, string key) =>
+        Store.Keys.Any(k => k.StartsWith(stateName + "/", StringComparison.Ordinal) && k.EndsWith("/" + key, StringComparison.Ordinal));
+
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         Store.TryRemove($"{stateName}/{grainId}", out _);
@@ -172,12 +176,16 @@ internal sealed class RecordingLedger : ISubjectLedger
 
     public Task GrantedAsync(string subject, ConsentGrant grant, CancellationToken cancellationToken) => RecordAsync($"{subject} grant {string.Join('+', grant.Scopes)}");
 
-    public Task WithdrawnAsync(string subject, string scope, CancellationToken cancellationToken) => RecordAsync($"{subject} withdraw {scope}");
+    public async Task<LedgerReceipt> WithdrawnAsync(string subject, string scope, string by, CancellationToken cancellationToken)
+    {
+        await RecordAsync($"{subject} withdraw {scope}");
+        return new LedgerReceipt([$"withdrawn {scope}"], null);
+    }
 
-    public async Task<IReadOnlyList<string>> EraseAsync(string subject, string reason, CancellationToken cancellationToken)
+    public async Task<LedgerReceipt> EraseAsync(string subject, string reason, CancellationToken cancellationToken)
     {
         await RecordAsync($"{subject} erase");
-        return ["recordings", "consents", "audit: erasure"];
+        return new LedgerReceipt(["recordings", "consents", "audit: erasure"], null);
     }
 
     private async Task RecordAsync(string call)

@@ -211,7 +211,7 @@ public sealed partial class ClusterTests(ClusterFixture fixture) : IClassFixture
         Assert.Equal(25, calls.Count);
         Assert.EndsWith("erase", calls[^1], StringComparison.Ordinal);
         Assert.Equal(25, receipt.Version);
-        Assert.Equal(["recordings", "consents", "audit: erasure"], receipt.Steps);
+        Assert.Equal(["recordings", "consents", "audit: erasure", "cluster sessions ended, checkpoints deleted: 0"], receipt.Steps);
 
         // After the erasure, a consent through any silo is refused with the reason, and a second erasure returns the first receipt.
         foreach (var silo in silos)

@@ -92,10 +92,12 @@ public sealed class LiveRoutingTests
                 shown.Add(await UntilAsync(dashboard, "frame"));
             }
 
-            // The dashboard on node B saw the same results the client on node A got, frame for frame.
+            // The dashboard on node B saw the same results the client on node A got, frame for frame. Not necessarily
+            // in order: each result is a one-way observer message, and Orleans does not order them (the first may wait
+            // for the observer's address while the second does not); every result carries its time.
             Assert.Equal(
                 answered.Select(f => f.GetProperty("time").GetDouble()),
-                shown.Select(f => f.GetProperty("time").GetDouble()));
+                shown.Select(f => f.GetProperty("time").GetDouble()).Order());
 
             // Health from node B while both run: the figures aggregated over the silos are what each silo's
             // instruments counted (A ran the session; B had nothing to analyse).
@@ -108,6 +110,33 @@ public sealed class LiveRoutingTests
             Assert.Equal(answered.Count, framesBySilo.GetValueOrDefault(siloA));
             Assert.Equal(answered.Count, both.GetProperty("cluster").GetProperty("framesAnalysed").GetInt64());
             Assert.Equal(answered.Count, both.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("silo").GetString() == siloA).GetProperty("stats").GetProperty("framesAnalysed").GetInt64());
+
+            // Consent under --cluster goes through the subject's grain: given and then withdrawn through node A's REST
+            // while the subject's live session runs on node B's silo. The session ends there (its checkpoint deleted),
+            // and the REST answers keep their single-node shape.
+            using var httpA = new HttpClient { BaseAddress = a.Addresses[0] };
+            httpA.DefaultRequestHeaders.Authorization = new("Bearer", key);
+            var person = JsonDocument.Parse(await (await httpA.PostAsync($"/api/v1/projects/{project}/subjects", new StringContent("{\"pseudonym\":\"cluster-rest\"}", Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+            var given = await httpA.PostAsync($"/api/v1/projects/{project}/subjects/{person}/consents", new StringContent("{\"scopes\":[\"analysis\"],\"textVersion\":\"v1\",\"collectedBy\":\"cluster test\"}", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, given.StatusCode);
+            Assert.Equal("analysis", JsonDocument.Parse(await given.Content.ReadAsStringAsync()).RootElement[0].GetProperty("scope").GetString());
+            using var viewer = await ConnectAsync(b.Addresses[0], $"api/v1/projects/{project}/live", key);
+            await SendAsync(viewer, $"{{\"type\":\"start\",\"subject\":\"{person}\",\"options\":{{\"skin\":false}}}}");
+            var viewerSilo = (await UntilAsync(viewer, "ready")).GetProperty("silo").GetString()!;
+            Assert.NotEqual(siloA, viewerSilo); // by load: A already runs a session
+            await viewer.SendAsync(Mien.Server.Live.LiveFrameMessage.Image(TimeSpan.Zero, jpegs[0]), WebSocketMessageType.Binary, true, CancellationToken.None);
+            Assert.Equal(viewerSilo, (await UntilAsync(viewer, "frame")).GetProperty("silo").GetString());
+            var withdrawal = await httpA.DeleteAsync($"/api/v1/projects/{project}/subjects/{person}/consents/analysis");
+            Assert.Equal(HttpStatusCode.OK, withdrawal.StatusCode);
+            var withdrawn = JsonDocument.Parse(await withdrawal.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("analysis", withdrawn.GetProperty("withdrawn")[0].GetProperty("scope").GetString());
+            Assert.Equal(1, withdrawn.GetProperty("receipt").GetProperty("analysesStopped").GetInt32());
+            await viewer.SendAsync(Mien.Server.Live.LiveFrameMessage.Image(TimeSpan.FromMilliseconds(100), jpegs[1]), WebSocketMessageType.Binary, true, CancellationToken.None);
+            var stopped = await ReceiveAsync(viewer);
+            Assert.Equal("error", stopped.GetProperty("type").GetString());
+            Assert.Contains("withdrawn", stopped.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains("\"current\":[]", await http.GetStringAsync($"/api/v1/projects/{project}/subjects/{person}/consents"), StringComparison.Ordinal);
+            var restFrames = new Dictionary<string, long> { [viewerSilo] = 1 };
 
             // Node A goes: its client connection breaks with two frames unanswered, then the node stops.
             for (var i = 0; i < 2; i++, sent++)
@@ -149,12 +178,12 @@ public sealed class LiveRoutingTests
             // Per-silo metrics: each silo counted the frames it analysed, under its own tag.
             var siloB = resumed.GetProperty("silo").GetString()!;
             Assert.InRange(framesBySilo.GetValueOrDefault(siloA), answered.Count, analysed);
-            Assert.Equal(4, framesBySilo.GetValueOrDefault(siloB));
+            Assert.Equal(4 + restFrames.GetValueOrDefault(siloB), framesBySilo.GetValueOrDefault(siloB));
 
             // Health on node B after the loss: its own silo active, A not, B's figures as its instruments counted them.
             // (A's last figures survive only if the health grain did not live on A: it is kept in memory.)
             var health = await HealthAsync(http, project, h => h.GetProperty("silos").EnumerateArray().Any(s => s.GetProperty("silo").GetString() == siloB
-                && s.GetProperty("stats").ValueKind == JsonValueKind.Object && s.GetProperty("stats").GetProperty("framesAnalysed").GetInt64() == 4));
+                && s.GetProperty("stats").ValueKind == JsonValueKind.Object && s.GetProperty("stats").GetProperty("framesAnalysed").GetInt64() == 4 + restFrames.GetValueOrDefault(siloB)));
             Assert.Equal(siloB, health.GetProperty("silo").GetProperty("silo").GetString());
             Assert.Equal("Active", health.GetProperty("silo").GetProperty("status").GetString());
             Assert.Equal(1, health.GetProperty("cluster").GetProperty("activeSilos").GetInt32());

@@ -22,6 +22,13 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Where the session is: silo, sequences, people.</summary>
     Task<SessionStatus> StatusAsync();
 
+    /// <summary>
+    /// Ends the session at once and deletes its checkpoint from grain storage (the subject's consent to analysis was
+    /// withdrawn, or the subject erased): later frames are answered <see cref="FrameOutcome.Ended"/> with
+    /// <paramref name="reason"/>. True when there was a session or a checkpoint to delete.
+    /// </summary>
+    Task<bool> ForgetAsync(string reason);
+
     /// <summary>Sends every frame's reply to <paramref name="observer"/> too (a dashboard on any node).</summary>
     Task SubscribeAsync(IResultObserver observer);
 
@@ -45,8 +52,13 @@ public interface IResultObserver : IGrainObserver
 /// <param name="Source">Name the results carry (e.g. "live").</param>
 /// <param name="Body">Body pose and cues (one more model per face).</param>
 /// <param name="CheckpointEvery">Frames between two checkpoints (1–1000): what a silo loss can cost at most in per-person state.</param>
+/// <param name="Subject">
+/// The subject grain key ("{project}/{subject}") when the session analyses a named subject, else null: the session then
+/// registers with that <see cref="ISubjectGrain"/>, which ends it and deletes its checkpoint when the subject's consent
+/// to analysis is withdrawn or the subject is erased, on whichever silo either runs.
+/// </param>
 [GenerateSerializer, Immutable]
-public sealed record SessionStart([property: Id(0)] string Source, [property: Id(1)] bool Body = false, [property: Id(2)] int CheckpointEvery = 25)
+public sealed record SessionStart([property: Id(0)] string Source, [property: Id(1)] bool Body = false, [property: Id(2)] int CheckpointEvery = 25, [property: Id(3)] string? Subject = null)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the field, its value and the limit.</summary>
     public void Validate()
@@ -59,6 +71,11 @@ public sealed record SessionStart([property: Id(0)] string Source, [property: Id
         if (CheckpointEvery is < 1 or > 1000)
         {
             throw new ArgumentException($"{nameof(CheckpointEvery)} = {CheckpointEvery}: must be between 1 and 1000 frames.", nameof(CheckpointEvery));
+        }
+
+        if (Subject is not null && (Subject.Length is < 1 or > 200 || !Subject.Contains('/', StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"{nameof(Subject)} = '{(Subject.Length > 60 ? Subject[..60] + "…" : Subject)}': must be a subject grain key '{{project}}/{{subject}}' of at most 200 characters.", nameof(Subject));
         }
     }
 }
@@ -90,6 +107,12 @@ public enum FrameOutcome
 
     /// <summary>Not analysed; <see cref="FrameReply.Problem"/> says why (bad image, timestamp not increasing).</summary>
     Refused,
+
+    /// <summary>
+    /// The session is over and nothing of it is kept (never opened, stopped, or ended by a withdrawal of consent or an
+    /// erasure; <see cref="FrameReply.Problem"/> says which): no later frame will be analysed. The client stops.
+    /// </summary>
+    Ended,
 }
 
 /// <summary>One frame's answer.</summary>

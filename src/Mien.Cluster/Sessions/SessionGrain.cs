@@ -32,6 +32,7 @@ internal sealed partial class SessionGrain(
     private long _framesThisActivation;
     private int _sinceCheckpoint;
     private bool _resumed;
+    private string? _ended;
 
     private string Silo => silo.SiloAddress.ToString();
 
@@ -56,6 +57,9 @@ internal sealed partial class SessionGrain(
     {
         ArgumentNullException.ThrowIfNull(start);
         start.Validate();
+        // A session id ended by a withdrawal or erasure may be opened again only as a new session (the node checked
+        // consent for it just now); nothing of the old one is left to resume.
+        _ended = null;
         if (_running is null)
         {
             await StartAsync(start);
@@ -93,6 +97,12 @@ internal sealed partial class SessionGrain(
         state.State.Start = start;
         state.State.Activations++;
         await CheckpointAsync();
+        if (start.Subject is { } subject)
+        {
+            // One-way: the subject grain may be waiting on this session (ending it) right now. Re-stated at every
+            // activation, so a session re-activated after its silo died stays known to its subject.
+            _ = GrainFactory.GetGrain<ISubjectGrain>(subject).AttachAsync(Key);
+        }
     }
 
     public async Task<FrameReply> AnalyzeAsync(FrameMessage frame)
@@ -102,7 +112,9 @@ internal sealed partial class SessionGrain(
         {
             if (state.State.Start is not { } start)
             {
-                throw new InvalidOperationException($"session '{Key}' is not open: call OpenAsync first");
+                // Answered, not thrown: the client's node tells the client and stops sending.
+                return new FrameReply(frame.Sequence, FrameOutcome.Ended, Silo, [], [], 0,
+                    _ended ?? $"session '{Key}' is not open (never opened, stopped by its client, or ended by a withdrawal of consent or an erasure)");
             }
 
             // A client that lost its silo sends its next frame; the session continues here from its checkpoint.
@@ -167,10 +179,46 @@ internal sealed partial class SessionGrain(
         }
 
         _observers.Clear();
+        var subject = state.State.Start?.Subject;
         await state.ClearStateAsync();
         await GrainFactory.GetGrain<ISessionLoadGrain>(0).ReportAsync(Key, null);
+        if (subject is not null)
+        {
+            _ = GrainFactory.GetGrain<ISubjectGrain>(subject).DetachAsync(Key);
+        }
+
         DeactivateOnIdle();
         return status with { Open = false };
+    }
+
+    public async Task<bool> ForgetAsync(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var had = _running is not null || state.State.Start is not null;
+        await StopAsync();
+        foreach (var observer in _observers)
+        {
+            _ = observer.OnClosed(Key);
+        }
+
+        _observers.Clear();
+        // The checkpoint row goes (per-person totals, last boxes); the activation stays a while only to answer the
+        // client's next frame with the reason, and holds nothing about the person.
+        await state.ClearStateAsync();
+        state.State = new SessionCheckpoint();
+        _people = new PersonLedger();
+        _lastSequence = -1;
+        _framesThisActivation = 0;
+        _framesAtCheckpoint = 0;
+        _sinceCheckpoint = 0;
+        _ended = reason;
+        await GrainFactory.GetGrain<ISessionLoadGrain>(0).ReportAsync(Key, null);
+        if (had)
+        {
+            LogForgotten(log, Key, reason);
+        }
+
+        return had;
     }
 
     public Task<SessionStatus> StatusAsync() => Task.FromResult(Status());
@@ -241,6 +289,9 @@ internal sealed partial class SessionGrain(
             await running.Session.DisposeAsync();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session {Session} ended and its checkpoint deleted: {Reason}")]
+    private static partial void LogForgotten(ILogger logger, string session, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "session {Session} resumed on {Silo} from checkpoint sequence {Sequence} with {People} people")]
     private static partial void LogResumed(ILogger logger, string session, string silo, long sequence, int people);

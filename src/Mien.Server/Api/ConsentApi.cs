@@ -84,7 +84,7 @@ internal static class ConsentApi
         });
     }
 
-    private static async Task<IResult> GiveAsync(Guid projectId, Guid subjectId, ConsentRequest body, IMienStore store, CancellationToken ct)
+    private static async Task<IResult> GiveAsync(Guid projectId, Guid subjectId, ConsentRequest body, IMienStore store, ClusterSubjects cluster, CancellationToken ct)
     {
         if (body.Scopes is null || body.Scopes.Count == 0)
         {
@@ -117,6 +117,13 @@ internal static class ConsentApi
             return Problems.NotFound("subject");
         }
 
+        if (cluster.Enabled)
+        {
+            // Under --cluster through the subject's grain: serialised with every other change to the subject, whichever node it came through.
+            var recorded = await cluster.GiveAsync(projectId, subjectId, scopes.Distinct().ToList(), body.TextVersion, body.CollectedBy).ConfigureAwait(false);
+            return TypedResults.Created($"/api/v1/projects/{projectId}/subjects/{subjectId}/consents", recorded.Select(View));
+        }
+
         var given = new List<Consent>();
         foreach (var scope in scopes.Distinct())
         {
@@ -126,7 +133,7 @@ internal static class ConsentApi
         return TypedResults.Created($"/api/v1/projects/{projectId}/subjects/{subjectId}/consents", given.Select(View));
     }
 
-    internal static async Task<IResult> WithdrawAsync(Guid projectId, Guid subjectId, string scope, IMienStore store, Erasure erasure, CancellationToken ct, string? by = null)
+    internal static async Task<IResult> WithdrawAsync(Guid projectId, Guid subjectId, string scope, IMienStore store, Erasure erasure, ClusterSubjects cluster, CancellationToken ct, string? by = null)
     {
         if (!Names.TryParse<ConsentScope>(scope, out var parsed))
         {
@@ -142,6 +149,14 @@ internal static class ConsentApi
         if (await store.GetSubjectAsync(projectId, subjectId, ct).ConfigureAwait(false) is null)
         {
             return Problems.NotFound("subject");
+        }
+
+        if (cluster.Enabled)
+        {
+            // Under --cluster through the subject's grain: the same rows and erasure (its ledger is this store), and
+            // the subject's cluster sessions on every silo end with their checkpoints deleted.
+            var (closed, clusterReceipt) = await cluster.WithdrawAsync(projectId, subjectId, parsed, withdrawnBy).ConfigureAwait(false);
+            return clusterReceipt is null ? Problems.NotFound("subject") : TypedResults.Ok(new Withdrawal([.. closed.Select(View)], clusterReceipt));
         }
 
         // Withdrawing analysis withdraws every scope; the consent rows close first so no new analysis can start.

@@ -128,7 +128,7 @@ internal static class ConsentLinksApi
         return TypedResults.Created("/api/v1/consent", given.Select(ConsentApi.View));
     }
 
-    private static async Task<IResult> WithdrawAsync(HttpContext context, string scope, IMienStore store, ConsentLinks links, Erasure erasure, AuditTrail trail, CancellationToken ct)
+    private static async Task<IResult> WithdrawAsync(HttpContext context, string scope, IMienStore store, ConsentLinks links, Erasure erasure, ClusterSubjects cluster, AuditTrail trail, CancellationToken ct)
     {
         var (_, subject, project, refusal) = await OpenAsync(context, store, links, ct).ConfigureAwait(false);
         if (refusal is not null)
@@ -138,7 +138,7 @@ internal static class ConsentLinksApi
 
         // Resolved before the erasure, which may leave nothing to resolve afterwards.
         var subjectRef = await store.GetSubjectRefAsync(project!.Id, subject!.Id, ct).ConfigureAwait(false);
-        var result = await ConsentApi.WithdrawAsync(project.Id, subject.Id, scope, store, erasure, ct, "subject via consent link").ConfigureAwait(false);
+        var result = await ConsentApi.WithdrawAsync(project.Id, subject.Id, scope, store, erasure, cluster, ct, "subject via consent link").ConfigureAwait(false);
         var status = result is IStatusCodeHttpResult { StatusCode: int code } ? code : StatusCodes.Status200OK;
         await trail.RecordAsync(project.Id, new AuditRecord(Actor, "consent.withdraw", status.ToString(System.Globalization.CultureInfo.InvariantCulture), subjectRef, null,
             AuditTrail.Serialize(new { scope = Text.Clip(scope) })), CancellationToken.None).ConfigureAwait(false);

@@ -95,10 +95,13 @@ internal static class ProjectsApi
     private static async Task<IResult> GetSubjectAsync(Guid projectId, Guid subjectId, IMienStore store, CancellationToken ct) =>
         await store.GetSubjectAsync(projectId, subjectId, ct).ConfigureAwait(false) is { } s ? TypedResults.Ok(s) : Problems.NotFound("subject");
 
-    private static async Task<IResult> DeleteSubjectAsync(Guid projectId, Guid subjectId, Erasure erasure, CancellationToken ct)
+    private static async Task<IResult> DeleteSubjectAsync(Guid projectId, Guid subjectId, Erasure erasure, ClusterSubjects cluster, CancellationToken ct)
     {
-        // The erasure must complete once started, whatever the client does with its connection.
-        var receipt = await erasure.EraseSubjectAsync(projectId, subjectId, CancellationToken.None).ConfigureAwait(false);
+        // The erasure must complete once started, whatever the client does with its connection. Under --cluster it runs
+        // in the subject's grain (same erasure, serialised cluster-wide, and the subject's cluster sessions end).
+        var receipt = cluster.Enabled
+            ? await cluster.EraseAsync(projectId, subjectId).ConfigureAwait(false)
+            : await erasure.EraseSubjectAsync(projectId, subjectId, CancellationToken.None).ConfigureAwait(false);
         return receipt is null ? Problems.NotFound("subject") : TypedResults.Ok(receipt);
     }
 

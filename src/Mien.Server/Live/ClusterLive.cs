@@ -32,7 +32,7 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
             : $"session id '{(session.Length > 70 ? session[..64] + "…" : session)}' must be 1–64 letters, digits, '-' or '_'";
 
     /// <summary>Runs one client connection of a cluster session until the client stops or leaves.</summary>
-    public async Task RunAsync(WebSocket socket, byte[] buffer, LiveSessions.Connection connection, Guid project, LiveResume resume, bool body, string storageNote, CancellationToken aborted)
+    public async Task RunAsync(WebSocket socket, byte[] buffer, LiveSessions.Connection connection, Guid project, Guid? subject, LiveResume resume, bool body, string storageNote, CancellationToken aborted)
     {
         var id = resume.Session ?? Guid.NewGuid().ToString("N");
         var grain = grains.GetGrain<ISessionGrain>(Key(project, id));
@@ -40,7 +40,9 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
         SessionStatus status;
         try
         {
-            opened = await grain.OpenAsync(new SessionStart("live", body)).ConfigureAwait(false);
+            // A named subject's session registers with the subject's grain, which ends it on withdrawal or erasure.
+            var subjectKey = subject is { } s ? Privacy.StoreSubjectLedger.Key(project, s) : null;
+            opened = await grain.OpenAsync(new SessionStart("live", body, Subject: subjectKey)).ConfigureAwait(false);
             status = await grain.StatusAsync().ConfigureAwait(false);
         }
         catch (ClusterFullException e)
@@ -191,6 +193,11 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
                 case FrameOutcome.Duplicate:
                     Interlocked.Increment(ref counters.Duplicates);
                     break;
+                case FrameOutcome.Ended:
+                    // Consent to analysis withdrawn or the subject erased (through any node): nothing more is analysed.
+                    connection.Send(LiveSessions.Error("the session ended: " + reply.Problem, StatusCodes.Status403Forbidden));
+                    connection.CloseAfterSending(WebSocketCloseStatus.PolicyViolation, "session ended");
+                    return;
                 default:
                     connection.Send(LiveSessions.Error($"frame at {micros} µs refused: {reply.Problem}"));
                     break;

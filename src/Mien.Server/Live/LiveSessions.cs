@@ -117,7 +117,7 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
             if (_cluster is not null)
             {
                 // Consent and purpose were checked here as on one node; the frames go to the session's grain.
-                await _cluster.RunAsync(socket, buffer, connection, identity.ProjectId, resume, analysis.Body == true, plan.Measurements
+                await _cluster.RunAsync(socket, buffer, connection, identity.ProjectId, plan.SubjectId, resume, analysis.Body == true, plan.Measurements
                     ? "ephemeral: sessions routed through the cluster are not stored yet, even with consent to store"
                     : "ephemeral: results go to this connection and the session's dashboards only; nothing is stored", aborted).ConfigureAwait(false);
                 await sender.ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal sealed class StoreSubjectLedger(IMienStore store, Erasure erasure, Audi
         await audit.RecordAsync(projectId, Actor, "consent.give", "201", subjectId, null, new { scopes = scopes.Select(Names.Of) }, CancellationToken.None).ConfigureAwait(false);
     }
 
-    public async Task WithdrawnAsync(string subject, string scope, CancellationToken cancellationToken)
+    public async Task<LedgerReceipt> WithdrawnAsync(string subject, string scope, string by, CancellationToken cancellationToken)
     {
         var (projectId, subjectId) = await ExistingAsync(subject, cancellationToken).ConfigureAwait(false);
         var parsed = Scope(scope);
@@ -40,15 +40,16 @@ internal sealed class StoreSubjectLedger(IMienStore store, Erasure erasure, Audi
         IEnumerable<ConsentScope> closing = parsed == ConsentScope.Analysis ? Enum.GetValues<ConsentScope>() : [parsed];
         foreach (var s in closing)
         {
-            await store.WithdrawConsentAsync(projectId, subjectId, s, "cluster", CancellationToken.None).ConfigureAwait(false);
+            await store.WithdrawConsentAsync(projectId, subjectId, s, by, CancellationToken.None).ConfigureAwait(false);
         }
 
         var receipt = await erasure.EraseScopeAsync(projectId, subjectId, parsed, CancellationToken.None).ConfigureAwait(false)
             ?? throw new ArgumentException($"subject '{subject}' disappeared while its consent was withdrawn", nameof(subject));
-        await audit.RecordAsync(projectId, Actor, "consent.withdraw", "200", subjectId, null, Detail(receipt), CancellationToken.None).ConfigureAwait(false);
+        var entry = await audit.RecordAsync(projectId, Actor, "consent.withdraw", "200", subjectId, null, Detail(receipt), CancellationToken.None).ConfigureAwait(false);
+        return new LedgerReceipt([$"consent withdrawn: {Names.Of(parsed)} (by {by})", .. Steps(receipt, entry.Seq)], ClusterSubjects.Serialize(receipt));
     }
 
-    public async Task<IReadOnlyList<string>> EraseAsync(string subject, string reason, CancellationToken cancellationToken)
+    public async Task<LedgerReceipt> EraseAsync(string subject, string reason, CancellationToken cancellationToken)
     {
         var (projectId, subjectId) = await ExistingAsync(subject, cancellationToken).ConfigureAwait(false);
         // The reference is taken before the erasure: afterwards nothing links the log entry to the subject's id.
@@ -56,6 +57,11 @@ internal sealed class StoreSubjectLedger(IMienStore store, Erasure erasure, Audi
         var receipt = await erasure.EraseSubjectAsync(projectId, subjectId, CancellationToken.None).ConfigureAwait(false)
             ?? throw new ArgumentException($"subject '{subject}' disappeared while it was being erased", nameof(subject));
         var entry = await audit.RecordAsync(projectId, new AuditRecord(Actor, "subject.erase", "200", reference, null, AuditTrail.Serialize(Detail(receipt))), CancellationToken.None).ConfigureAwait(false);
+        return new LedgerReceipt(Steps(receipt, entry.Seq), ClusterSubjects.Serialize(receipt));
+    }
+
+    private static IReadOnlyList<string> Steps(ErasureReceipt receipt, long auditEntry)
+    {
         var r = receipt.Rows;
         return
         [
@@ -63,7 +69,7 @@ internal sealed class StoreSubjectLedger(IMienStore store, Erasure erasure, Audi
             $"database rows: {r.Subjects} subject, {r.Recordings} recordings, {r.Frames} frames, {r.Events} events, {r.PersonSummaries} person summaries, {r.SkinSessions} skin sessions",
             $"files deleted: {receipt.FilesDeleted}, result folders deleted: {receipt.FoldersDeleted}",
             $"receipt {receipt.ReceiptId:D}",
-            $"audit entry {entry.Seq}",
+            $"audit entry {auditEntry}",
         ];
     }
 

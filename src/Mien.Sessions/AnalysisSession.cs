@@ -150,7 +150,7 @@ public sealed class AnalysisSession : IAsyncDisposable
             settings[key] = value;
         }
 
-        return host with { Settings = settings, Models = models, StartedUtc = time.GetUtcNow() };
+        return host with { Settings = settings, Models = models, StartedUtc = time.GetUtcNow(), ExpressionModel = ExpressionProvenance.Of(pipeline) };
     }
 
     /// <summary>What is being analysed.</summary>

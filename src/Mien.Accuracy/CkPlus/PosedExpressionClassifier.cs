@@ -18,6 +18,9 @@ public sealed class PosedExpressionClassifier : IExpressionClassifier
     /// <summary>Provenance kind of this classifier (<c>provenance.expressionModel.kind</c>).</summary>
     public const string Kind = "posed";
 
+    /// <summary>Where its parameters come from, as provenance lists it.</summary>
+    public const string Source = "mien (embedded ckplus-geometry.json, fitted by `mien audit ckplus --write-model`)";
+
     /// <summary>Model ids it needs in the store: BlazeFace, mesh and iris (for crops and boxes without a mesh), and the emotion CNN.</summary>
     public static IReadOnlyList<string> ModelIds { get; } = [.. StillFaces.ModelIds, EmotionClassifier.ModelId];
 
@@ -76,7 +79,7 @@ public sealed class PosedExpressionClassifier : IExpressionClassifier
 
                 throw;
             }
-        });
+        }, Source, model.Sha256);
     }
 
     /// <inheritdoc />

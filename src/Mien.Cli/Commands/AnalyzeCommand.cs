@@ -38,7 +38,7 @@ internal static class AnalyzeCommand
         var landmarks = new Option<bool>("--landmarks") { Description = "Include the 478 landmarks per face in faces.jsonl." };
         var noExpressions = new Option<bool>("--no-expressions") { Description = "Skip expression estimates." };
         var noAffect = new Option<bool>("--no-affect") { Description = "Skip action units, the temporal expression model, valence/arousal and expression segments." };
-        var expressionModel = new Option<string?>("--expression-model") { Description = "Expression model: a manifest id (default emotion) or a model declaration JSON (model.json from `mien train expression`, or your own ONNX model's)." };
+        var expressionModel = new Option<string?>("--expression-model") { Description = "Expression model: a manifest id (default emotion), ckplus-geometry (posed lab expressions; no neutral class), or a model or ensemble declaration JSON (model.json from `mien train expression`, or your own ONNX model's)." };
         var temporalModel = new Option<string?>("--temporal-model") { Description = "A GRU weights file from `mien train temporal` to use instead of the default HMM filter." };
         var noBody = new Option<bool>("--no-body") { Description = "Skip body pose and body-language cues (MoveNet)." };
         var noSkin = new Option<bool>("--no-skin") { Description = "Skip skin measurements (tone, texture, redness, spots, shine)." };

@@ -20,12 +20,16 @@ public sealed class PosedExpressionClassifierTests(AccuracyModels models)
     [SharedDataFact(Ck)]
     public void ReproducesTheAuditsPerFrameEstimatesWithoutInventingNeutral()
     {
-        // The apex (last) frame of every sequence without contempt: 144 real crops of 51 subjects.
+        // The apex (last) frame of every other sequence without contempt: 72 real crops, every class (kept lean: each
+        // crop runs the mesh twice and the CNN three times).
         var apex = CkPlusImage.Read(SharedData.Require(Ck))
             .Where(i => i.Label != CkPlusExperiment.Contempt)
             .GroupBy(i => (i.Subject, i.Sequence))
             .Select(g => g.OrderBy(i => i.File, StringComparer.Ordinal).Last())
+            .OrderBy(i => i.File, StringComparer.Ordinal)
+            .Where((_, k) => k % 2 == 0)
             .ToArray();
+        Assert.Equal(6, apex.Select(i => i.Label).Distinct().Count());
         var shipped = CkPlusGeometry.LoadShipped();
         using var classifier = new PosedExpressionClassifier(shipped, models.Embedder, models.Faces);
         using var audit = new ExpressionFeatureExtractor(models.Embedder, models.Faces);

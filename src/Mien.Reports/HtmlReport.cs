@@ -913,7 +913,10 @@ public static partial class HtmlReport
                 string.Create(c, $"{m.Id} ×{m.Weight:0.###}")
                 + (m.Every > 1 ? string.Create(c, $" every {m.Every} frames") : string.Empty)
                 + (m.Temperature != 1f ? string.Create(c, $" T {m.Temperature:0.###}") : string.Empty));
-            return $"{e.Id} ({string.Join(", ", how)}): {string.Join(", ", members)}";
+            // A single model is its own only member: its id once is enough.
+            return e.Members is [{ } only] && only.Id == e.Id && only.Every == 1 && only.Temperature == 1f
+                ? $"{e.Id} ({string.Join(", ", how)})"
+                : $"{e.Id} ({string.Join(", ", how)}): {string.Join(", ", members)}";
         }
 
         private static double MaxAbs(ReadOnlySpan<float> values)

@@ -236,6 +236,11 @@ public sealed class OutputFormatTests
         Assert.Contains(new string('a', 64), html.ToString(), StringComparison.Ordinal);
         Assert.Contains("mien analyze clip.mp4 --anonymize", html.ToString(), StringComparison.Ordinal);
         Assert.Contains("human+teacher (ensemble, probabilities, mirror, shifts of 0.04): emotion ×0.5, fr-teacher ×0.5 every 30 frames T 2.19", html.ToString(), StringComparison.Ordinal);
+
+        var posed = summary with { Provenance = SyntheticRecords.Provenance with { ExpressionModel = new ExpressionModelProvenance("ckplus-geometry", "posed", null, false, 0, [new ExpressionMemberProvenance("ckplus-geometry", 1, 1, 1)]) } };
+        var single = new StringWriter();
+        HtmlReport.Write(single, posed, SyntheticSession.Series(frames), []);
+        Assert.Contains("<dt>Expression model</dt><dd>ckplus-geometry (posed)</dd>", single.ToString(), StringComparison.Ordinal);
     }
 
     internal static string WriteJsonl(IEnumerable<AnalysisUpdate> updates, string? source)

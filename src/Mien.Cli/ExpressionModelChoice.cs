@@ -9,7 +9,8 @@ namespace Mien.Cli;
 /// <param name="Id">Manifest id, or null for the default or a declared model.</param>
 /// <param name="Spec">The declared model, or null.</param>
 /// <param name="Ensemble">The declared ensemble (a JSON with "members"), or null.</param>
-internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Spec, ExpressionEnsembleSpec? Ensemble = null)
+/// <param name="Posed">The shipped CK+ posed-expression classifier (<c>ckplus-geometry</c>; no neutral class).</param>
+internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Spec, ExpressionEnsembleSpec? Ensemble = null, bool Posed = false)
 {
     /// <exception cref="InvalidOptionException">The value is neither a known id nor an existing declaration.</exception>
     public static ExpressionModelChoice Resolve(string? value, ModelManifest manifest)
@@ -17,6 +18,11 @@ internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Sp
         if (string.IsNullOrEmpty(value))
         {
             return new ExpressionModelChoice(null, null);
+        }
+
+        if (value == Accuracy.CkPlus.CkPlusGeometry.Name)
+        {
+            return new ExpressionModelChoice(value, null, null, Posed: true);
         }
 
         if (manifest.Contains(value))
@@ -30,7 +36,7 @@ internal sealed record ExpressionModelChoice(string? Id, ExpressionModelSpec? Sp
         if (!File.Exists(declaration))
         {
             throw new InvalidOptionException(
-                $"--expression-model {value}: not a model id ({string.Join(", ", manifest.Models.Select(m => m.Id))}) and no declaration file '{declaration}' " +
+                $"--expression-model {value}: not a model id ({string.Join(", ", manifest.Models.Select(m => m.Id))}, {Accuracy.CkPlus.CkPlusGeometry.Name}) and no declaration file '{declaration}' " +
                 "(a JSON with onnx, input, output and labels; `mien train expression` writes one as model.json)");
         }
 

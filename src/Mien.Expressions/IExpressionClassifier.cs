@@ -19,6 +19,12 @@ public interface IExpressionClassifier : IDisposable
     /// </summary>
     ExpressionEstimate ClassifyAligned(Mat bgr, FaceRoi roi, int track);
 
+    /// <summary>
+    /// As <see cref="ClassifyAligned(Mat, FaceRoi, int)"/> with the face's mesh (frame pixels), for classifiers that read
+    /// its geometry; the others ignore it.
+    /// </summary>
+    ExpressionEstimate ClassifyAligned(Mat bgr, FaceRoi roi, int track, IReadOnlyList<Point3> mesh) => ClassifyAligned(bgr, roi, track);
+
     /// <summary>Estimates the expression of an already cropped face (8-bit greyscale or BGR).</summary>
     ExpressionEstimate ClassifyCrop(Mat face);
 

@@ -78,6 +78,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
             }
 
             _expression = !options.Expressions ? null
+                : options.ExpressionClassifier is { } custom ? custom.Create()
                 : options.ExpressionEnsemble is { } ensemble ? ExpressionEnsemble.Create(ensemble, Load, options.Inference, _models, options.Expression.CropScale)
                 : new EmotionClassifier(plugged ?? Load(EmotionClassifier.ModelId), options.Expression);
             _body = options.Body ? new MoveNetPoseEstimator(Load(MoveNetPoseEstimator.ModelId), options.BodyPose) : null;
@@ -255,7 +256,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
             else if (_expression is not null)
             {
                 var te = _clock.Start();
-                expression = _expression.ClassifyAligned(image, FaceRoi.FromMesh(state.Mesh.Points, _options.ExpressionCropScale), track.Id);
+                expression = _expression.ClassifyAligned(image, FaceRoi.FromMesh(state.Mesh.Points, _options.ExpressionCropScale), track.Id, state.Mesh.Points);
                 _clock.Stop("expression", te);
             }
 

@@ -40,6 +40,12 @@ public sealed record PipelineOptions
     public ExpressionEnsembleSpec? ExpressionEnsemble { get; init; }
 
     /// <summary>
+    /// An expression classifier the host builds (e.g. the CK+ posed classifier <c>ckplus-geometry</c>), used instead of
+    /// the others; its models must be in the host's store (the host ensures them). Null = none.
+    /// </summary>
+    public ExpressionClassifierChoice? ExpressionClassifier { get; init; }
+
+    /// <summary>
     /// Face-mesh presence a new face needs before a track starts (default 0.8). Following an existing track
     /// only needs the mesh's own threshold; starting one needs more, because a false start (a cartoon letter,
     /// a pattern on a shirt) becomes a whole spurious person in the results.
@@ -157,6 +163,11 @@ public sealed record PipelineOptions
         if (ConfirmFrames is < 1 or > 100 || MinStartPresence is <= 0 or > 1)
         {
             throw new ArgumentException($"{nameof(ConfirmFrames)} = {ConfirmFrames} must be within 1..100 and {nameof(MinStartPresence)} = {MinStartPresence} within (0, 1].");
+        }
+
+        if (ExpressionClassifier is not null && (ExpressionModel is not null || ExpressionEnsemble is not null))
+        {
+            throw new ArgumentException($"{nameof(ExpressionClassifier)} ({ExpressionClassifier.Id}) is set together with {nameof(ExpressionModel)} or {nameof(ExpressionEnsemble)}: give one expression model.");
         }
 
         if (ExpressionModel is not null && ExpressionEnsemble is not null)

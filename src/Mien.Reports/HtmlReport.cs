@@ -869,6 +869,11 @@ public static partial class HtmlReport
                 Fact("Settings", string.Join(", ", p.Settings.Select(s => $"{s.Key} {s.Value}")), null);
             }
 
+            if (p.ExpressionModel is { } e)
+            {
+                Fact("Expression model", ExpressionModelText(e), null);
+            }
+
             w.Write("</dl>\n");
             if (p.Models.Count > 0)
             {
@@ -882,6 +887,36 @@ public static partial class HtmlReport
             }
 
             w.Write("</div>\n");
+        }
+
+        /// <summary>"human+teacher (ensemble, probabilities, mirror): emotion ×0.5, teacher ×0.5 every 30 frames".</summary>
+        private static string ExpressionModelText(ExpressionModelProvenance e)
+        {
+            var c = CultureInfo.InvariantCulture;
+            var how = new List<string> { e.Kind };
+            if (e.Combine is { } combine)
+            {
+                how.Add(combine);
+            }
+
+            if (e.Mirror)
+            {
+                how.Add("mirror");
+            }
+
+            if (e.Shift > 0)
+            {
+                how.Add(string.Create(c, $"shifts of {e.Shift:0.###}"));
+            }
+
+            var members = e.Members.Select(m =>
+                string.Create(c, $"{m.Id} ×{m.Weight:0.###}")
+                + (m.Every > 1 ? string.Create(c, $" every {m.Every} frames") : string.Empty)
+                + (m.Temperature != 1f ? string.Create(c, $" T {m.Temperature:0.###}") : string.Empty));
+            // A single model is its own only member: its id once is enough.
+            return e.Members is [{ } only] && only.Id == e.Id && only.Every == 1 && only.Temperature == 1f
+                ? $"{e.Id} ({string.Join(", ", how)})"
+                : $"{e.Id} ({string.Join(", ", how)}): {string.Join(", ", members)}";
         }
 
         private static double MaxAbs(ReadOnlySpan<float> values)

@@ -6,7 +6,7 @@ namespace Mien.Reports;
 
 /// <summary>
 /// The <c>provenance</c> object of summary.json and skin.json, one shape for both:
-/// <c>{"mienVersion":…,"commandLine":…,"settings":{…},"models":[{"id":…,"package":…,"onnxSha256":…}],"startedUtc":"2025-…Z"}</c>
+/// <c>{"mienVersion":…,"commandLine":…,"settings":{…},"models":[{"id":…,"package":…,"onnxSha256":…}],"expressionModel":{…}|null,"startedUtc":"2025-…Z"}</c>
 /// (<c>null</c> when the host gave none).
 /// </summary>
 public static class ProvenanceJson
@@ -58,7 +58,46 @@ public static class ProvenanceJson
         }
 
         writer.WriteEndArray();
+        WriteExpressionModel(writer, provenance.ExpressionModel);
         writer.WriteString("startedUtc", Utc(provenance.StartedUtc));
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>"expressionModel": {id, kind, combine, mirror, shift, members: [{id, weight, every, temperature}]}</c>, or null.</summary>
+    private static void WriteExpressionModel(Utf8JsonWriter writer, ExpressionModelProvenance? model)
+    {
+        if (model is null)
+        {
+            writer.WriteNull("expressionModel");
+            return;
+        }
+
+        writer.WriteStartObject("expressionModel");
+        writer.WriteString("id", model.Id);
+        writer.WriteString("kind", model.Kind);
+        if (model.Combine is { } combine)
+        {
+            writer.WriteString("combine", combine);
+        }
+        else
+        {
+            writer.WriteNull("combine");
+        }
+
+        writer.WriteBoolean("mirror", model.Mirror);
+        writer.WriteNumber("shift", Math.Round(model.Shift, 4));
+        writer.WriteStartArray("members");
+        foreach (var m in model.Members)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", m.Id);
+            writer.WriteNumber("weight", Math.Round(m.Weight, 4));
+            writer.WriteNumber("every", m.Every);
+            writer.WriteNumber("temperature", Math.Round(m.Temperature, 4));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
         writer.WriteEndObject();
     }
 

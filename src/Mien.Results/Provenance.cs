@@ -24,6 +24,9 @@ public sealed record Provenance(
     IReadOnlyList<ModelProvenance> Models,
     DateTimeOffset StartedUtc)
 {
+    /// <summary>The expression model or ensemble behind the expression estimates, with its members; null when expressions were off.</summary>
+    public ExpressionModelProvenance? ExpressionModel { get; init; }
+
     /// <summary>The running build's informational version (e.g. <c>1.0.0+3c487a3…</c>).</summary>
     public static string CurrentVersion { get; } =
         typeof(Provenance).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion

@@ -114,6 +114,12 @@ public sealed class AnalysisSession : IAsyncDisposable
             models.Add(new ModelProvenance(plugged.Model.Id, plugged.OnnxPath, plugged.OnnxSha256));
         }
 
+        if (pipeline.Expressions && pipeline.ExpressionClassifier is { Source: { } source, Sha256: { } sha } custom)
+        {
+            // A host-built classifier (e.g. ckplus-geometry) is identified by its parameter file's hash.
+            models.Add(new ModelProvenance(custom.Id, source, sha));
+        }
+
         foreach (var member in pipeline.Expressions && pipeline.ExpressionEnsemble is { } ensemble ? ensemble.Members : [])
         {
             // Manifest members are already listed above; declared ones are identified by file and SHA-256.
@@ -150,7 +156,7 @@ public sealed class AnalysisSession : IAsyncDisposable
             settings[key] = value;
         }
 
-        return host with { Settings = settings, Models = models, StartedUtc = time.GetUtcNow() };
+        return host with { Settings = settings, Models = models, StartedUtc = time.GetUtcNow(), ExpressionModel = ExpressionProvenance.Of(pipeline) };
     }
 
     /// <summary>What is being analysed.</summary>

@@ -221,12 +221,26 @@ public sealed class OutputFormatTests
         Assert.Equal("mien analyze clip.mp4 --anonymize", provenance.GetProperty("commandLine").GetString());
         Assert.Equal("2025-01-31T14:05:00Z", provenance.GetProperty("startedUtc").GetString());
         Assert.Equal(new string('a', 64), provenance.GetProperty("models")[0].GetProperty("onnxSha256").GetString());
+        var expression = provenance.GetProperty("expressionModel");
+        Assert.Equal("human+teacher", expression.GetProperty("id").GetString());
+        Assert.Equal("ensemble", expression.GetProperty("kind").GetString());
+        Assert.Equal("probabilities", expression.GetProperty("combine").GetString());
+        Assert.True(expression.GetProperty("mirror").GetBoolean());
+        Assert.Equal(["emotion", "fr-teacher"], expression.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal(30, expression.GetProperty("members")[1].GetProperty("every").GetInt32());
+        Assert.Equal(2.19, expression.GetProperty("members")[1].GetProperty("temperature").GetDouble(), 4);
 
         var html = new StringWriter();
         HtmlReport.Write(html, summary, SyntheticSession.Series(frames), []);
         Assert.Contains("Provenance", html.ToString(), StringComparison.Ordinal);
         Assert.Contains(new string('a', 64), html.ToString(), StringComparison.Ordinal);
         Assert.Contains("mien analyze clip.mp4 --anonymize", html.ToString(), StringComparison.Ordinal);
+        Assert.Contains("human+teacher (ensemble, probabilities, mirror, shifts of 0.04): emotion ×0.5, fr-teacher ×0.5 every 30 frames T 2.19", html.ToString(), StringComparison.Ordinal);
+
+        var posed = summary with { Provenance = SyntheticRecords.Provenance with { ExpressionModel = new ExpressionModelProvenance("ckplus-geometry", "posed", null, false, 0, [new ExpressionMemberProvenance("ckplus-geometry", 1, 1, 1)]) } };
+        var single = new StringWriter();
+        HtmlReport.Write(single, posed, SyntheticSession.Series(frames), []);
+        Assert.Contains("<dt>Expression model</dt><dd>ckplus-geometry (posed)</dd>", single.ToString(), StringComparison.Ordinal);
     }
 
     internal static string WriteJsonl(IEnumerable<AnalysisUpdate> updates, string? source)

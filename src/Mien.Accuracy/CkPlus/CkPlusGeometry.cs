@@ -15,11 +15,15 @@ public sealed class CkPlusGeometry
     /// <summary>Registered name (for an --expression-model option).</summary>
     public const string Name = "ckplus-geometry";
 
-    private CkPlusGeometry(SoftmaxRegression model, ModelCard card)
+    private CkPlusGeometry(SoftmaxRegression model, ModelCard card, string sha256)
     {
         Model = model;
         Card = card;
+        Sha256 = sha256;
     }
+
+    /// <summary>SHA-256 (lower-case hex) of the model file's UTF-8 text, for provenance.</summary>
+    public string Sha256 { get; }
 
     /// <summary>The regression.</summary>
     public SoftmaxRegression Model { get; }
@@ -34,8 +38,9 @@ public sealed class CkPlusGeometry
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(Name + ".json")
             ?? throw new InvalidOperationException($"{Name}.json is not embedded in {typeof(CkPlusGeometry).Assembly.GetName().Name}: run `mien audit ckplus <ckplus48_dev> --write-model src/Mien.Accuracy/CkPlus/{Name}.json` and rebuild.");
         using var reader = new StreamReader(stream);
-        var (model, card) = SoftmaxRegression.FromJson(reader.ReadToEnd(), Name + ".json");
-        return new CkPlusGeometry(model, card);
+        var text = reader.ReadToEnd();
+        var (model, card) = SoftmaxRegression.FromJson(text, Name + ".json");
+        return new CkPlusGeometry(model, card, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))));
     }
 
     /// <summary>The estimate for a face's features, in Mien's seven labels (neutral is always 0: the model has no neutral class).</summary>

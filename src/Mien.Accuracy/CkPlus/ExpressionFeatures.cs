@@ -89,14 +89,21 @@ public sealed class ExpressionFeatureExtractor : IDisposable
         ArgumentNullException.ThrowIfNull(bgr);
         ArgumentNullException.ThrowIfNull(mesh);
         var points = mesh as Point3[] ?? [.. mesh];
-        var roi = FaceRoi.FromMesh(points, expressionCropScale);
+        return FromFrame(bgr, points, FaceRoi.FromMesh(points, expressionCropScale));
+    }
+
+    /// <summary>Features of a face in a BGR frame: the CNN part from the rotated square <paramref name="roi"/>, the geometry from <paramref name="mesh"/> (frame pixels).</summary>
+    public FaceFeatures FromFrame(Mat bgr, IReadOnlyList<Point3> mesh, FaceRoi roi)
+    {
+        ArgumentNullException.ThrowIfNull(bgr);
+        ArgumentNullException.ThrowIfNull(mesh);
         var m = roi.CropToFrame(EmotionEmbedder.Size * 2);
         using (var matrix = Mat.FromPixelData(2, 3, MatType.CV_32FC1, m))
         {
             Cv2.WarpAffine(bgr, _big, matrix, new Size(EmotionEmbedder.Size * 2, EmotionEmbedder.Size * 2), InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap, BorderTypes.Replicate);
         }
 
-        return new FaceFeatures(_embedder.Embed(_big), Geometry(points), true);
+        return new FaceFeatures(_embedder.Embed(_big), Geometry(mesh), true);
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ internal static class AnalyzeCommand
         var landmarks = new Option<bool>("--landmarks") { Description = "Include the 478 landmarks per face in faces.jsonl." };
         var noExpressions = new Option<bool>("--no-expressions") { Description = "Skip expression estimates." };
         var noAffect = new Option<bool>("--no-affect") { Description = "Skip action units, the temporal expression model, valence/arousal and expression segments." };
-        var expressionModel = new Option<string?>("--expression-model") { Description = "Expression model: a manifest id (default emotion) or a model declaration JSON (model.json from `mien train expression`, or your own ONNX model's)." };
+        var expressionModel = new Option<string?>("--expression-model") { Description = "Expression model: a manifest id (default emotion), ckplus-geometry (posed lab expressions; no neutral class), or a model or ensemble declaration JSON (model.json from `mien train expression`, or your own ONNX model's)." };
         var temporalModel = new Option<string?>("--temporal-model") { Description = "A GRU weights file from `mien train temporal` to use instead of the default HMM filter." };
         var noBody = new Option<bool>("--no-body") { Description = "Skip body pose and body-language cues (MoveNet)." };
         var noSkin = new Option<bool>("--no-skin") { Description = "Skip skin measurements (tone, texture, redness, spots, shine)." };
@@ -93,6 +93,16 @@ internal static class AnalyzeCommand
                 Inference = new Models.InferenceOptions { IntraOpThreads = parse.GetValue(threads) },
                 Identity = parse.GetValue(noIdentity) ? null : new Identity.IdentityOptions(),
             };
+            if (plugged.Posed)
+            {
+                if (parse.GetValue(flip))
+                {
+                    throw new InvalidOptionException($"--flip with --expression-model {Accuracy.CkPlus.CkPlusGeometry.Name}: the posed classifier has no mirror view.");
+                }
+
+                options = options with { ExpressionClassifier = Accuracy.CkPlus.PosedExpressionClassifier.Choice(await store.EnsureModelsAsync(Accuracy.CkPlus.PosedExpressionClassifier.ModelIds, ct), options.Inference) };
+            }
+
             OptionValidation.Run(options.Validate, ("MinScore", "--min-score"), ("MaxFaces", "--max-faces"), ("DetectEveryFrames", "--detect-every"), ("IntraOpThreads", "--threads"));
             await store.EnsureModelsAsync(options.ModelIds, ct);
 
@@ -177,6 +187,12 @@ internal static class AnalyzeCommand
         {
             Console.Error.WriteLine($"mien: {e.Message}");
             return ExitCodes.BadInput;
+        }
+
+        if (options.Pipeline.ExpressionClassifier?.Kind == Accuracy.CkPlus.PosedExpressionClassifier.Kind && source.Info.Kind is not ("image" or "images"))
+        {
+            // Trained on CK+ apex frames only: on ordinary video most frames are neutral, and this model cannot say so.
+            Console.Error.WriteLine($"mien: warning: --expression-model {options.Pipeline.ExpressionClassifier.Id} has no neutral class and was fitted on posed lab expressions (CK+ apex frames); on {source.Info.Kind} input every frame gets one of six expressions, neutral faces included. Use it on posed lab footage only (docs/accuracy.md, CK+).");
         }
 
         VoiceAnalyzer? voice;

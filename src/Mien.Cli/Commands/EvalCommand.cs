@@ -39,7 +39,7 @@ internal static class EvalCommand
         var output = CliOptions.Output("JSON report file, or a folder to write <folder-name>.json into (default out/eval/<folder-name>.json; with --json only when given).");
         var json = CliOptions.Json("the report (the same document as the file, with per-image predictions)");
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
-        var expressionModel = new Option<string?>("--expression-model") { Description = "Expression model: a manifest id (default emotion) or a model declaration JSON (e.g. model.json written by `mien train expression`, or your own ONNX model's)." };
+        var expressionModel = new Option<string?>("--expression-model") { Description = "Expression model: a manifest id (default emotion), ckplus-geometry (posed lab expressions; no neutral class), or a model or ensemble declaration JSON (e.g. model.json written by `mien train expression`, or your own ONNX model's)." };
         var command = new Command("eval", "Expression accuracy on a labelled image folder: accuracy, macro-F1, balanced accuracy, per-class scores, confusion matrix and per-image predictions (stdout and JSON).")
         {
             folder, crops, flip, limit, pad, cropScale, cropShift, detector.Option, minScore, output, json, offline, expressionModel,
@@ -94,7 +94,15 @@ internal static class EvalCommand
                 throw new InvalidOptionException("--flip with an ensemble: declare the mirror view in the ensemble's \"tta\": { \"flip\": true } instead.");
             }
 
-            string[] ids = settings.Crops ? [plugged.Id ?? EmotionClassifier.ModelId] : [plugged.Id ?? EmotionClassifier.ModelId, BlazeFaceDetector.ModelId(settings.Detector)];
+            if (plugged.Posed && settings.Flip)
+            {
+                throw new InvalidOptionException($"--flip with --expression-model {Accuracy.CkPlus.CkPlusGeometry.Name}: the posed classifier has no mirror view.");
+            }
+
+            // The posed classifier brings its own models (mesh, emotion CNN); the manifest path below loads Human's as usual.
+            var posed = plugged.Posed ? Accuracy.CkPlus.PosedExpressionClassifier.Choice(await store.EnsureModelsAsync(Accuracy.CkPlus.PosedExpressionClassifier.ModelIds, ct)) : null;
+            var manifestId = (plugged.Posed ? null : plugged.Id) ?? EmotionClassifier.ModelId;
+            string[] ids = settings.Crops ? [manifestId] : [manifestId, BlazeFaceDetector.ModelId(settings.Detector)];
             if (plugged.Spec is { } spec)
             {
                 ids = ids[1..];
@@ -119,7 +127,8 @@ internal static class EvalCommand
             using var emotionModel = plugged.Ensemble is null ? OnnxModel.Load(artifacts[0]) : null;
             var manifestModels = ensembleIds?.ToDictionary(id => id, id => OnnxModel.Load(artifacts[Array.IndexOf(ids, id)]));
             ensembleModels.AddRange(manifestModels?.Values ?? Enumerable.Empty<OnnxModel>());
-            using var classifier = plugged.Ensemble is { } ensemble
+            using var classifier = posed is not null ? posed.Create()
+                : plugged.Ensemble is { } ensemble
                 ? ExpressionEnsemble.Create(ensemble, id => manifestModels![id], null, ensembleModels, classifierOptions.CropScale)
                 : (IExpressionClassifier)new EmotionClassifier(emotionModel!, classifierOptions);
             if (plugged.Ensemble is { } declaredEnsemble)
@@ -148,6 +157,11 @@ internal static class EvalCommand
                 var package = store.Models.Manifest.Packages[a.Model.Package];
                 return new ModelRecord(a.Model.Id, $"{package.Name}@{package.Version}", a.OnnxSha256);
             }).ToArray();
+            if (posed is not null)
+            {
+                models = [new ModelRecord(posed.Id, posed.Source!, posed.Sha256!), .. models];
+            }
+
             return Report(result, settings with { CropScale = settings.Crops ? null : classifierOptions.CropScale }, models, log, reportFile, machine);
         });
         return command;

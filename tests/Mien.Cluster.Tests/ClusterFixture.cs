@@ -29,6 +29,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     internal static RecordingLedger Ledger { get; } = new();
 
+    /// <summary>The clock the test silos measure abandonment by: the system's, moved forward by a test when it must.</summary>
+    internal static ShiftedClock Clock { get; } = new();
+
     public TestCluster Cluster { get; private set; } = null!;
 
     /// <summary>Frames of a real talking head, JPEG-encoded as a browser would send them.</summary>
@@ -99,7 +102,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMienGrains(new MienClusterOptions { MaxSessionsPerSilo = Capacity, StatsInterval = TimeSpan.FromMilliseconds(300) });
+            silo.AddMienGrains(new MienClusterOptions { MaxSessionsPerSilo = Capacity, StatsInterval = TimeSpan.FromMilliseconds(300), Clock = Clock });
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(Models);
             silo.Services.AddSingleton<ISubjectLedger>(Ledger);
             silo.Services.AddGrainStorage(MienClusterOptions.Storage, (sp, _) => new SharedGrainStorage(sp.GetRequiredService<Serializer>()));
@@ -202,4 +206,12 @@ internal sealed class RecordingLedger : ISubjectLedger
         Calls.Enqueue(call);
         Interlocked.Decrement(ref _inside);
     }
+}
+
+/// <summary>The system's time plus an offset a test sets (only Mien's abandonment check reads it, never Orleans).</summary>
+internal sealed class ShiftedClock : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
 }

@@ -28,6 +28,20 @@ public sealed record MienClusterOptions
     /// <summary>How often a silo reports its figures to the cluster's health view (default 5 s).</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a session's checkpoint outlives its last frame when no client comes back (default 1 h). A client that
+    /// lost its node resumes within seconds; one that never returns would otherwise leave its per-person totals in
+    /// grain storage for ever. A reminder (durable, so it fires even after the silo that ran the session is gone)
+    /// deletes the checkpoint once the session has had no frame for this long.
+    /// </summary>
+    public TimeSpan AbandonedAfter { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The clock abandonment is measured by (default the system's). Mien's own, not the silo's
+    /// <see cref="TimeProvider"/> service, which Orleans itself reads for membership and timers.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option, its value and the limit.</summary>
     public void Validate()
     {
@@ -49,6 +63,11 @@ public sealed record MienClusterOptions
         if (MissedProbes is < 1 or > 10)
         {
             throw new ArgumentException($"{nameof(MissedProbes)} = {MissedProbes}: must be between 1 and 10.", nameof(MissedProbes));
+        }
+
+        if (AbandonedAfter < TimeSpan.FromMinutes(1) || AbandonedAfter > TimeSpan.FromDays(30))
+        {
+            throw new ArgumentException($"{nameof(AbandonedAfter)} = {AbandonedAfter.TotalMinutes} min: must be between 1 min (the shortest reminder period) and 30 days.", nameof(AbandonedAfter));
         }
 
         if (StatsInterval < TimeSpan.FromMilliseconds(100) || StatsInterval > TimeSpan.FromMinutes(5))

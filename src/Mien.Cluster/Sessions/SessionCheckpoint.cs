@@ -22,6 +22,9 @@ internal sealed class SessionCheckpoint
     [Id(5)] public List<PersonCheckpoint> People { get; set; } = [];
 
     [Id(6)] public DateTimeOffset SavedUtc { get; set; }
+
+    /// <summary>When the session last analysed a frame (or started): what abandonment is measured from.</summary>
+    [Id(7)] public DateTimeOffset LastFrameUtc { get; set; }
 }
 
 /// <summary>One person's running totals, as checkpointed.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mien.Cluster.Placement;
@@ -8,6 +9,7 @@ using Mien.Pipeline;
 using Mien.Reports;
 using Mien.Results;
 using Mien.Sessions;
+using Orleans.Timers;
 
 namespace Mien.Cluster.Sessions;
 
@@ -23,8 +25,11 @@ internal sealed partial class SessionGrain(
     IOptions<MienClusterOptions> options,
     ILocalSiloDetails silo,
     Health.ClusterMetrics metrics,
-    ILogger<SessionGrain> log) : Grain, ISessionGrain
+    ILogger<SessionGrain> log) : Grain, ISessionGrain, IRemindable
 {
+    /// <summary>Name of the reminder that deletes an abandoned session's checkpoint.</summary>
+    internal const string AbandonedReminder = "abandoned";
+
     private readonly HashSet<IResultObserver> _observers = [];
     private Running? _running;
     private PersonLedger _people = new();
@@ -43,11 +48,10 @@ internal sealed partial class SessionGrain(
         if (state.State.Start is not null)
         {
             // Re-activation (the previous silo stopped or died): continue from the checkpoint.
+            // Counted as a re-activation when it analyses again (StartAsync): the abandonment reminder also wakes it.
             _resumed = true;
             _people = PersonLedger.From(state.State);
             _lastSequence = state.State.CheckpointSequence;
-            metrics.Reactivated();
-            LogResumed(log, Key, Silo, state.State.CheckpointSequence, _people.Carried);
         }
 
         await base.OnActivateAsync(cancellationToken);
@@ -94,9 +98,17 @@ internal sealed partial class SessionGrain(
         var run = Task.Run(() => session.RunAsync([sink]), CancellationToken.None);
         _running = new Running(push, session, sink, run, new ResultJsonEncoder(start.Source));
         metrics.SessionStarted();
+        if (_resumed && state.State.Start is not null)
+        {
+            metrics.Reactivated();
+            LogResumed(log, Key, Silo, state.State.CheckpointSequence, _people.Carried);
+        }
+
         state.State.Start = start;
         state.State.Activations++;
+        _lastFrameUtc = options.Value.Clock.GetUtcNow();
         await CheckpointAsync();
+        await ExpireWhenAbandonedAsync();
         if (start.Subject is { } subject)
         {
             // One-way: the subject grain may be waiting on this session (ending it) right now. Re-stated at every
@@ -156,6 +168,7 @@ internal sealed partial class SessionGrain(
         metrics.Frame(reply.AnalysisMs);
         _lastSequence = frame.Sequence;
         _framesThisActivation++;
+        _lastFrameUtc = options.Value.Clock.GetUtcNow();
         foreach (var observer in _observers)
         {
             _ = observer.OnFrame(Key, reply);
@@ -181,6 +194,7 @@ internal sealed partial class SessionGrain(
         _observers.Clear();
         var subject = state.State.Start?.Subject;
         await state.ClearStateAsync();
+        await ForgetReminderAsync();
         await GrainFactory.GetGrain<ISessionLoadGrain>(0).ReportAsync(Key, null);
         if (subject is not null)
         {
@@ -205,6 +219,7 @@ internal sealed partial class SessionGrain(
         // The checkpoint row goes (per-person totals, last boxes); the activation stays a while only to answer the
         // client's next frame with the reason, and holds nothing about the person.
         await state.ClearStateAsync();
+        await ForgetReminderAsync();
         state.State = new SessionCheckpoint();
         _people = new PersonLedger();
         _lastSequence = -1;
@@ -254,6 +269,69 @@ internal sealed partial class SessionGrain(
 
     private long _framesAtCheckpoint;
 
+    private DateTimeOffset _lastFrameUtc;
+
+    /// <summary>
+    /// The abandonment reminder's tick: a session with no frame for <see cref="MienClusterOptions.AbandonedAfter"/>
+    /// (its client never came back, or its silo died and nobody resumed it) is ended and its checkpoint deleted.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != AbandonedReminder)
+        {
+            return;
+        }
+
+        if (state.State.Start is null)
+        {
+            // Closed or forgotten already; only the reminder was left.
+            await ForgetReminderAsync();
+            DeactivateOnIdle();
+            return;
+        }
+
+        var last = _running is not null ? _lastFrameUtc : state.State.LastFrameUtc;
+        var idle = options.Value.Clock.GetUtcNow() - last;
+        if (idle < options.Value.AbandonedAfter)
+        {
+            return;
+        }
+
+        LogAbandoned(log, Key, idle.TotalMinutes);
+        if (state.State.Start.Subject is { } subject)
+        {
+            _ = GrainFactory.GetGrain<ISubjectGrain>(subject).DetachAsync(Key);
+        }
+
+        // Like a withdrawal: the activation stays until idle collection only to tell a late client why.
+        await ForgetAsync($"session '{Key}' had no frame for {idle.TotalMinutes:0} min and was ended; its checkpoint is deleted");
+    }
+
+    private async Task ExpireWhenAbandonedAsync()
+    {
+        if (ServiceProvider.GetService<IReminderRegistry>() is null)
+        {
+            // A silo without a reminder service (some tests' in-process silos): nothing can expire the checkpoint.
+            return;
+        }
+
+        var after = options.Value.AbandonedAfter;
+        await this.RegisterOrUpdateReminder(AbandonedReminder, after, after);
+    }
+
+    private async Task ForgetReminderAsync()
+    {
+        if (ServiceProvider.GetService<IReminderRegistry>() is null)
+        {
+            return;
+        }
+
+        if (await this.GetReminder(AbandonedReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
     private async Task CheckpointAsync()
     {
         var (next, people) = _people.Snapshot();
@@ -263,6 +341,7 @@ internal sealed partial class SessionGrain(
         state.State.NextPerson = next;
         state.State.People = people;
         state.State.SavedUtc = DateTimeOffset.UtcNow;
+        state.State.LastFrameUtc = _lastFrameUtc;
         await state.WriteStateAsync();
         _sinceCheckpoint = 0;
         // Re-stated at every checkpoint so a re-activated load grain re-learns where sessions run.
@@ -289,6 +368,9 @@ internal sealed partial class SessionGrain(
             await running.Session.DisposeAsync();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session {Session} abandoned: no frame for {Minutes:0} min")]
+    private static partial void LogAbandoned(ILogger logger, string session, double minutes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "session {Session} ended and its checkpoint deleted: {Reason}")]
     private static partial void LogForgotten(ILogger logger, string session, string reason);

@@ -32,7 +32,7 @@ public sealed class OcclusionOutputTests
     public void Report_says_how_often_each_track_was_covered_and_what_was_withheld()
     {
         // Track 1's mouth and nose covered (a mask) for the first 15 s of 60, with expression and skin withheld then.
-        var masked = new FaceOcclusion(0.93f, 0.05f, true, false) { Issue = "mouth-nose-covered", Withheld = ["expression", "skin", "identity"] };
+        var masked = new FaceOcclusion(0.93f, 0.05f, true, false) { Withheld = ["expression", "skin", "identity"] };
         var clear = new FaceOcclusion(0.1f, 0.05f, false, false);
         var frames = SyntheticSession.Create(secondPerson: true)
             .Select(f => f with { Faces = [.. f.Faces.Select(face => face.TrackId == 1 ? face with { Occlusion = f.Timestamp.TotalSeconds < 15 ? masked : clear } : face)] })

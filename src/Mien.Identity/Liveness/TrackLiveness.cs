@@ -31,6 +31,14 @@ public sealed record LiveLivenessOptions
     /// </summary>
     public float MinBlinkDrop { get; init; } = 0.08f;
 
+    /// <summary>
+    /// Require a blink within the window, not just motion (default false). On 2-s windows of the attack set
+    /// (`Mien.Identity.Eval pad-window`, docs/identity.md) a blink was seen in no print and 1 of 46 screen stills, but
+    /// in only 18 of 46 live windows: stricter against prints, at the cost of refusing most people who did not happen to
+    /// blink; pair it with a longer <see cref="Window"/>.
+    /// </summary>
+    public bool RequireBlink { get; init; }
+
     /// <summary>Checks the values; the message names the option, its value and the limit.</summary>
     public void Validate()
     {
@@ -143,12 +151,15 @@ public sealed class TrackLiveness
         var blink = upper - sorted[0] >= _options.MinBlinkDrop;
         var moved = cues.NonRigidMotion >= _options.MinNonRigidMotion;
         var models = real >= _options.Models.MinReal && live >= _options.Models.MinLive;
-        var state = models && (moved || blink) ? LivenessState.Passed : LivenessState.Failed;
+        var temporal = _options.RequireBlink ? blink : moved || blink;
+        var state = models && temporal ? LivenessState.Passed : LivenessState.Failed;
         var reason = state == LivenessState.Passed
             ? $"live face: models {real:0.00}/{live:0.00} and {(blink ? "a blink" : "non-rigid motion")} over {_meshes.Count} samples"
             : !models
                 ? $"the models do not show a live face (antispoof {real:0.00} < {_options.Models.MinReal:0.00} or liveness {live:0.00} < {_options.Models.MinLive:0.00})"
-                : $"no blink and no non-rigid motion over {(_last!.Value - _first!.Value).TotalSeconds:0.0} s (median {cues.NonRigidMotion:0.0000} < {_options.MinNonRigidMotion:0.0000}): a still picture";
+                : _options.RequireBlink && moved
+                    ? $"no blink over {(_last!.Value - _first!.Value).TotalSeconds:0.0} s (a blink is required)"
+                    : $"no blink and no non-rigid motion over {(_last!.Value - _first!.Value).TotalSeconds:0.0} s (median {cues.NonRigidMotion:0.0000} < {_options.MinNonRigidMotion:0.0000}): a still picture";
         return new LivenessDecision(state, _meshes.Count, real, live, cues.NonRigidMotion, blink, reason);
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Mien.Failures;
 using Mien.Sessions.Persons;
 
 namespace Mien.Cli.Commands;

@@ -59,6 +59,7 @@ public sealed class PersonSplitTests(ServerFixture server)
         await ProblemAsync(await analyst.PostAsJsonAsync(Path_($"/persons/{id}/split"), new { tracks = new[] { second + 40 } }), HttpStatusCode.UnprocessableEntity, $"track {second + 40}");
         await ProblemAsync(await analyst.PostAsJsonAsync(Path_($"/persons/{id}/split"), new { tracks = new[] { first, second } }), HttpStatusCode.UnprocessableEntity, "keep at least one");
         await ProblemAsync(await analyst.PostAsJsonAsync(Path_($"/persons/{id}/split"), new { tracks = Array.Empty<int>() }), HttpStatusCode.BadRequest, "name the tracks");
+        await ProblemAsync(await analyst.PostAsJsonAsync(Path_("/persons/p1/split"), new { tracks = new[] { second } }), HttpStatusCode.BadRequest, "person 'p1'");
         await ProblemAsync(await analyst.PostAsJsonAsync(server.ProjectPath($"/recordings/{Guid.NewGuid()}/persons/{id}/split"), new { tracks = new[] { second } }), HttpStatusCode.NotFound, "recording");
         Assert.Single((await viewer.GetFromJsonAsync<JsonElement>(Path_("/persons"))).GetProperty("persons").EnumerateArray());
 
@@ -108,7 +109,7 @@ public sealed class PersonSplitTests(ServerFixture server)
         // Audited: who split, which recording, the outcome; refusals too.
         var entries = (await admin.GetFromJsonAsync<JsonElement>(server.ProjectPath($"/audit?after={audit}&limit=1000"))).GetProperty("entries").EnumerateArray()
             .Where(e => e.GetProperty("action").GetString() == "persons.split").Select(e => e.GetProperty("outcome").GetString()!).ToArray();
-        Assert.Equal<string>(["404", "422", "422", "400", "404", "200", "422"], entries);
+        Assert.Equal<string>(["404", "422", "422", "400", "400", "404", "200", "422"], entries);
     }
 
     private static async Task ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? detail)

@@ -19,7 +19,7 @@ internal static class PersonsApi
     {
         project.MapGet("/recordings/{recordingId:guid}/persons", ListAsync).RequireAuthorization(Roles.Viewer).Audited("results.read")
             .WithSummary("The recording's people: each person's tracks with how they were linked (similarity, candidate, threshold) and any user split");
-        project.MapPost("/recordings/{recordingId:guid}/persons/{person:int}/split", SplitAsync).RequireAuthorization(Roles.Analyst).Audited("persons.split")
+        project.MapPost("/recordings/{recordingId:guid}/persons/{person}/split", SplitAsync).RequireAuthorization(Roles.Analyst).Audited("persons.split")
             .WithSummary("Split a wrong merge: the named tracks of this person show someone else and become a new person ({\"tracks\":[3,5]}); results, links and summary are rewritten, the original similarity kept");
     }
 
@@ -42,8 +42,14 @@ internal static class PersonsApi
         return links is null ? Problems.NotFound("recording") : TypedResults.Ok(new { persons = links.People.Select(View) });
     }
 
-    private static async Task<IResult> SplitAsync(Guid projectId, Guid recordingId, int person, SplitRequest? body, HttpContext http, IMienStore store, Protection.MediaVault vault, CancellationToken ct)
+    private static async Task<IResult> SplitAsync(Guid projectId, Guid recordingId, string person, SplitRequest? body, HttpContext http, IMienStore store, Protection.MediaVault vault, CancellationToken ct)
     {
+        // Parsed here rather than by a route constraint, so a malformed id is a problem detail, not a bare 404.
+        if (!int.TryParse(person, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var personId) || personId < 1)
+        {
+            return Problems.BadRequest($"person '{Text.Clip(person)}': person ids are whole numbers ≥ 1 (see GET …/persons)");
+        }
+
         if (body?.Tracks is not { Length: > 0 } tracks)
         {
             return Problems.BadRequest("name the tracks that show someone else: {\"tracks\": [3, 5]}");
@@ -56,7 +62,7 @@ internal static class PersonsApi
 
         try
         {
-            var (outcome, split) = await new StoredPersons(store, vault).SplitAsync(projectId, recordingId, person, tracks, "key:" + http.Identity().KeyId, ct).ConfigureAwait(false);
+            var (outcome, split) = await new StoredPersons(store, vault).SplitAsync(projectId, recordingId, personId, tracks, "key:" + http.Identity().KeyId, ct).ConfigureAwait(false);
             return outcome switch
             {
                 StoredSplitOutcome.NoRecording => Problems.NotFound("recording"),

@@ -33,6 +33,7 @@ internal static class Program
         root.Subcommands.Add(TextCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(PersonsCommand.Create());
         return root;
     }
 

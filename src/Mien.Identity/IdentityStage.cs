@@ -1,3 +1,4 @@
+using Mien.Identity.Liveness;
 using Mien.Models;
 using Mien.Results;
 using OpenCvSharp;
@@ -37,10 +38,19 @@ public sealed record IdentityOptions
     /// <summary>Once resolved, embed a track's face at most this often (default 0.5 s) to improve its template: identity does not change per frame.</summary>
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Require a live face before a person is named as an enrolled subject (default null: not required). With it, each
+    /// track's own video is checked (<see cref="TrackLiveness"/>: the antispoof and liveness models over a window, and
+    /// non-rigid motion or a blink); until that check passes, its person-link says "pending" and names nobody, and a
+    /// track that fails is never named. Needs the models <c>antispoof</c> and <c>liveness</c>.
+    /// </summary>
+    public LiveLivenessOptions? Liveness { get; init; }
+
     /// <summary>Checks the values; the message names the option, its value and the limit.</summary>
     public void Validate()
     {
         _ = EmbeddingModel.ById(Model);
+        Liveness?.Validate();
         Embedder.Validate();
         Quality.Validate();
         Registry.Validate();
@@ -77,13 +87,25 @@ public sealed class IdentityStage : IDisposable
     private readonly List<PersonLink> _links = [];
     private readonly float[] _descriptor;
     private readonly float[] _none;
+    private readonly PresentationAttackDetector? _liveness;
 
-    /// <summary>Creates the stage over the loaded embedding model named by <see cref="IdentityOptions.Model"/>.</summary>
-    public IdentityStage(OnnxModel model, IdentityOptions? options = null)
+    /// <summary>
+    /// Creates the stage over the loaded embedding model named by <see cref="IdentityOptions.Model"/>, and, when
+    /// <see cref="IdentityOptions.Liveness"/> is set, the presentation-attack detector the stage then owns.
+    /// </summary>
+    public IdentityStage(OnnxModel model, IdentityOptions? options = null, PresentationAttackDetector? liveness = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _options = options ?? new IdentityOptions();
         _options.Validate();
+        if ((_options.Liveness is null) != (liveness is null))
+        {
+            throw new ArgumentException(_options.Liveness is null
+                ? "a presentation-attack detector was given but IdentityOptions.Liveness is not set"
+                : "IdentityOptions.Liveness is set: give the presentation-attack detector (models 'antispoof' and 'liveness')", nameof(liveness));
+        }
+
+        _liveness = liveness;
         _embedder = new FaceEmbedder(model, EmbeddingModel.ById(_options.Model), _options.Embedder);
         _gate = new FaceQualityGate(_options.Quality);
         _registry = new PersonRegistry(_embedder.Dimensions, _options.Registry);
@@ -111,7 +133,7 @@ public sealed class IdentityStage : IDisposable
         ArgumentNullException.ThrowIfNull(bgr);
         if (!_tracks.TryGetValue(trackId, out var track))
         {
-            track = new TrackIdentity(new TrackTemplate(_embedder.Dimensions, _options.TemplateSize), now);
+            track = new TrackIdentity(new TrackTemplate(_embedder.Dimensions, _options.TemplateSize), now, new TrackLiveness(_options.Liveness ?? new LiveLivenessOptions()));
             _tracks[trackId] = track;
         }
 
@@ -137,15 +159,42 @@ public sealed class IdentityStage : IDisposable
             }
         }
 
+        if (_liveness is not null && !covered && track.Liveness.Due(now))
+        {
+            // The track's own video, sampled until the window is covered; the decision is made once.
+            if (track.Liveness.Add(now, _liveness.Score(bgr, mesh), mesh) is { } decision && track.Link is { } resolved)
+            {
+                _links.Add(Decided(trackId, resolved, decision, track));
+            }
+        }
+
         if (person is null && (track.Template.Count >= _options.FacesToResolve || now - track.Started >= _options.MaxWait))
         {
             var template = track.Template.Count > 0 ? track.Template.Mean() : _none;
-            var link = _registry.Resolve(trackId, template, now);
+            var link = _registry.Resolve(trackId, template, now, recognise: _liveness is null);
+            if (_liveness is not null)
+            {
+                track.Link = link;
+                link = track.Liveness.Decision is { } early ? Decided(trackId, link, early, track) : link with { Liveness = LivenessState.Pending };
+            }
+
             _links.Add(link);
             person = link.PersonId;
         }
 
         return person;
+    }
+
+    /// <summary>
+    /// The track's link again with its liveness decision; a passed track is now compared with the enrolled subjects
+    /// (its current template), a failed one never is.
+    /// </summary>
+    private PersonLink Decided(int trackId, PersonLink link, LivenessDecision decision, TrackIdentity track)
+    {
+        var (subject, similarity) = decision.State == LivenessState.Passed && track.Template.Count > 0
+            ? _registry.Recognise(trackId, track.Template.Mean())
+            : (null, null);
+        return link with { Liveness = decision.State, LivenessDecision = decision, Subject = subject, SubjectSimilarity = similarity };
     }
 
     /// <summary>Track <paramref name="trackId"/> ended at <paramref name="now"/>: its template goes to its person, its own state is dropped.</summary>
@@ -168,10 +217,20 @@ public sealed class IdentityStage : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _embedder.Dispose();
-
-    private sealed class TrackIdentity(TrackTemplate template, TimeSpan started)
+    public void Dispose()
     {
+        _embedder.Dispose();
+        _liveness?.Dispose();
+    }
+
+    private sealed class TrackIdentity(TrackTemplate template, TimeSpan started, TrackLiveness liveness)
+    {
+        /// <summary>The track's liveness check (sampled only when the stage requires liveness).</summary>
+        public TrackLiveness Liveness { get; } = liveness;
+
+        /// <summary>The track's first link (kept to emit it again with the liveness decision).</summary>
+        public PersonLink? Link { get; set; }
+
         public TrackTemplate Template { get; } = template;
 
         public TimeSpan Started { get; } = started;

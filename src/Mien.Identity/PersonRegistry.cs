@@ -59,6 +59,12 @@ public sealed record PersonRegistryOptions
 /// <param name="Threshold">The threshold the decision used.</param>
 public sealed record PersonLink(int TrackId, int PersonId, bool Linked, float? Similarity, int? CandidatePerson, float Threshold)
 {
+    /// <summary>Where the track's required liveness check stands (null when liveness is not required).</summary>
+    public Mien.Identity.Liveness.LivenessState? Liveness { get; init; }
+
+    /// <summary>The liveness decision and its evidence once made (null while pending or not required).</summary>
+    public Mien.Identity.Liveness.LivenessDecision? LivenessDecision { get; init; }
+
     /// <summary>The enrolled subject this person was recognised as (<see cref="PersonRegistryOptions.Enrolled"/>), or null.</summary>
     public string? Subject { get; init; }
 
@@ -115,7 +121,14 @@ public sealed class PersonRegistry
     /// (unit length) at <paramref name="now"/>: the most similar person who is off screen if at least the threshold,
     /// else a new person.
     /// </summary>
-    public PersonLink Resolve(int trackId, ReadOnlySpan<float> template, TimeSpan now)
+    /// <param name="trackId">The track.</param>
+    /// <param name="template">Its template.</param>
+    /// <param name="now">When.</param>
+    /// <param name="recognise">
+    /// Compare with the enrolled subjects now (default); false defers naming to <see cref="Recognise(int, ReadOnlySpan{float})"/>
+    /// (e.g. until the track's liveness check has passed), and the link names nobody.
+    /// </param>
+    public PersonLink Resolve(int trackId, ReadOnlySpan<float> template, TimeSpan now, bool recognise = true)
     {
         CheckTemplate(template);
         if (_trackToPerson.ContainsKey(trackId))
@@ -146,7 +159,7 @@ public sealed class PersonRegistry
             best.ActiveTracks++;
             best.LastSeen = now;
             _trackToPerson[trackId] = best.Id;
-            var (subject, subjectSimilarity) = Recognise(best, template);
+            var (subject, subjectSimilarity) = recognise ? Recognise(best, template) : (null, null);
             return new PersonLink(trackId, best.Id, true, similarity, best.Id, _options.Threshold) { Subject = subject, SubjectSimilarity = subjectSimilarity };
         }
 
@@ -154,7 +167,7 @@ public sealed class PersonRegistry
         var created = new Person(_nextPersonId++, template.ToArray(), now) { ActiveTracks = 1 };
         _people[created.Id] = created;
         _trackToPerson[trackId] = created.Id;
-        var (recognised, recognisedSimilarity) = Recognise(created, template);
+        var (recognised, recognisedSimilarity) = recognise ? Recognise(created, template) : (null, null);
         return new PersonLink(trackId, created.Id, false, similarity, best?.Id, _options.Threshold) { Subject = recognised, SubjectSimilarity = recognisedSimilarity };
     }
 
@@ -193,6 +206,19 @@ public sealed class PersonRegistry
             template.CopyTo(person.Template);
             person.LastSeen = now;
         }
+    }
+
+    /// <summary>
+    /// Names resolved track <paramref name="trackId"/>'s person as an enrolled subject now (its <paramref name="template"/>
+    /// against theirs, as <see cref="Resolve"/> does unless told to defer); (null, null) when nobody matches or the
+    /// track is not resolved.
+    /// </summary>
+    public (string? Subject, float? Similarity) Recognise(int trackId, ReadOnlySpan<float> template)
+    {
+        CheckTemplate(template);
+        return _trackToPerson.TryGetValue(trackId, out var personId) && _people.TryGetValue(personId, out var person)
+            ? Recognise(person, template)
+            : (null, null);
     }
 
     /// <summary>

@@ -35,6 +35,7 @@ public sealed class FaceAnalysisPipeline : IDisposable
     private readonly OcclusionEstimator? _occlusion;
     private IdentityStage? _identity;
     private readonly OnnxModel? _identityModel;
+    private readonly (OnnxModel Antispoof, OnnxModel Liveness)? _livenessModels;
     private readonly Dictionary<int, PersonState> _people = [];
     private readonly List<TrackSegment> _segments = [];
     private FaceTracker _tracker;
@@ -85,6 +86,9 @@ public sealed class FaceAnalysisPipeline : IDisposable
             _skin = options.Skin ? new SkinAnalyzer(options.SkinAnalysis) : null;
             _occlusion = options.Occlusion is { } occlusion ? new OcclusionEstimator(occlusion) : null;
             _identityModel = options.Identity is not null && !options.Stills ? Load(options.Identity.Model) : null;
+            _livenessModels = options.Identity is { Liveness: not null } && !options.Stills
+                ? (Load(Mien.Identity.Liveness.PresentationAttackDetector.AntispoofModelId), Load(Mien.Identity.Liveness.PresentationAttackDetector.LivenessModelId))
+                : null;
             _identity = CreateIdentity();
             _tracker = new FaceTracker(options.Tracker);
         }
@@ -277,7 +281,13 @@ public sealed class FaceAnalysisPipeline : IDisposable
                 {
                     _events.Add(new TrackEvent(TrackEventKind.PersonLinked, link.TrackId, now)
                     {
-                        Link = new PersonLinkInfo(link.PersonId, link.Linked, link.Similarity, link.CandidatePerson, link.Threshold) { Subject = link.Subject, SubjectSimilarity = link.SubjectSimilarity },
+                        Link = new PersonLinkInfo(link.PersonId, link.Linked, link.Similarity, link.CandidatePerson, link.Threshold)
+                        {
+                            Subject = link.Subject,
+                            SubjectSimilarity = link.SubjectSimilarity,
+                            Liveness = link.Liveness is { } livenessState ? livenessState.ToString().ToLowerInvariant() : null,
+                            LivenessReason = link.LivenessDecision?.Reason,
+                        },
                     });
                 }
 
@@ -584,7 +594,11 @@ public sealed class FaceAnalysisPipeline : IDisposable
             identity = identity with { Registry = identity.Registry with { ForgetAfter = forget } };
         }
 
-        return new IdentityStage(_identityModel, identity);
+        // Each stage owns its detector (buffers per stream); the models are shared.
+        var liveness = identity.Liveness is { } live && _livenessModels is { } models
+            ? new Mien.Identity.Liveness.PresentationAttackDetector(models.Antispoof, models.Liveness, live.Models)
+            : null;
+        return new IdentityStage(_identityModel, identity, liveness);
     }
 
     /// <summary>A borrowed view of a BGR frame's bytes for the physiology measurements (valid while <paramref name="image"/> is).</summary>

@@ -144,7 +144,7 @@ public sealed record PipelineOptions
 
     /// <summary>Model ids the pipeline needs.</summary>
     public IReadOnlyList<string> ModelIds =>
-        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions && (ExpressionEnsemble is { } ensemble ? ensemble.Members.Any(m => m.ModelId == EmotionClassifier.ModelId) : ExpressionModel is null) ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>(), .. Identity is { } identity && !Stills ? [identity.Model] : Array.Empty<string>()];
+        [BlazeFaceDetector.ModelId(Detector.Variant), FaceMeshEstimator.MeshModelId, .. Mesh.Iris ? [FaceMeshEstimator.IrisModelId] : Array.Empty<string>(), .. Expressions && (ExpressionEnsemble is { } ensemble ? ensemble.Members.Any(m => m.ModelId == EmotionClassifier.ModelId) : ExpressionModel is null) ? [EmotionClassifier.ModelId] : Array.Empty<string>(), .. Body ? [MoveNetPoseEstimator.ModelId] : Array.Empty<string>(), .. Identity is { } identity && !Stills ? [identity.Model] : Array.Empty<string>(), .. Identity is { Liveness: not null } && !Stills ? [Mien.Identity.Liveness.PresentationAttackDetector.AntispoofModelId, Mien.Identity.Liveness.PresentationAttackDetector.LivenessModelId] : Array.Empty<string>()];
 
     /// <summary>Checks every part's options; the message names the option, its value and the constraint.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>

@@ -48,7 +48,9 @@ public sealed class CsvWriter : IDisposable
     /// the action units' baseline and intensities in <see cref="ActionUnits.Codes"/> order; body cues each followed by
     /// its confidence on frames with a body pose; and face-level skin values on frames where skin was measured; then
     /// physiology: pulse rate (BPM, empty when withheld), its quality, SNR and withholding code on frames that close a
-    /// pulse window, the gesture that ended (nod/shake), the asymmetry indices, and the driver indicators (profile on).
+    /// pulse window, the gesture that ended (nod/shake), the asymmetry indices, and the driver indicators (profile on);
+    /// last the occlusion estimate (covered shares, flags, and the estimates withheld because of it), appended so
+    /// readers of the earlier columns by position are unaffected.
     /// </summary>
     public static IReadOnlyList<string> Header { get; } =
     [
@@ -66,6 +68,7 @@ public sealed class CsvWriter : IDisposable
         "heartRate", "heartRateQuality", "heartRateSnrDb", "heartRateIssue", "gesture",
         "asymMouthCorner", "asymEyeAperture", "asymBrow", "asymNasolabial", "asymSmileExcursion", "asymReliable",
         "perclos", "eyesClosedFor", "longClosures", "yawns", "drowsyNods", "gazeAwayFor", "alertLevel",
+        "occlusionMouthNose", "occlusionEyes", "mouthNoseCovered", "eyesCovered", "occlusionWithheld",
     ];
 
     /// <summary>Creates (or truncates) the UTF-8 file at <paramref name="path"/>; others may read it while it grows.</summary>
@@ -239,6 +242,15 @@ public sealed class CsvWriter : IDisposable
         Cell(driver?.Nods);
         Cell(driver is not null ? Precision.Seconds(driver.GazeAwayFor) : null);
         Text(driver is null ? null : JsonlWriter.Kebab(driver.Level));
+
+        var occlusion = face.Occlusion;
+        Cell(occlusion is not null ? Precision.Ratio(occlusion.MouthNose) : null);
+        Cell(occlusion is not null ? Precision.Ratio(occlusion.Eyes) : null);
+        Text(occlusion is null ? null : occlusion.MouthNoseCovered ? "true" : "false");
+        Text(occlusion is null ? null : occlusion.EyesCovered ? "true" : "false");
+
+        // Several labels in one cell: ';' keeps the cell free of the CSV's own comma.
+        Text(occlusion is { Withheld.Count: > 0 } o ? string.Join(';', o.Withheld) : null);
 
         writer.Write('\n');
     }

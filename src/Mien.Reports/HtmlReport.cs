@@ -441,6 +441,7 @@ public static partial class HtmlReport
             PhysiologySection(s);
             BodySection(s);
             SkinSection(id, s);
+            OcclusionSection(s);
             Moments(trackMoments);
             w.Write("</section>\n");
         }

@@ -145,6 +145,16 @@ public sealed class JsonlWriter : IDisposable
                     w.WriteString("subject", subject);
                     w.WriteNumberOrNull("subjectSimilarity", link.SubjectSimilarity is { } ss ? Precision.Ratio(ss) : null);
                 }
+
+                if (link.Liveness is { } liveness)
+                {
+                    // Only when the analysis requires liveness before naming anyone.
+                    w.WriteString("liveness", liveness);
+                    if (link.LivenessReason is { } reason)
+                    {
+                        w.WriteString("livenessReason", reason);
+                    }
+                }
             }
 
             w.WriteEndObject();

@@ -85,6 +85,9 @@ public sealed class TrackSeries
     /// <summary>Pulse, gestures, asymmetry and driver indicators (empty when physiology was off).</summary>
     public TrackPhysiologySeries Physiology { get; internal init; } = TrackPhysiologySeries.None;
 
+    /// <summary>How often the face was covered and which estimates were withheld because of it.</summary>
+    public OcclusionTally Occlusion { get; internal init; } = OcclusionTally.Empty;
+
     /// <summary>Probability of the expression at <paramref name="labelIndex"/> in <see cref="ExpressionEstimate.Labels"/> (NaN where unknown).</summary>
     public ReadOnlySpan<float> Expression(int labelIndex)
     {

@@ -115,6 +115,7 @@ public sealed class ReportSeriesBuilder
         private readonly List<float> valence = [], arousal = [], energy = [], lean = [], ita = [], handToFace = [], armsCrossed = [];
         private readonly List<float> handConfidence = [], armsConfidence = [], unitBaseline = [];
         private readonly PhysiologySeriesBuilder physiology = new();
+        private readonly OcclusionTally.Builder occlusion = new();
 
         public long LastSequence { get; private set; } = -2;
 
@@ -161,6 +162,7 @@ public sealed class ReportSeriesBuilder
             unitBaseline.Add(affect?.Units is { } kind ? (float)kind.Baseline : float.NaN);
             ita.Add(face.Skin?.Face?.Tone.Ita ?? float.NaN);
             physiology.Add(face, t);
+            occlusion.Add(face.Occlusion);
         }
 
         public TrackSeries ToSeries()
@@ -174,6 +176,7 @@ public sealed class ReportSeriesBuilder
                     ToArrays(smoothed), [.. valence], [.. arousal], ToArrays(units), [.. energy], [.. lean], [.. handToFace], [.. armsCrossed], [.. ita],
                     [.. handConfidence], [.. armsConfidence], [.. unitBaseline]),
                 Physiology = physiology.Build(),
+                Occlusion = occlusion.Build(),
             };
         }
 

@@ -125,6 +125,15 @@ public sealed record PersonLinkInfo(int Person, bool Linked, float? Similarity, 
 
     /// <summary>Cosine similarity to that subject's template, or null.</summary>
     public float? SubjectSimilarity { get; init; }
+
+    /// <summary>
+    /// When the analysis requires liveness before naming: <c>pending</c>, <c>passed</c> or <c>failed</c> (a track's link is
+    /// given again once its check decides); null when liveness is not required.
+    /// </summary>
+    public string? Liveness { get; init; }
+
+    /// <summary>The liveness decision's reason in words (with its scores), once decided.</summary>
+    public string? LivenessReason { get; init; }
 }
 
 /// <summary>A moment worth a picture in the report (e.g. the peak of an expression), with a JPEG of the face.</summary>

@@ -234,6 +234,7 @@ public sealed class MienServer : IAsyncDisposable
         StudiesApi.Map(project);
         MonitoringApi.Map(project);
         IdentityApi.Map(project);
+        PersonsApi.Map(project);
         SessionApi.Map(api);
         ConsentLinksApi.Map(api, project);
         app.MapMienWebApp();

@@ -154,6 +154,8 @@ public sealed class AccessTests(ServerFixture server)
         ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/frames"] = "viewer",
         ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/events"] = "viewer",
         ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/people"] = "viewer",
+        ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/persons"] = "viewer",
+        ["POST /api/v1/projects/{projectId}/recordings/{recordingId}/persons/{person}/split"] = "analyst",
         ["GET /api/v1/projects/{projectId}/recordings/{recordingId}/summary"] = "viewer",
         ["POST /api/v1/projects/{projectId}/uploads"] = "analyst",
         ["GET /api/v1/projects/{projectId}/uploads/{uploadId}"] = "analyst",

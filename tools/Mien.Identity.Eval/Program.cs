@@ -14,6 +14,7 @@ using OpenCvSharp;
 //   dotnet run -c Release --project tools/Mien.Identity.Eval -- sweep <set-dir> <shared-dir> [out.json]
 //   dotnet run -c Release --project tools/Mien.Identity.Eval -- reid <set-dir> [threshold] [model]
 //   dotnet run -c Release --project tools/Mien.Identity.Eval -- pad <shared-dir> [out.json]   (liveness / presentation attacks)
+//   dotnet run -c Release --project tools/Mien.Identity.Eval -- pad-window <shared-dir> [out.json]   (the live check on 2-s windows)
 //   dotnet run -c Release --project tools/Mien.Identity.Eval -- occlusion <set-dir> <shared-dir> [out.json]   (synthetic masks, sunglasses, hands, crops)
 // <set-dir> comes from tools/identity-eval/make-set.sh; <shared-dir> is ../shared (CK+ dev crops, HELEN test images).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -32,6 +33,7 @@ return args[0] switch
     "sweep" => await Sweep.RunAsync(store, args[1], args[2], args.Length > 3 ? args[3] : null),
     "reid" => await Reid.RunAsync(store, args[1], args.Length > 2 ? float.Parse(args[2], CultureInfo.InvariantCulture) : null, args.Length > 3 ? args[3] : null),
     "pad" => await Pad.RunAsync(store, packages, args[1], args.Length > 2 ? args[2] : null),
+    "pad-window" => await PadWindow.RunAsync(store, packages, args[1], args.Length > 2 ? args[2] : null),
     "occlusion" => await OcclusionEval.RunAsync(store, args[1], args[2], args.Length > 3 ? args[3] : null),
     _ => 2,
 };

@@ -47,6 +47,7 @@ internal static class AnalyzeCommand
         var profile = new Option<string?>("--profile") { Description = "driver: also the driver/operator indicators (PERCLOS, long eye closures, yawns, head drops, gaze away, alert levels)." };
         var noPhysiology = new Option<bool>("--no-physiology") { Description = "Skip pulse rate from skin colour, head gestures and facial asymmetry." };
         var noIdentity = new Option<bool>("--no-identity") { Description = "Do not re-identify people who leave and return (no face descriptors, no `person` ids)." };
+        var noOcclusion = new Option<bool>("--no-occlusion") { Description = "Do not estimate whether mouth, nose or eyes are covered (mask, hand, sunglasses); expression, skin and identity are then never withheld for a covered face." };
         var noVoice = new Option<bool>("--no-voice") { Description = "Skip the audio track (voice activity, prosody, voice arousal, speaker attribution)." };
         var transcript = new Option<string?>("--transcript") { Description = "A transcript of the input (.srt or .vtt), or 'track' / 'track:N' for a subtitle track inside the video (needs ffmpeg): utterance events with their sentiment, and text in the fusion. Default: a sidecar clip.srt/clip.vtt next to clip.mp4, else the video's first subtitle track when ffmpeg is installed." };
         var noTranscript = new Option<bool>("--no-transcript") { Description = "Do not look for a transcript (sidecar file or subtitle track)." };
@@ -55,7 +56,7 @@ internal static class AnalyzeCommand
         var command = new Command("analyze", "Track faces and measure them frame by frame; writes faces.jsonl, faces.csv, summary.json, report.html and annotated video.")
         {
             inputs, sample, output, detector.Option, minScore, maxFaces, detectEvery, flip, anonymize, showFaces, noVideo, landmarks, noExpressions,
-            noAffect, temporalModel, expressionModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noIdentity, noVoice, transcript, noTranscript, threads, offline,
+            noAffect, temporalModel, expressionModel, noBody, noSkin, subject, profiles, profile, noPhysiology, noIdentity, noOcclusion, noVoice, transcript, noTranscript, threads, offline,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -92,6 +93,7 @@ internal static class AnalyzeCommand
                 Physiology = parse.GetValue(noPhysiology) ? null : new Physiology.PhysiologyOptions { Driver = Profile(parse.GetValue(profile)) },
                 Inference = new Models.InferenceOptions { IntraOpThreads = parse.GetValue(threads) },
                 Identity = parse.GetValue(noIdentity) ? null : new Identity.IdentityOptions(),
+                Occlusion = parse.GetValue(noOcclusion) ? null : new Faces.Occlusion.OcclusionOptions(),
             };
             if (plugged.Posed)
             {

@@ -14,7 +14,7 @@ internal static class ResultsApi
 {
     private static readonly HashSet<string> EventKinds = new(StringComparer.Ordinal)
     {
-        "track-started", "track-ended", "expression-segment", "fused-affect", "speech", "expression-path", "skin", "person-link", "utterance",
+        "track-started", "track-ended", "expression-segment", "fused-affect", "speech", "expression-path", "skin", "person-link", "person-split", "utterance",
     };
 
     public static void Map(RouteGroupBuilder project)

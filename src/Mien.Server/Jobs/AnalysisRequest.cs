@@ -20,6 +20,14 @@ internal sealed record AnalysisRequest
     /// </summary>
     public bool RecogniseSubjects { get; init; }
 
+    /// <summary>
+    /// Require a live face before anyone is named as an enrolled subject (with <see cref="RecogniseSubjects"/>; default
+    /// false): each track's own video is checked over 2 s (antispoof and liveness models, non-rigid motion or a blink);
+    /// until it passes its person-link says "liveness": "pending" and names nobody, and a failed track is never named
+    /// (docs/identity.md).
+    /// </summary>
+    public bool RequireLiveness { get; init; }
+
     /// <summary>Action units, temporal expression model, valence/arousal, segments (default true).</summary>
     public bool Affect { get; init; } = true;
 
@@ -109,6 +117,7 @@ internal sealed record AnalysisRequest
             Affect = Affect ? new Affect.AffectOptions() : null,
             Body = Body ?? !live,
             Skin = Skin ?? !live,
+            Identity = RequireLiveness ? new Identity.IdentityOptions { Liveness = new Identity.Liveness.LiveLivenessOptions() } : new Identity.IdentityOptions(),
         },
         OutputLandmarks = Landmarks,
         Voice = Voice && !live,

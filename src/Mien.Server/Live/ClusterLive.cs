@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using Mien.Cluster;
 using Mien.Server.Telemetry;
@@ -239,7 +237,7 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
         var reference = grains.CreateObjectReference<IResultObserver>(watcher);
         try
         {
-            connection.Send(Json(w =>
+            connection.Send(LiveSessions.Json(w =>
             {
                 w.WriteString("type", "watching");
                 w.WriteString("session", session);
@@ -270,7 +268,7 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
                 await Task.WhenAny(watcher.Closed, receive, Task.Delay(Resubscribe)).ConfigureAwait(false);
             }
 
-            connection.Send(Json(w =>
+            connection.Send(LiveSessions.Json(w =>
             {
                 w.WriteString("type", "completed");
                 w.WriteString("session", session);
@@ -337,7 +335,7 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
         return message;
     }
 
-    private byte[] Ready(string id, SessionOpened opened, SessionStatus status, long? lostBefore, string storageNote) => Json(w =>
+    private byte[] Ready(string id, SessionOpened opened, SessionStatus status, long? lostBefore, string storageNote) => LiveSessions.Json(w =>
     {
         w.WriteString("type", "ready");
         w.WriteString("schema", Mien.Reports.ResultJsonEncoder.Schema);
@@ -362,7 +360,7 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
         w.WriteEndObject();
     });
 
-    private static byte[] Completed(string id, Counters c, bool closed) => Json(w =>
+    private static byte[] Completed(string id, Counters c, bool closed) => LiveSessions.Json(w =>
     {
         w.WriteString("type", "completed");
         w.WriteString("session", id);
@@ -373,19 +371,6 @@ internal sealed partial class ClusterLive(IGrainFactory grains, ServerOptions op
         w.WriteNumber("framesLostInFlight", Interlocked.Read(ref c.LostInFlight));
         w.WriteNumber("framesDuplicate", Interlocked.Read(ref c.Duplicates));
     });
-
-    private static byte[] Json(Action<Utf8JsonWriter> body)
-    {
-        var output = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(output))
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
-
-        return output.WrittenSpan.ToArray();
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "cluster session {Session} could not be closed: {Reason}")]
     private static partial void LogCloseFailed(ILogger logger, string session, string reason);

@@ -625,7 +625,8 @@ internal sealed partial class LiveSessions(MienRuntime runtime, ServerOptions op
         }
     });
 
-    private static byte[] Json(Action<Utf8JsonWriter> body)
+    /// <summary>One JSON object message (what <paramref name="body"/> writes between the braces), as sent to live clients.</summary>
+    internal static byte[] Json(Action<Utf8JsonWriter> body)
     {
         var output = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(output))

@@ -67,7 +67,8 @@ internal static class CompactExpressionNet
         return model;
     }
 
-    private static ConstTensor He(Random random, int outputs, int inputs, int kernel)
+    /// <summary>He-normal weights [outputs, inputs, kernel, kernel], seeded.</summary>
+    internal static ConstTensor He(Random random, int outputs, int inputs, int kernel)
     {
         var n = outputs * inputs * kernel * kernel;
         var std = Math.Sqrt(2.0 / (inputs * kernel * kernel));

@@ -318,7 +318,10 @@ internal sealed class OnnxGraphNet : nn.Module<Tensor, Tensor>
         }
 
         var (padded, symmetric) = Pad(x, Ints(node, "pads"), 0);
-        return nn.functional.conv2d(padded, w, b, strides, symmetric, dilations, group);
+        // Kept in NCHW order: a permuted one-channel input looks channels-last to LibTorch, which then keeps every later
+        // activation channels-last, and its channels-last 1×1 stride-2 convolution computed wrong values for batches > 1
+        // (ResNet-18's layer-4 shortcut, 4×4 → 2×2; ONNX Runtime and batch 1 agreed). Contiguous outputs avoid that path.
+        return nn.functional.conv2d(padded, w, b, strides, symmetric, dilations, group).contiguous();
     }
 
     private Tensor Pool(NodeProto node, Tensor x)

@@ -1,0 +1,201 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Mien.ModelImport.Onnx;
+using Mien.ModelImport.Tfjs;
+
+namespace Mien.Training.Expressions;
+
+/// <summary>
+/// An ImageNet-pretrained ResNet-18 turned into an expression network with Human's interface (<c>input_1</c> N×S×S×1
+/// grey in [-1, 1], <c>Identity</c> N×7 softmax), as a starting point for fine-tuning: the ONNX graph of NuGet
+/// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.24.0 (MIT; a CNTK export taking 1×3×224×224 BGR pixels minus a
+/// mean image) with
+/// <list type="bullet">
+/// <item>a grey input: the first convolution's weights summed over the three colour channels and scaled by 127.5, its
+/// new bias carrying the package's per-channel ImageNet mean (so grey g ∈ [-1, 1] enters as pixels 127.5·(g + 1) − mean,
+/// exactly, except that zero padding now pads with grey 0 instead of the mean);</item>
+/// <item>any batch size and input side (the fixed 7×7 average pool becomes a global one; static shapes are dropped);</item>
+/// <item>a new 512→7 linear head (He-initialised, seeded) and a softmax.</item>
+/// </list>
+/// Everything else — 20 convolutions, batch normalisations, residual additions — keeps its pretrained values.
+/// </summary>
+internal static class ResNet18ExpressionNet
+{
+    /// <summary>SHA-256 of the package's <c>ResNet18.onnx</c> (version 0.24.0), checked before use.</summary>
+    public const string OnnxSha256 = "e2552f19db2dfdb01b3669537b6a0f1b44da38d18279535492ed5dfc2ef1ff8f";
+
+    /// <summary>SHA-256 of the package's <c>ResNetPreprocess.onnx</c> (holds the mean image), checked before use.</summary>
+    public const string PreprocessSha256 = "84bf8def78d0befaa3f6e73745d57d7016c6a192ead76f79686bd438c1047004";
+
+    /// <summary>What the starting point is called in run records.</summary>
+    public const string Description = "ResNet-18, ImageNet (NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0, MIT), grey input, new 7-class head";
+
+    /// <summary>
+    /// The two ONNX files in NuGet's package folder (restored with Mien.Training), checked against their pinned hashes.
+    /// </summary>
+    /// <exception cref="TrainingDataException">The package folder or a file is missing, or a file's hash differs.</exception>
+    public static (string Network, string Preprocess) Locate()
+    {
+        var folder = typeof(ResNet18ExpressionNet).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "ResNet18PackageFolder")?.Value;
+        if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
+        {
+            throw new TrainingDataException($"the ResNet-18 package (NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0) is not in NuGet's package folder ('{folder}'); run 'dotnet restore' (or ./mien, which builds) where nuget.org is reachable");
+        }
+
+        var models = Path.Combine(folder, "tools", "DnnImageModels");
+        return (Verified(Path.Combine(models, "ResNet18Onnx", "ResNet18.onnx"), OnnxSha256), Verified(Path.Combine(models, "ResNetPrepOnnx", "ResNetPreprocess.onnx"), PreprocessSha256));
+    }
+
+    /// <summary>The expression network for <paramref name="side"/>-pixel grey inputs.</summary>
+    /// <exception cref="TrainingDataException">The graphs are not the ResNet-18 and preprocessing graphs this expects.</exception>
+    public static ModelProto Create(string networkOnnx, string preprocessOnnx, int side, int classes, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(side, 32);
+        var model = OnnxGraphNet.Read(networkOnnx);
+        var graph = model.Graph;
+        var opset = model.OpsetImport.Where(o => o.Domain.Length == 0).Select(o => o.Version).DefaultIfEmpty(0).Max();
+        if (opset < 7)
+        {
+            throw new TrainingDataException($"{networkOnnx}: opset {opset}; the expression head needs opset 7 or later (Gemm with broadcasting)");
+        }
+
+        var mean = ChannelMeans(preprocessOnnx);
+        var initialisers = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var imageInput = graph.Input.Single(i => !initialisers.ContainsKey(i.Name)).Name;
+        var conv1 = graph.Node.Single(n => n.OpType == "Conv" && n.Input[0] == imageInput);
+        var w = initialisers[conv1.Input[1]];
+        if (w.Dims.Count != 4 || w.Dims[1] != 3 || conv1.Input.Count > 2)
+        {
+            throw new TrainingDataException($"{networkOnnx}: the first convolution has weights [{string.Join(",", w.Dims)}] and {conv1.Input.Count} inputs; expected [C,3,k,k] without bias");
+        }
+
+        // Grey g ∈ [-1, 1] stands for the pixel p = 127.5·g + 127.5 on all three channels; channel c then sees p − μ_c.
+        // Σ_c W_c ∗ (p − μ_c) = (127.5·Σ_c W_c) ∗ g + Σ_c (127.5 − μ_c)·ΣW_c — a grey convolution plus a bias.
+        var (outputs, kernel) = ((int)w.Dims[0], (int)(w.Dims[2] * w.Dims[3]));
+        var weights = Floats(w);
+        var grey = new float[outputs * kernel];
+        var bias = new float[outputs];
+        for (var o = 0; o < outputs; o++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                for (var k = 0; k < kernel; k++)
+                {
+                    var value = weights[(((o * 3) + c) * kernel) + k];
+                    grey[(o * kernel) + k] += 127.5f * value;
+                    bias[o] += (127.5f - mean[c]) * value;
+                }
+            }
+        }
+
+        w.Dims[1] = 1;
+        w.FloatData.Clear();
+        w.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(grey.AsSpan()));
+        var b = new OnnxGraphBuilder();
+        foreach (var name in graph.Node.SelectMany(n => n.Input.Concat(n.Output)).Concat(initialisers.Keys))
+        {
+            b.Reserve(name);
+        }
+
+        b.Reserve(CompactExpressionNet.InputName);
+        b.Reserve(CompactExpressionNet.OutputName);
+        conv1.Input.Add(b.AddInitializer("conv1/bias_from_mean", ConstTensor.Float([outputs], bias)));
+        var nchw = b.Add("Transpose", "input_nchw", [CompactExpressionNet.InputName], OnnxGraphBuilder.Attr("perm", 0L, 3L, 1L, 2L));
+        conv1.Input[0] = nchw;
+
+        // The featuriser ends in a fixed 7×7 average pool (224-px input); a global one serves any side.
+        var pool = graph.Node.Last();
+        if (pool.OpType != "AveragePool")
+        {
+            throw new TrainingDataException($"{networkOnnx}: the graph ends in {pool.OpType}, not the 7×7 AveragePool of the ResNet-18 featuriser");
+        }
+
+        pool.OpType = "GlobalAveragePool";
+        pool.Attribute.Clear();
+        var features = b.Add("Flatten", "features", [pool.Output[0]], OnnxGraphBuilder.Attr("axis", 1L));
+        var channels = (int)initialisers[graph.Node.Last(n => n.OpType == "Conv").Input[1]].Dims[0];
+        var head = CompactExpressionNet.He(new Random(seed), classes, channels, 1);
+        var logits = b.Add("Gemm", "logits", [features, b.AddInitializer("head/w", ConstTensor.Float([classes, channels], head.Floats!)), b.AddInitializer("head/b", ConstTensor.Float([classes], new float[classes]))],
+            OnnxGraphBuilder.Attr("transB", 1L));
+        var probabilities = b.Add("Softmax", "predictions", [logits], OnnxGraphBuilder.Attr("axis", 1L));
+        b.AddNodeWithOutputs("Identity", "output", [probabilities], [CompactExpressionNet.OutputName]);
+
+        graph.Node.Insert(0, b.Graph.Node[0]);
+        graph.Node.AddRange(b.Graph.Node.Skip(1));
+        graph.Initializer.AddRange(b.Graph.Initializer);
+        graph.ValueInfo.Clear();
+        graph.Input.Clear();
+        graph.Input.Add(OnnxGraphBuilder.ValueInfo(CompactExpressionNet.InputName, TfDataType.Float32, [-1, side, side, 1]));
+        graph.Output.Clear();
+        graph.Output.Add(OnnxGraphBuilder.ValueInfo(CompactExpressionNet.OutputName, TfDataType.Float32, [-1, classes]));
+        graph.Name = "mien-resnet18-expression";
+        // IR 3 wants every initialiser listed as a graph input; from IR 4 on they need not be, so inputs stay just the image.
+        model.IrVersion = Math.Max(model.IrVersion, 4);
+        model.ProducerName = "mien-train";
+        model.DocString = Description;
+        return model;
+    }
+
+    /// <summary><see cref="Create"/> as a trainable network.</summary>
+    public static OnnxGraphNet CreateNet(string networkOnnx, string preprocessOnnx, int side, int seed) =>
+        new(Create(networkOnnx, preprocessOnnx, side, 7, seed));
+
+    /// <summary>Per-channel average of the package's mean image (BGR order, pixel units).</summary>
+    private static float[] ChannelMeans(string preprocessOnnx)
+    {
+        var prep = OnnxGraphNet.Read(preprocessOnnx);
+        var image = prep.Graph.Initializer.FirstOrDefault(i => i.Name == "MeanImage")
+            ?? throw new TrainingDataException($"{preprocessOnnx}: no MeanImage initialiser");
+        var values = Floats(image);
+        if (values.Length % 3 != 0 || values.Length == 0)
+        {
+            throw new TrainingDataException($"{preprocessOnnx}: MeanImage has {values.Length} values, not 3 channels");
+        }
+
+        var plane = values.Length / 3;
+        return [.. Enumerable.Range(0, 3).Select(c => (float)values.AsSpan(c * plane, plane).ToArray().Average())];
+    }
+
+    private static float[] Floats(TensorProto t) =>
+        t.RawData.IsEmpty ? [.. t.FloatData] : MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray();
+
+    private static string Verified(string path, string sha256)
+    {
+        if (!File.Exists(path))
+        {
+            throw new TrainingDataException($"{path} is missing from the restored ResNet-18 package; run 'dotnet restore --force' where nuget.org is reachable");
+        }
+
+        using var stream = File.OpenRead(path);
+        var actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+        return actual == sha256
+            ? path
+            : throw new TrainingDataException($"{path} has SHA-256 {actual}, not the pinned {sha256} of Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0; the package folder is corrupted or replaced (delete it and restore)");
+    }
+}
+
+/// <summary>Starting points of <c>mien train expression</c> that are built rather than read from a file.</summary>
+public static class ExpressionStartingPoints
+{
+    /// <summary>File the ResNet-18 starting network is written to inside the run's output folder.</summary>
+    public const string ResNet18File = "start-resnet18.onnx";
+
+    /// <summary>
+    /// Writes the ImageNet ResNet-18 expression network (grey <paramref name="side"/>-pixel input, new seeded head) into
+    /// <paramref name="outputFolder"/> and returns its path, for <see cref="ExpressionTrainer.Train"/>.
+    /// </summary>
+    /// <exception cref="TrainingDataException">The ResNet-18 package is missing or not the pinned one.</exception>
+    public static string ResNet18(string outputFolder, int side, int seed)
+    {
+        var (network, preprocess) = ResNet18ExpressionNet.Locate();
+        var model = ResNet18ExpressionNet.Create(network, preprocess, side, 7, seed);
+        Directory.CreateDirectory(outputFolder);
+        var path = Path.Combine(outputFolder, ResNet18File);
+        File.WriteAllBytes(path + ".tmp", model.ToByteArray());
+        File.Move(path + ".tmp", path, overwrite: true);
+        return path;
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.ML.OnnxRuntime;
+using Mien.Testing;
+using Mien.Training.Expressions;
+using TorchSharp;
+
+namespace Mien.Training.Tests;
+
+/// <summary>
+/// The ImageNet ResNet-18 starting point (<c>--from resnet18</c>): its grey-input fold keeps the package's own features,
+/// and a few real training steps export a model that ONNX Runtime runs as TorchSharp does.
+/// </summary>
+public sealed class ResNet18StartTests
+{
+    [SharedDataFact("fer2013/train")]
+    public void GreyInputNetworkComputesThePackagesImageNetFeaturesOfGreyFaces()
+    {
+        // Reference: the package's own pipeline (its preprocessing graph, then ResNet18.onnx) on the face replicated to
+        // RGB; the fold differs only where the first convolution's padding reads outside the image.
+        var data = SharedData.Find("fer2013/train")!;
+        var (network, preprocess) = ResNet18ExpressionNet.Locate();
+        var set = ExpressionImageSet.Load(data, 224, limitPerClass: 1);
+        using var prep = new InferenceSession(preprocess);
+        using var resnet = new InferenceSession(network);
+        using var net = ResNet18ExpressionNet.CreateNet(network, preprocess, 224, seed: 1);
+        net.eval();
+        var plane = 224 * 224;
+        var worst = 1.0;
+        for (var i = 0; i < set.Count; i++)
+        {
+            var rgb = new float[3 * plane];
+            var grey = new float[plane];
+            for (var p = 0; p < plane; p++)
+            {
+                rgb[p] = rgb[plane + p] = rgb[(2 * plane) + p] = set.Pixels[i][p];
+                grey[p] = (set.Pixels[i][p] / 127.5f) - 1f;
+            }
+
+            using var original = OrtValue.CreateTensorValueFromMemory(rgb, [1, 3, 224, 224]);
+            using var prepared = prep.Run(new RunOptions(), [prep.InputNames[0]], [original], [prep.OutputNames[0]]);
+            using var features = resnet.Run(new RunOptions(), [resnet.InputNames[0]], [prepared[0]], [resnet.OutputNames[0]]);
+            var expected = features[0].GetTensorDataAsSpan<float>().ToArray();
+
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            var actual = net.Run(torch.tensor(grey, [1, 224, 224, 1]), "features").data<float>().ToArray();
+            Assert.Equal(512, actual.Length);
+            Assert.Equal(512, expected.Length);
+            var cosine = Dot(expected, actual) / Math.Sqrt(Dot(expected, expected) * Dot(actual, actual));
+            worst = Math.Min(worst, cosine);
+        }
+
+        // Own face: 0.990–0.998 measured; another face's features: 0.65–0.82, so a wrong fold cannot pass.
+        Assert.True(worst >= 0.985, $"worst cosine similarity of the 512 ImageNet features, package pipeline vs grey fold: {worst:F4} over {set.Count} faces");
+    }
+
+    [SharedDataFact("fer2013/train")]
+    public void FineTunedResNet18ExportsAModelOnnxRuntimeRunsAsTorchSharpDoes()
+    {
+        var data = SharedData.Find("fer2013/train")!;
+        var folder = Directory.CreateTempSubdirectory("mien-train-resnet18-").FullName;
+        try
+        {
+            var options = new ExpressionTrainingOptions
+            {
+                Epochs = 1, MaxStepsPerEpoch = 2, BatchSize = 8, LimitPerClass = 4, ValidationFraction = 0.25, Threads = 2, Seed = 5,
+            };
+            var start = ExpressionStartingPoints.ResNet18(folder, options.Side, options.Seed);
+            var result = ExpressionTrainer.Train(data, start, folder, options);
+            // Two steps moved the weights away from the starting point.
+            Assert.NotEqual(Sha256(start), Sha256(Path.Combine(folder, ExpressionTrainer.BestModel)));
+
+            var set = ExpressionImageSet.Load(data, 64, limitPerClass: 2);
+            using var net = OnnxGraphNet.Load(Path.Combine(folder, ExpressionTrainer.BestModel));
+            var (logits, _) = ExpressionTrainer.Predict(net, set, [.. Enumerable.Range(0, set.Count)], [-1, 64, 64, 1]);
+            using var session = new InferenceSession(result.ModelPath);
+            var input = new float[set.Count * 64 * 64];
+            for (var i = 0; i < set.Count; i++)
+            {
+                for (var p = 0; p < 64 * 64; p++)
+                {
+                    input[(i * 64 * 64) + p] = (set.Pixels[i][p] / 127.5f) - 1f;
+                }
+            }
+
+            using var value = OrtValue.CreateTensorValueFromMemory(input, [set.Count, 64, 64, 1]);
+            using var outputs = session.Run(new RunOptions(), [session.InputNames[0]], [value], [session.OutputNames[0]]);
+            var ort = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            var t = result.Calibration.Temperature;
+            var worst = 0.0;
+            for (var i = 0; i < set.Count; i++)
+            {
+                var row = logits.AsSpan(i * 7, 7).ToArray();
+                var max = row.Max();
+                var z = row.Sum(v => Math.Exp((v - max) / t));
+                for (var k = 0; k < 7; k++)
+                {
+                    worst = Math.Max(worst, Math.Abs((Math.Exp((row[k] - max) / t) / z) - ort[(i * 7) + k]));
+                }
+            }
+
+            Assert.True(worst <= 1e-4, $"max |ORT − TorchSharp| = {worst:E2} over {set.Count} real faces");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string Sha256(string path) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static double Dot(float[] a, float[] b)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sum += (double)a[i] * b[i];
+        }
+
+        return sum;
+    }
+}

@@ -15,7 +15,8 @@ namespace Mien.Expressions.Tests;
 /// model, its test-time views, the DenseNet-121 teacher plugged in by declaration (npm faceplugin-face-recognition-js
 /// 0.0.1, fetched through the verified package store), and Human + teacher ensembles with the teacher on every frame
 /// or every N-th frame of a track. Real FER2013 PublicTest crops; with <c>MIEN_BENCH=1</c>; writes
-/// artifacts/bench/expression-models.md. This is also the speed benchmark for plugged-in models.
+/// artifacts/bench/expression-models.md. This is also the speed benchmark for plugged-in models: declarations listed in
+/// <c>MIEN_BENCH_EXPRESSION_MODELS</c> (separated by ';') are measured alone and with Human's.
 /// </summary>
 [Collection(RealModelsCollection.Name)]
 public sealed class ExpressionModelBenchmark(RealModels models, ITestOutputHelper output)
@@ -63,6 +64,20 @@ public sealed class ExpressionModelBenchmark(RealModels models, ITestOutputHelpe
             ("Human mirror + 4 shifts, teacher every 10th frame", () => new ExpressionEnsemble([H(), T(10)], false, true, 0.04f)),
         };
 
+        // Any declared model (e.g. a `mien train expression` run's model.json) joins as rows of its own and with Human's.
+        var declared = (Environment.GetEnvironmentVariable("MIEN_BENCH_EXPRESSION_MODELS") ?? "")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(ExpressionModelSpec.Load).ToArray();
+        var extra = declared.Select(spec => OnnxModel.Load(spec.ToArtifact(), oneThread)).ToArray();
+        var extraSpecs = declared.Zip(extra, (spec, model) => (spec, model)).ToArray();
+        EnsembleMember D((ExpressionModelSpec Spec, OnnxModel Model) d) =>
+            new(d.Spec.Id, new EmotionClassifier(d.Model, new EmotionClassifierOptions { Labels = d.Spec.Labels, OutputIsLogits = d.Spec.OutputIsLogits }), 1, 1, 1);
+        variants = [.. variants, .. extraSpecs.SelectMany(d => new (string, Func<IExpressionClassifier>)[]
+        {
+            ($"declared `{d.spec.Id}`", () => new ExpressionEnsemble([D(d)], false, false, 0)),
+            ($"Human + declared `{d.spec.Id}`", () => new ExpressionEnsemble([H(), D(d)], false, false, 0)),
+        })];
+
         var report = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"# Expression models and ensembles: cost per face ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)")
             .AppendLine()
@@ -101,6 +116,11 @@ public sealed class ExpressionModelBenchmark(RealModels models, ITestOutputHelpe
         foreach (var face in faces)
         {
             face.Dispose();
+        }
+
+        foreach (var model in extra)
+        {
+            model.Dispose();
         }
 
         var file = Path.Combine(Repository.Root, "artifacts", "bench", "expression-models.md");

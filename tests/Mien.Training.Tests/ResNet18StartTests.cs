@@ -72,19 +72,7 @@ public sealed class ResNet18StartTests
             var set = ExpressionImageSet.Load(data, 64, limitPerClass: 2);
             using var net = OnnxGraphNet.Load(Path.Combine(folder, ExpressionTrainer.BestModel));
             var (logits, _) = ExpressionTrainer.Predict(net, set, [.. Enumerable.Range(0, set.Count)], [-1, 64, 64, 1]);
-            using var session = new InferenceSession(result.ModelPath);
-            var input = new float[set.Count * 64 * 64];
-            for (var i = 0; i < set.Count; i++)
-            {
-                for (var p = 0; p < 64 * 64; p++)
-                {
-                    input[(i * 64 * 64) + p] = (set.Pixels[i][p] / 127.5f) - 1f;
-                }
-            }
-
-            using var value = OrtValue.CreateTensorValueFromMemory(input, [set.Count, 64, 64, 1]);
-            using var outputs = session.Run(new RunOptions(), [session.InputNames[0]], [value], [session.OutputNames[0]]);
-            var ort = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            var ort = RunOrt(result.ModelPath, set);
             var t = result.Calibration.Temperature;
             var worst = 0.0;
             for (var i = 0; i < set.Count; i++)
@@ -104,6 +92,60 @@ public sealed class ResNet18StartTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [SharedDataFact("fer2013/train")]
+    public void ThreeStageResNet18RunsInOnnxRuntimeAsInTorchSharpOnABatch()
+    {
+        // The cut network (resnet18-3): 256 features, and a batch of real faces agrees with ONNX Runtime.
+        var data = SharedData.Find("fer2013/train")!;
+        var folder = Directory.CreateTempSubdirectory("mien-resnet18-3-").FullName;
+        try
+        {
+            var start = ExpressionStartingPoints.ResNet18(folder, 64, seed: 2, stages: 3);
+            var set = ExpressionImageSet.Load(data, 64, limitPerClass: 2);
+            using var net = OnnxGraphNet.Load(start);
+            var (logits, _) = ExpressionTrainer.Predict(net, set, [.. Enumerable.Range(0, set.Count)], [-1, 64, 64, 1]);
+            var ort = RunOrt(start, set);
+            var worst = 0.0;
+            for (var i = 0; i < set.Count; i++)
+            {
+                var row = logits.AsSpan(i * 7, 7).ToArray();
+                var max = row.Max();
+                var z = row.Sum(v => Math.Exp(v - max));
+                for (var k = 0; k < 7; k++)
+                {
+                    worst = Math.Max(worst, Math.Abs((Math.Exp(row[k] - max) / z) - ort[(i * 7) + k]));
+                }
+            }
+
+            Assert.True(worst <= 1e-4, $"max |ORT − TorchSharp| = {worst:E2} over {set.Count} real faces in one batch");
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            Assert.Equal([1L, 256L], net.Run(torch.zeros(1, 64, 64, 1), "features").shape);
+            Assert.True(new FileInfo(start).Length < 12_000_000, $"{new FileInfo(start).Length} bytes: the fourth stage was not removed");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static float[] RunOrt(string onnx, ExpressionImageSet set)
+    {
+        using var session = new InferenceSession(onnx);
+        var input = new float[set.Count * 64 * 64];
+        for (var i = 0; i < set.Count; i++)
+        {
+            for (var p = 0; p < 64 * 64; p++)
+            {
+                input[(i * 64 * 64) + p] = (set.Pixels[i][p] / 127.5f) - 1f;
+            }
+        }
+
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [set.Count, 64, 64, 1]);
+        using var outputs = session.Run(new RunOptions(), [session.InputNames[0]], [value], [session.OutputNames[0]]);
+        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     private static string Sha256(string path) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));

@@ -20,7 +20,7 @@ internal static class TrainExpressionCommand
         var folder = new Argument<string>("folder") { Description = "Labelled training images, <folder>/<label>/<image> (anger, disgust, fear, happiness, sadness, surprise, neutral); a validation split is carved from it by --seed." };
         var output = CliOptions.Output("Folder for checkpoints and the exported model (model.onnx + model.json).");
         output.Required = true;
-        var from = new Option<string>("--from") { Description = "Starting point: human (fine-tune Human's imported emotion weights), compact (a new 32-64-128-256 VGG-style net), resnet18 (ImageNet ResNet-18 from NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18, grey input, new head), or an ONNX file.", DefaultValueFactory = _ => "human" };
+        var from = new Option<string>("--from") { Description = "Starting point: human (fine-tune Human's imported emotion weights), compact (a new 32-64-128-256 VGG-style net), resnet18 (ImageNet ResNet-18 from NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18, grey input, new head; --size a multiple of 32), resnet18-3 (its first three stages only: a third of the weights, faster per face), or an ONNX file.", DefaultValueFactory = _ => "human" };
         var teacher = new Option<string?>("--teacher") { Description = "Distillation teacher ONNX (e.g. fr_expression.onnx of npm faceplugin-face-recognition-js 0.0.1); its logits are computed once and cached in the output folder." };
         var epochs = new Option<int>("--epochs") { Description = "Most epochs (early stopping may end sooner).", DefaultValueFactory = _ => defaults.Epochs };
         var batch = new Option<int>("--batch") { Description = "Images per step.", DefaultValueFactory = _ => defaults.BatchSize };
@@ -92,8 +92,11 @@ internal static class TrainExpressionCommand
                     case "resnet18":
                         startModel = ExpressionStartingPoints.ResNet18(parse.GetValue(output)!, options.Side, options.Seed);
                         break;
+                    case "resnet18-3":
+                        startModel = ExpressionStartingPoints.ResNet18(parse.GetValue(output)!, options.Side, options.Seed, stages: 3);
+                        break;
                     default:
-                        startModel = File.Exists(start) ? start : throw new InvalidOptionException($"--from {start}: not human, compact, resnet18 or an existing ONNX file");
+                        startModel = File.Exists(start) ? start : throw new InvalidOptionException($"--from {start}: not human, compact, resnet18, resnet18-3 or an existing ONNX file");
                         break;
                 }
             }

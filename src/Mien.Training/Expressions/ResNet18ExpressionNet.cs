@@ -51,9 +51,22 @@ internal static class ResNet18ExpressionNet
 
     /// <summary>The expression network for <paramref name="side"/>-pixel grey inputs.</summary>
     /// <exception cref="TrainingDataException">The graphs are not the ResNet-18 and preprocessing graphs this expects.</exception>
-    public static ModelProto Create(string networkOnnx, string preprocessOnnx, int side, int classes, int seed)
+    /// <param name="networkOnnx">The package's <c>ResNet18.onnx</c>.</param>
+    /// <param name="preprocessOnnx">The package's <c>ResNetPreprocess.onnx</c> (mean image).</param>
+    /// <param name="side">Input side, a multiple of 32.</param>
+    /// <param name="classes">Outputs of the new head.</param>
+    /// <param name="seed">Seed of the head's initial weights.</param>
+    /// <param name="stages">Residual stages kept (4 = the whole network, 512 features; 3 = cut after the 256-channel
+    /// stage, which at 64 px holds most of the computation but a third of the weights).</param>
+    public static ModelProto Create(string networkOnnx, string preprocessOnnx, int side, int classes, int seed, int stages = 4)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(side, 32);
+        // The featuriser's stride-2 stages pad asymmetrically (CNTK's "same"), so the main and shortcut paths of a
+        // residual block agree in size only when every stage halves an even size: the side must be a multiple of 32.
+        if (side < 32 || side % 32 != 0)
+        {
+            throw new TrainingDataException($"--size {side}: the ResNet-18 starting point needs a multiple of 32 (e.g. 64 or 96)");
+        }
+
         var model = OnnxGraphNet.Read(networkOnnx);
         var graph = model.Graph;
         var opset = model.OpsetImport.Where(o => o.Domain.Length == 0).Select(o => o.Version).DefaultIfEmpty(0).Max();
@@ -106,16 +119,34 @@ internal static class ResNet18ExpressionNet
         var nchw = b.Add("Transpose", "input_nchw", [CompactExpressionNet.InputName], OnnxGraphBuilder.Attr("perm", 0L, 3L, 1L, 2L));
         conv1.Input[0] = nchw;
 
-        // The featuriser ends in a fixed 7×7 average pool (224-px input); a global one serves any side.
-        var pool = graph.Node.Last();
-        if (pool.OpType != "AveragePool")
+        // The featuriser ends in a fixed 7×7 average pool (224-px input); a global one serves any side. With fewer stages
+        // the graph is cut where the next stage's stride-2 shortcut (a 1×1 convolution) reads its input.
+        if (graph.Node.Last().OpType != "AveragePool")
         {
-            throw new TrainingDataException($"{networkOnnx}: the graph ends in {pool.OpType}, not the 7×7 AveragePool of the ResNet-18 featuriser");
+            throw new TrainingDataException($"{networkOnnx}: the graph ends in {graph.Node.Last().OpType}, not the 7×7 AveragePool of the ResNet-18 featuriser");
         }
 
-        pool.OpType = "GlobalAveragePool";
-        pool.Attribute.Clear();
-        var features = b.Add("Flatten", "features", [pool.Output[0]], OnnxGraphBuilder.Attr("axis", 1L));
+        var shortcuts = graph.Node.Where(n => n.OpType == "Conv" && Ints(n, "kernel_shape") is [1, 1] && Ints(n, "strides") is [2, 2]).ToArray();
+        if (shortcuts.Length != 3 || stages is < 1 or > 4)
+        {
+            throw new TrainingDataException($"{networkOnnx}: {shortcuts.Length} stride-2 shortcuts (ResNet-18 has 3); stages {stages} must be 1–4");
+        }
+
+        var cut = stages == 4 ? graph.Node.Last().Input[0] : shortcuts[stages - 1].Input[0];
+        var last = graph.Node.IndexOf(graph.Node.Single(n => n.Output[0] == cut));
+        while (graph.Node.Count > last + 1)
+        {
+            graph.Node.RemoveAt(graph.Node.Count - 1);
+        }
+
+        var used = graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        foreach (var unused in graph.Initializer.Where(i => !used.Contains(i.Name)).ToArray())
+        {
+            graph.Initializer.Remove(unused);
+        }
+
+        var pooled = b.Add("GlobalAveragePool", "pooled", [cut]);
+        var features = b.Add("Flatten", "features", [pooled], OnnxGraphBuilder.Attr("axis", 1L));
         var channels = (int)initialisers[graph.Node.Last(n => n.OpType == "Conv").Input[1]].Dims[0];
         var head = CompactExpressionNet.He(new Random(seed), classes, channels, 1);
         var logits = b.Add("Gemm", "logits", [features, b.AddInitializer("head/w", ConstTensor.Float([classes, channels], head.Floats!)), b.AddInitializer("head/b", ConstTensor.Float([classes], new float[classes]))],
@@ -140,8 +171,8 @@ internal static class ResNet18ExpressionNet
     }
 
     /// <summary><see cref="Create"/> as a trainable network.</summary>
-    public static OnnxGraphNet CreateNet(string networkOnnx, string preprocessOnnx, int side, int seed) =>
-        new(Create(networkOnnx, preprocessOnnx, side, 7, seed));
+    public static OnnxGraphNet CreateNet(string networkOnnx, string preprocessOnnx, int side, int seed, int stages = 4) =>
+        new(Create(networkOnnx, preprocessOnnx, side, 7, seed, stages));
 
     /// <summary>Per-channel average of the package's mean image (BGR order, pixel units).</summary>
     private static float[] ChannelMeans(string preprocessOnnx)
@@ -158,6 +189,8 @@ internal static class ResNet18ExpressionNet
         var plane = values.Length / 3;
         return [.. Enumerable.Range(0, 3).Select(c => (float)values.AsSpan(c * plane, plane).ToArray().Average())];
     }
+
+    private static long[]? Ints(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? [.. a.Ints] : null;
 
     private static float[] Floats(TensorProto t) =>
         t.RawData.IsEmpty ? [.. t.FloatData] : MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray();
@@ -188,10 +221,14 @@ public static class ExpressionStartingPoints
     /// <paramref name="outputFolder"/> and returns its path, for <see cref="ExpressionTrainer.Train"/>.
     /// </summary>
     /// <exception cref="TrainingDataException">The ResNet-18 package is missing or not the pinned one.</exception>
-    public static string ResNet18(string outputFolder, int side, int seed)
+    /// <param name="outputFolder">The run's folder.</param>
+    /// <param name="side">Input side (a multiple of 32).</param>
+    /// <param name="seed">Seed of the new head.</param>
+    /// <param name="stages">Residual stages kept: 4 (<c>resnet18</c>) or fewer (<c>resnet18-3</c> keeps three).</param>
+    public static string ResNet18(string outputFolder, int side, int seed, int stages = 4)
     {
         var (network, preprocess) = ResNet18ExpressionNet.Locate();
-        var model = ResNet18ExpressionNet.Create(network, preprocess, side, 7, seed);
+        var model = ResNet18ExpressionNet.Create(network, preprocess, side, 7, seed, stages);
         Directory.CreateDirectory(outputFolder);
         var path = Path.Combine(outputFolder, ResNet18File);
         File.WriteAllBytes(path + ".tmp", model.ToByteArray());

@@ -152,6 +152,26 @@ public sealed class ExitCodeTests
     }
 
     [Fact]
+    public async Task A_ResNet18_start_at_a_side_that_is_not_a_multiple_of_32_is_bad_input_naming_the_size()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"mien-resnet18-{Guid.NewGuid():N}");
+        try
+        {
+            var (code, _, stderr) = await InProcessMien.RunAsync("train", "expression", "faces", "-o", output, "--from", "resnet18", "--size", "80");
+
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains("--size 80: the ResNet-18 starting point needs a multiple of 32", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Mien_alone_shows_help_named_mien_and_succeeds()
     {
         var (code, stdout, _) = await InProcessMien.RunAsync();

@@ -57,7 +57,7 @@ internal static class ResNet18ExpressionNet
     /// <param name="classes">Outputs of the new head.</param>
     /// <param name="seed">Seed of the head's initial weights.</param>
     /// <param name="stages">Residual stages kept (4 = the whole network, 512 features; 3 = cut after the 256-channel
-    /// stage, which at 64 px holds most of the computation but a third of the weights).</param>
+    /// stage, which at 64 px keeps most of the arithmetic but under a fifth of the weights).</param>
     public static ModelProto Create(string networkOnnx, string preprocessOnnx, int side, int classes, int seed, int stages = 4)
     {
         // The featuriser's stride-2 stages pad asymmetrically (CNTK's "same"), so the main and shortcut paths of a
@@ -166,7 +166,7 @@ internal static class ResNet18ExpressionNet
         // IR 3 wants every initialiser listed as a graph input; from IR 4 on they need not be, so inputs stay just the image.
         model.IrVersion = Math.Max(model.IrVersion, 4);
         model.ProducerName = "mien-train";
-        model.DocString = Description;
+        model.DocString = stages == 4 ? Description : $"{Description}; first {stages} of 4 residual stages";
         return model;
     }
 
@@ -213,8 +213,6 @@ internal static class ResNet18ExpressionNet
 /// <summary>Starting points of <c>mien train expression</c> that are built rather than read from a file.</summary>
 public static class ExpressionStartingPoints
 {
-    /// <summary>File the ResNet-18 starting network is written to inside the run's output folder.</summary>
-    public const string ResNet18File = "start-resnet18.onnx";
 
     /// <summary>
     /// Writes the ImageNet ResNet-18 expression network (grey <paramref name="side"/>-pixel input, new seeded head) into
@@ -230,7 +228,8 @@ public static class ExpressionStartingPoints
         var (network, preprocess) = ResNet18ExpressionNet.Locate();
         var model = ResNet18ExpressionNet.Create(network, preprocess, side, 7, seed, stages);
         Directory.CreateDirectory(outputFolder);
-        var path = Path.Combine(outputFolder, ResNet18File);
+        // The run records this file's path and SHA-256 as its starting model.
+        var path = Path.Combine(outputFolder, stages == 4 ? "start-resnet18.onnx" : $"start-resnet18-{stages}.onnx");
         File.WriteAllBytes(path + ".tmp", model.ToByteArray());
         File.Move(path + ".tmp", path, overwrite: true);
         return path;

@@ -146,7 +146,16 @@ internal sealed partial class SiloProcess : IDisposable
         }
     }
 
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    /// <summary>SIGKILL, and wait until the process is gone: Kill only sends the signal, and a call made at once could
+    /// still be answered by the dying silo (seen once in the suite: the "resumed" frame came from the killed silo).</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        if (!_process.WaitForExit(10_000))
+        {
+            throw new TimeoutException($"silo process {_process.Id} still runs 10 s after SIGKILL");
+        }
+    }
 
     public void Dispose()
     {

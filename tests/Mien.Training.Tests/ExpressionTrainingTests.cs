@@ -76,19 +76,7 @@ public sealed class ExpressionTrainingTests(SmallExpressionRun run) : IClassFixt
         using var net = OnnxGraphNet.Load(Path.Combine(run.Folder, ExpressionTrainer.BestModel));
         var (logits, _) = ExpressionTrainer.Predict(net, set, indices, [-1, 64, 64, 1]);
         var ort = RunOrt(result.ModelPath, set);
-        var t = result.Calibration.Temperature;
-        var worst = 0.0;
-        for (var i = 0; i < set.Count; i++)
-        {
-            var row = logits.AsSpan(i * 7, 7);
-            var max = row.ToArray().Max();
-            var z = row.ToArray().Sum(v => Math.Exp((v - max) / t));
-            for (var k = 0; k < 7; k++)
-            {
-                worst = Math.Max(worst, Math.Abs((Math.Exp((row[k] - max) / t) / z) - ort[(i * 7) + k]));
-            }
-        }
-
+        var worst = WorstProbabilityGap(logits, ort, set.Count, result.Calibration.Temperature);
         Assert.True(worst <= 1e-4, $"max |ORT − TorchSharp| = {worst:E2} over {set.Count} real faces");
     }
 
@@ -217,7 +205,26 @@ public sealed class ExpressionTrainingTests(SmallExpressionRun run) : IClassFixt
         }
     }
 
-    private static float[] RunOrt(string onnx, ExpressionImageSet set)
+    /// <summary>Largest |softmax(logits / T) − ONNX Runtime probability| over the faces and classes.</summary>
+    internal static double WorstProbabilityGap(float[] logits, float[] ort, int faces, double temperature = 1)
+    {
+        var worst = 0.0;
+        for (var i = 0; i < faces; i++)
+        {
+            var row = logits.AsSpan(i * 7, 7).ToArray();
+            var max = row.Max();
+            var z = row.Sum(v => Math.Exp((v - max) / temperature));
+            for (var k = 0; k < 7; k++)
+            {
+                worst = Math.Max(worst, Math.Abs((Math.Exp((row[k] - max) / temperature) / z) - ort[(i * 7) + k]));
+            }
+        }
+
+        return worst;
+    }
+
+    /// <summary>ONNX Runtime's outputs for the set's 64-px faces as one batch (grey in [-1, 1]).</summary>
+    internal static float[] RunOrt(string onnx, ExpressionImageSet set)
     {
         using var session = new InferenceSession(onnx);
         var n = set.Count;

@@ -72,20 +72,8 @@ public sealed class ResNet18StartTests
             var set = ExpressionImageSet.Load(data, 64, limitPerClass: 2);
             using var net = OnnxGraphNet.Load(Path.Combine(folder, ExpressionTrainer.BestModel));
             var (logits, _) = ExpressionTrainer.Predict(net, set, [.. Enumerable.Range(0, set.Count)], [-1, 64, 64, 1]);
-            var ort = RunOrt(result.ModelPath, set);
-            var t = result.Calibration.Temperature;
-            var worst = 0.0;
-            for (var i = 0; i < set.Count; i++)
-            {
-                var row = logits.AsSpan(i * 7, 7).ToArray();
-                var max = row.Max();
-                var z = row.Sum(v => Math.Exp((v - max) / t));
-                for (var k = 0; k < 7; k++)
-                {
-                    worst = Math.Max(worst, Math.Abs((Math.Exp((row[k] - max) / t) / z) - ort[(i * 7) + k]));
-                }
-            }
-
+            var ort = ExpressionTrainingTests.RunOrt(result.ModelPath, set);
+            var worst = ExpressionTrainingTests.WorstProbabilityGap(logits, ort, set.Count, result.Calibration.Temperature);
             Assert.True(worst <= 1e-4, $"max |ORT − TorchSharp| = {worst:E2} over {set.Count} real faces");
         }
         finally
@@ -106,19 +94,8 @@ public sealed class ResNet18StartTests
             var set = ExpressionImageSet.Load(data, 64, limitPerClass: 2);
             using var net = OnnxGraphNet.Load(start);
             var (logits, _) = ExpressionTrainer.Predict(net, set, [.. Enumerable.Range(0, set.Count)], [-1, 64, 64, 1]);
-            var ort = RunOrt(start, set);
-            var worst = 0.0;
-            for (var i = 0; i < set.Count; i++)
-            {
-                var row = logits.AsSpan(i * 7, 7).ToArray();
-                var max = row.Max();
-                var z = row.Sum(v => Math.Exp(v - max));
-                for (var k = 0; k < 7; k++)
-                {
-                    worst = Math.Max(worst, Math.Abs((Math.Exp(row[k] - max) / z) - ort[(i * 7) + k]));
-                }
-            }
-
+            var ort = ExpressionTrainingTests.RunOrt(start, set);
+            var worst = ExpressionTrainingTests.WorstProbabilityGap(logits, ort, set.Count);
             Assert.True(worst <= 1e-4, $"max |ORT − TorchSharp| = {worst:E2} over {set.Count} real faces in one batch");
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
@@ -129,23 +106,6 @@ public sealed class ResNet18StartTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static float[] RunOrt(string onnx, ExpressionImageSet set)
-    {
-        using var session = new InferenceSession(onnx);
-        var input = new float[set.Count * 64 * 64];
-        for (var i = 0; i < set.Count; i++)
-        {
-            for (var p = 0; p < 64 * 64; p++)
-            {
-                input[(i * 64 * 64) + p] = (set.Pixels[i][p] / 127.5f) - 1f;
-            }
-        }
-
-        using var value = OrtValue.CreateTensorValueFromMemory(input, [set.Count, 64, 64, 1]);
-        using var outputs = session.Run(new RunOptions(), [session.InputNames[0]], [value], [session.OutputNames[0]]);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     private static string Sha256(string path) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));

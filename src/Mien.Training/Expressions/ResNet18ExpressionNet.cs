@@ -17,7 +17,7 @@ namespace Mien.Training.Expressions;
 /// new bias carrying the package's per-channel ImageNet mean (so grey g ∈ [-1, 1] enters as pixels 127.5·(g + 1) − mean,
 /// exactly, except that zero padding now pads with grey 0 instead of the mean);</item>
 /// <item>any batch size and input side (the fixed 7×7 average pool becomes a global one; static shapes are dropped);</item>
-/// <item>a new 512→7 linear head (He-initialised, seeded) and a softmax.</item>
+/// <item>a new linear head (512 features, or 256 when cut after the third stage, to 7; He-initialised, seeded) and a softmax.</item>
 /// </list>
 /// Everything else — 20 convolutions, batch normalisations, residual additions — keeps its pretrained values.
 /// </summary>

@@ -363,7 +363,7 @@ internal sealed class OnnxGraphNet : nn.Module<Tensor, Tensor>
 
     private static AttributeProto? Attribute(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
 
-    private static long[]? Ints(NodeProto node, string name) => Attribute(node, name) is { } a ? [.. a.Ints] : null;
+    internal static long[]? Ints(NodeProto node, string name) => Attribute(node, name) is { } a ? [.. a.Ints] : null;
 
     private static long Int(NodeProto node, string name, long fallback) => Attribute(node, name) is { } a ? a.I : fallback;
 
@@ -371,7 +371,7 @@ internal sealed class OnnxGraphNet : nn.Module<Tensor, Tensor>
 
     private static string? Str(NodeProto node, string name) => Attribute(node, name) is { } a ? a.S.ToStringUtf8() : null;
 
-    private static float[] ReadFloats(TensorProto t)
+    internal static float[] ReadFloats(TensorProto t)
     {
         if (!t.RawData.IsEmpty)
         {

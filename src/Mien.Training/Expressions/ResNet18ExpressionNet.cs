@@ -88,7 +88,7 @@ internal static class ResNet18ExpressionNet
         // Grey g ∈ [-1, 1] stands for the pixel p = 127.5·g + 127.5 on all three channels; channel c then sees p − μ_c.
         // Σ_c W_c ∗ (p − μ_c) = (127.5·Σ_c W_c) ∗ g + Σ_c (127.5 − μ_c)·ΣW_c — a grey convolution plus a bias.
         var (outputs, kernel) = ((int)w.Dims[0], (int)(w.Dims[2] * w.Dims[3]));
-        var weights = Floats(w);
+        var weights = OnnxGraphNet.ReadFloats(w);
         var grey = new float[outputs * kernel];
         var bias = new float[outputs];
         for (var o = 0; o < outputs; o++)
@@ -126,7 +126,7 @@ internal static class ResNet18ExpressionNet
             throw new TrainingDataException($"{networkOnnx}: the graph ends in {graph.Node.Last().OpType}, not the 7×7 AveragePool of the ResNet-18 featuriser");
         }
 
-        var shortcuts = graph.Node.Where(n => n.OpType == "Conv" && Ints(n, "kernel_shape") is [1, 1] && Ints(n, "strides") is [2, 2]).ToArray();
+        var shortcuts = graph.Node.Where(n => n.OpType == "Conv" && OnnxGraphNet.Ints(n, "kernel_shape") is [1, 1] && OnnxGraphNet.Ints(n, "strides") is [2, 2]).ToArray();
         if (shortcuts.Length != 3 || stages is < 1 or > 4)
         {
             throw new TrainingDataException($"{networkOnnx}: {shortcuts.Length} stride-2 shortcuts (ResNet-18 has 3); stages {stages} must be 1–4");
@@ -180,7 +180,7 @@ internal static class ResNet18ExpressionNet
         var prep = OnnxGraphNet.Read(preprocessOnnx);
         var image = prep.Graph.Initializer.FirstOrDefault(i => i.Name == "MeanImage")
             ?? throw new TrainingDataException($"{preprocessOnnx}: no MeanImage initialiser");
-        var values = Floats(image);
+        var values = OnnxGraphNet.ReadFloats(image);
         if (values.Length % 3 != 0 || values.Length == 0)
         {
             throw new TrainingDataException($"{preprocessOnnx}: MeanImage has {values.Length} values, not 3 channels");
@@ -189,11 +189,6 @@ internal static class ResNet18ExpressionNet
         var plane = values.Length / 3;
         return [.. Enumerable.Range(0, 3).Select(c => (float)values.AsSpan(c * plane, plane).ToArray().Average())];
     }
-
-    private static long[]? Ints(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? [.. a.Ints] : null;
-
-    private static float[] Floats(TensorProto t) =>
-        t.RawData.IsEmpty ? [.. t.FloatData] : MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray();
 
     private static string Verified(string path, string sha256)
     {

@@ -198,9 +198,9 @@ public static class CkPlusExperiment
             md.Append(c, $"| {r.Name} | {Describe(r.Set)} | {(r.Folds == 0 ? "none, fitted model" : r.Folds.ToString(c))} ({r.Subjects}) | {r.SequenceAccuracy.Format(100, 1)} | {r.Sequences.Total} | {r.ImageAccuracy.Format(100, 1)} | {r.Images.Total} | {r.Sequences.MacroF1:F3} |\n");
         }
 
-        foreach (var r in results.Where(r => r.Set == FeatureSet.CnnGeometry))
+        foreach (var r in results.Where(r => r.Set is FeatureSet.CnnGeometry or FeatureSet.CnnGeometryImageNet))
         {
-            md.Append(c, $"\nPer-class recall per sequence, {r.Name} (CNN + geometry): ");
+            md.Append(c, $"\nPer-class recall per sequence, {r.Name} ({Describe(r.Set)}): ");
             md.Append(string.Join(", ", r.Sequences.AllScores().Select(s => string.Create(c, $"{s.Label} {s.Recall * 100:F0} % (n = {s.Support})"))));
             md.Append(".\n");
         }
@@ -213,7 +213,9 @@ public static class CkPlusExperiment
     {
         FeatureSet.Cnn => "CNN embedding",
         FeatureSet.Geometry => "mesh geometry + AUs",
-        _ => "CNN + geometry + AUs",
+        FeatureSet.CnnGeometry => "CNN + geometry + AUs",
+        FeatureSet.ImageNet => "ImageNet ResNet-18",
+        _ => "CNN + geometry + AUs + ImageNet",
     };
 
     private static int ArgMax(ReadOnlySpan<float> p)

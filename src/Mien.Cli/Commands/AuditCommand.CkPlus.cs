@@ -36,10 +36,14 @@ internal static partial class AuditCommand
             using var faces = await LoadStillFacesAsync(store, ct);
             var emotion = (await store.EnsureModelsAsync([EmotionClassifier.ModelId], ct))[0];
             using var embedder = new EmotionEmbedder(emotion);
-            using var extractor = new ExpressionFeatureExtractor(embedder, faces.Faces);
+            var cross = !parse.GetValue(shipped);
+
+            // The ImageNet features cost about 25 ms a face and only the cross-validation compares them.
+            using var imageNet = cross ? new ImageNetEmbedder() : null;
+            using var extractor = new ExpressionFeatureExtractor(embedder, faces.Faces, imageNet);
             Console.Error.WriteLine($"audit ckplus: {images.Count} frame(s) of {images.Select(i => i.Subject).Distinct().Count()} subject(s)");
             var samples = CkPlusExperiment.Extract(extractor, images, new LineProgress("features", images.Count), ct);
-            if (parse.GetValue(shipped))
+            if (!cross)
             {
                 var model = CkPlusGeometry.LoadShipped();
                 var scored = CkPlusExperiment.ScoreModel(samples, model.Model, FeatureSet.CnnGeometry);
@@ -53,7 +57,7 @@ internal static partial class AuditCommand
             var results = new List<CrossValidation>();
             foreach (var withContempt in new[] { false, true })
             {
-                foreach (var set in new[] { FeatureSet.Cnn, FeatureSet.Geometry, FeatureSet.CnnGeometry })
+                foreach (var set in new[] { FeatureSet.Cnn, FeatureSet.Geometry, FeatureSet.CnnGeometry, FeatureSet.ImageNet, FeatureSet.CnnGeometryImageNet })
                 {
                     ct.ThrowIfCancellationRequested();
                     var r = CkPlusExperiment.CrossValidate(samples, withContempt, set, k, options);

@@ -1,9 +1,8 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Mien.ModelImport.Onnx;
 using Mien.ModelImport.Tfjs;
+using Mien.Models;
 
 namespace Mien.Training.Expressions;
 
@@ -23,31 +22,12 @@ namespace Mien.Training.Expressions;
 /// </summary>
 internal static class ResNet18ExpressionNet
 {
-    /// <summary>SHA-256 of the package's <c>ResNet18.onnx</c> (version 0.24.0), checked before use.</summary>
-    public const string OnnxSha256 = "e2552f19db2dfdb01b3669537b6a0f1b44da38d18279535492ed5dfc2ef1ff8f";
-
-    /// <summary>SHA-256 of the package's <c>ResNetPreprocess.onnx</c> (holds the mean image), checked before use.</summary>
-    public const string PreprocessSha256 = "84bf8def78d0befaa3f6e73745d57d7016c6a192ead76f79686bd438c1047004";
-
     /// <summary>What the starting point is called in run records.</summary>
     public const string Description = "ResNet-18, ImageNet (NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0, MIT), grey input, new 7-class head";
 
-    /// <summary>
-    /// The two ONNX files in NuGet's package folder (restored with Mien.Training), checked against their pinned hashes.
-    /// </summary>
-    /// <exception cref="TrainingDataException">The package folder or a file is missing, or a file's hash differs.</exception>
-    public static (string Network, string Preprocess) Locate()
-    {
-        var folder = typeof(ResNet18ExpressionNet).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "ResNet18PackageFolder")?.Value;
-        if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
-        {
-            throw new TrainingDataException($"the ResNet-18 package (NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0) is not in NuGet's package folder ('{folder}'); run 'dotnet restore' (or ./mien, which builds) where nuget.org is reachable");
-        }
-
-        var models = Path.Combine(folder, "tools", "DnnImageModels");
-        return (Verified(Path.Combine(models, "ResNet18Onnx", "ResNet18.onnx"), OnnxSha256), Verified(Path.Combine(models, "ResNetPrepOnnx", "ResNetPreprocess.onnx"), PreprocessSha256));
-    }
+    /// <summary>The two ONNX files of the package (<see cref="ImageNetResNet18.Locate"/>), checked against their pinned hashes.</summary>
+    /// <exception cref="ModelStoreException">The package folder or a file is missing, or a file's hash differs.</exception>
+    public static (string Network, string Preprocess) Locate() => ImageNetResNet18.Locate();
 
     /// <summary>The expression network for <paramref name="side"/>-pixel grey inputs.</summary>
     /// <exception cref="TrainingDataException">The graphs are not the ResNet-18 and preprocessing graphs this expects.</exception>
@@ -188,20 +168,6 @@ internal static class ResNet18ExpressionNet
 
         var plane = values.Length / 3;
         return [.. Enumerable.Range(0, 3).Select(c => (float)values.AsSpan(c * plane, plane).ToArray().Average())];
-    }
-
-    private static string Verified(string path, string sha256)
-    {
-        if (!File.Exists(path))
-        {
-            throw new TrainingDataException($"{path} is missing from the restored ResNet-18 package; run 'dotnet restore --force' where nuget.org is reachable");
-        }
-
-        using var stream = File.OpenRead(path);
-        var actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-        return actual == sha256
-            ? path
-            : throw new TrainingDataException($"{path} has SHA-256 {actual}, not the pinned {sha256} of Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0; the package folder is corrupted or replaced (delete it and restore)");
     }
 }
 

@@ -39,11 +39,7 @@ public sealed class EmotionClassifier : IExpressionClassifier
 
     private readonly int _side;
     private readonly bool _grey;
-    private readonly bool _rgb;
-    private readonly bool _nchw;
-    private readonly float _scale;
-    private readonly float _offset;
-    private readonly bool _unitRange;
+    private readonly ExpressionInputEncoder _encoder;
     private readonly int[] _map;
     private readonly int _outputs;
     private readonly ModelRunner _runner;
@@ -51,7 +47,6 @@ public sealed class EmotionClassifier : IExpressionClassifier
     private readonly Mat _crop = new();
     private readonly Mat _greyMat = new();
     private readonly Mat _grey3 = new();
-    private readonly Mat _small = new();
     private readonly float[] _affine = new float[6];
 
     /// <summary>Creates a classifier over the loaded emotion model.</summary>
@@ -65,14 +60,9 @@ public sealed class EmotionClassifier : IExpressionClassifier
         }
 
         // The input declaration (manifest or plug-in spec) says how crops are fed: Human's model is 64×64 grey in [-1, 1].
-        var input = model.Descriptor.Input;
-        _nchw = string.Equals(input.Layout, "NCHW", StringComparison.OrdinalIgnoreCase);
-        _side = _nchw ? input.Shape[2] : input.Shape[1];
-        _grey = !string.Equals(input.Colour, "rgb", StringComparison.OrdinalIgnoreCase) && !string.Equals(input.Colour, "bgr", StringComparison.OrdinalIgnoreCase);
-        _rgb = string.Equals(input.Colour, "rgb", StringComparison.OrdinalIgnoreCase);
-        _scale = (input.Range[1] - input.Range[0]) / 255f;
-        _offset = input.Range[0];
-        _unitRange = input.Range[0] == -1f && input.Range[1] == 1f;
+        _encoder = new ExpressionInputEncoder(model.Descriptor.Input);
+        _side = _encoder.Side;
+        _grey = _encoder.Grey;
         var labels = _options.Labels ?? ExpressionEstimate.Labels;
         _outputs = labels.Count;
         _map = new int[labels.Count];
@@ -182,31 +172,9 @@ public sealed class EmotionClassifier : IExpressionClassifier
     /// <summary>Resizes an 8-bit image with the model's channel count (grey, or BGR) and runs the model.</summary>
     private ExpressionEstimate Classify(Mat image)
     {
-        var interpolation = image.Width > _side ? InterpolationFlags.Area : InterpolationFlags.Linear;
-        Cv2.Resize(image, _small, new Size(_side, _side), 0, 0, interpolation);
         var input = _runner.Input;
-        var channels = _grey ? 1 : 3;
-        var plane = _side * _side;
-        var item = plane * channels;
-        for (var y = 0; y < _side; y++)
-        {
-            for (var x = 0; x < _side; x++)
-            {
-                for (var c = 0; c < channels; c++)
-                {
-                    // OpenCV stores BGR; an rgb model reads channel 2 first.
-                    var source = _grey ? _small.At<byte>(y, x) : _small.At<Vec3b>(y, x)[_rgb ? 2 - c : c];
-                    // Human's [-1, 1] mapping is kept exactly as before (v/127.5 − 1) so its results do not move by a rounding.
-                    var v = _unitRange ? (source / 127.5f) - 1f : (source * _scale) + _offset;
-                    input[Index(y, x, c, channels, plane)] = v;
-                    if (_options.FlipAugmentation)
-                    {
-                        input[item + Index(y, _side - 1 - x, c, channels, plane)] = v;
-                    }
-                }
-            }
-        }
-
+        var item = _encoder.Length;
+        _encoder.Encode(image, input[..item], _options.FlipAugmentation ? input.Slice(item, item) : []);
         _runner.Run();
         var output = _runner.Output(0);
         var probabilities = new float[ExpressionEstimate.Labels.Count];
@@ -239,8 +207,6 @@ public sealed class EmotionClassifier : IExpressionClassifier
         return new ExpressionEstimate(probabilities);
     }
 
-    private int Index(int y, int x, int c, int channels, int plane) => _nchw ? (c * plane) + (y * _side) + x : (((y * _side) + x) * channels) + c;
-
     /// <summary>Copies a (possibly partly outside) square of the frame, replicating edge pixels outside it.</summary>
     internal static void CropReplicate(Mat src, FaceBox box, Mat dst)
     {
@@ -265,6 +231,6 @@ public sealed class EmotionClassifier : IExpressionClassifier
         _crop.Dispose();
         _greyMat.Dispose();
         _grey3.Dispose();
-        _small.Dispose();
+        _encoder.Dispose();
     }
 }

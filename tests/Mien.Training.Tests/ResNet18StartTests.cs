@@ -1,4 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
+using Mien.Expressions;
+using Mien.ModelImport.Onnx;
+using Mien.Models;
 using Mien.Testing;
 using Mien.Training.Expressions;
 using TorchSharp;
@@ -119,5 +122,44 @@ public sealed class ResNet18StartTests
         }
 
         return sum;
+    }
+
+    [SharedDataFact("fer2013/train")]
+    public void ResNet18sBatchNormsFoldExactlyAndItsInt8FormRunsEveryConvolutionInIntegers()
+    {
+        var data = SharedData.Find("fer2013/train")!;
+        var folder = Directory.CreateTempSubdirectory("mien-resnet18-int8-").FullName;
+        try
+        {
+            var start = ExpressionStartingPoints.ResNet18(folder, 64, seed: 2, stages: 3);
+            var set = ExpressionImageSet.Load(data, 64, limitPerClass: 2);
+            var reference = ExpressionTrainingTests.RunOrt(start, set);
+
+            // Folding BatchNormalization into the convolutions is exact in inference.
+            var folded = Path.Combine(folder, "folded.onnx");
+            File.WriteAllBytes(folded, Int8Quantization.FoldBatchNorm(File.ReadAllBytes(start), "resnet18-3"));
+            var foldedGap = reference.Zip(ExpressionTrainingTests.RunOrt(folded, set), (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(foldedGap <= 1e-5, $"folded BatchNorm: max probability gap {foldedGap:E2}");
+
+            var files = Directory.EnumerateFiles(data, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+            new Random(4).Shuffle(files);
+            var spec = new ExpressionModelSpec("resnet18-3", start, null, new ModelInputSpec("input_1", "float32", [-1, 64, 64, 1], "NHWC", "grey", [-1f, 1f]), "Identity", OutputIsLogits: false, Mien.Results.ExpressionEstimate.Labels);
+            var result = ExpressionModelQuantizer.Quantize(spec, files[..100], Path.Combine(folder, "int8.json"), new Int8QuantizationOptions());
+
+            // 15 convolutions (the stem, 12 in six residual blocks, 2 stride-2 shortcuts), 6 residual additions with their
+            // ReLU and the pool run in integers; only the input transpose, the head and the softmax stay in float.
+            Assert.Equal(15, result.QuantizedNodes.Where(p => p.Key.StartsWith("Conv", StringComparison.Ordinal)).Sum(p => p.Value));
+            Assert.Equal(6, result.QuantizedNodes.GetValueOrDefault("Add+Relu"));
+            Assert.Equal(1, result.QuantizedNodes.GetValueOrDefault("GlobalAveragePool"));
+            Assert.DoesNotContain(result.FloatNodes.Keys, op => op is "Conv" or "BatchNormalization" or "Add");
+            var quantized = ExpressionTrainingTests.RunOrt(result.OnnxPath, set);
+            var gap = reference.Zip(quantized, (a, b) => Math.Abs(a - b)).Max();
+            // Measured 0.019; a wrong scale, zero point or bias moves probabilities by tenths.
+            Assert.True(gap <= 0.05, $"int8: max probability gap {gap:F4} over {set.Count} real faces");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

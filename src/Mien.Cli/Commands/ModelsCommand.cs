@@ -1,5 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
+using Mien.Expressions;
+using Mien.Media;
+using Mien.ModelImport.Onnx;
 using Mien.Models;
+using Mien.Results;
 using Mien.Voice;
 using Spectre.Console;
 
@@ -20,6 +25,7 @@ internal static class ModelsCommand
         command.Subcommands.Add(Fetch());
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(PathCommand());
+        command.Subcommands.Add(Quantize());
         return command;
     }
 
@@ -145,6 +151,67 @@ internal static class ModelsCommand
                 value is null ? store.Options.CacheDirectory
                 : value == SileroVadModel.Id ? Path.Combine(store.Packages.PackageDirectory(SileroVadModel.Package), SileroVadModel.File)
                 : store.Models.OnnxPath(Resolve(store.Models.Manifest, [value])[0]));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Quantize()
+    {
+        var model = new Argument<string>("model") { Description = $"The float expression model: a declaration JSON (model.json from `mien train expression`, or your own) or the manifest's {EmotionClassifier.ModelId}." };
+        var calibration = new Option<string>("--calibration") { Description = "Face crops to measure activation ranges on, e.g. the training folder (<label>/<image>); a seeded sample is read.", Required = true };
+        var images = new Option<int>("--images") { Description = "Calibration images sampled from the folder.", DefaultValueFactory = _ => 500 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the sample.", DefaultValueFactory = _ => 1 };
+        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: for CPUs without VNNI, where full-range int8 products can saturate." };
+        var output = new Option<string>("--output", "-o") { Description = "The int8 declaration to write (the .onnx goes beside it), e.g. runs/resnet18-3/model.int8.json.", Required = true };
+        var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var command = new Command("quantize", "Int8 post-training quantisation of an expression CNN (uint8 activations from calibration crops, int8 weights per channel, batch norms folded); writes an ONNX file and its declaration for --expression-model.")
+        {
+            model, calibration, images, seed, reduceRange, output, offline,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var n = parse.GetValue(images);
+            if (n is < 1 or > ExpressionModelQuantizer.MaxCalibrationImages)
+            {
+                throw new InvalidOptionException($"--images = {n}: must be within [1, {ExpressionModelQuantizer.MaxCalibrationImages}].");
+            }
+
+            var folder = parse.GetValue(calibration)!;
+            if (!Directory.Exists(folder))
+            {
+                throw new InputException($"--calibration '{folder}': not a folder.");
+            }
+
+            var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                .Where(f => StillImage.Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToArray();
+            if (files.Length == 0)
+            {
+                throw new InputException($"--calibration '{folder}': no images ({string.Join(", ", StillImage.Extensions)}).");
+            }
+
+            new Random(parse.GetValue(seed)).Shuffle(files);
+            var sample = files.Take(n).ToArray();
+            var value = parse.GetValue(model)!;
+            ExpressionModelSpec spec;
+            if (value == EmotionClassifier.ModelId)
+            {
+                using var store = CliStore.Open(parse.GetValue(offline));
+                var artifact = (await store.EnsureModelsAsync([EmotionClassifier.ModelId], ct))[0];
+                spec = new ExpressionModelSpec(artifact.Model.Id, artifact.OnnxPath, artifact.OnnxSha256, artifact.Model.Input, artifact.Model.Outputs[0].Name, OutputIsLogits: false, ExpressionEstimate.Labels);
+            }
+            else
+            {
+                spec = ExpressionModelSpec.Load(value);
+            }
+
+            Console.Error.WriteLine($"quantize: {spec.Id}, calibrating on {sample.Length} of {files.Length} image(s)");
+            var result = ExpressionModelQuantizer.Quantize(spec, sample, parse.GetValue(output)!, new Int8QuantizationOptions { ReduceRange = parse.GetValue(reduceRange) }, new AuditCommand.LineProgress("calibration", sample.Length), ct);
+            var c = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(c, $"wrote {result.OnnxPath} ({result.Int8Bytes / 1e6:F1} MB; float {result.FloatBytes / 1e6:F1} MB) and {result.SpecPath}"));
+            Console.WriteLine($"int8: {string.Join(", ", result.QuantizedNodes.Select(p => $"{p.Key} ×{p.Value}"))}");
+            Console.WriteLine($"float: {string.Join(", ", result.FloatNodes.Select(p => $"{p.Key} ×{p.Value}"))}");
+            Console.WriteLine($"use it with --expression-model {result.SpecPath}; check its accuracy with `mien eval` against the float model before relying on it");
             return ExitCodes.Ok;
         });
         return command;

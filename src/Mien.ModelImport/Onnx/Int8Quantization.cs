@@ -1,0 +1,586 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+
+namespace Mien.ModelImport.Onnx;
+
+/// <summary>The range a float tensor took over the calibration inputs.</summary>
+/// <param name="Min">Smallest value seen.</param>
+/// <param name="Max">Largest value seen.</param>
+public readonly record struct TensorRange(float Min, float Max)
+{
+    /// <summary>The union of two ranges.</summary>
+    public TensorRange Union(float min, float max) => new(Math.Min(Min, min), Math.Max(Max, max));
+}
+
+/// <summary>Options of <see cref="Int8Quantization.Quantize"/>.</summary>
+public sealed record Int8QuantizationOptions
+{
+    /// <summary>
+    /// Quantise weights to 7 bits (±63) instead of 8 (±127). CPUs without VNNI multiply uint8 × int8 pairs into 16-bit
+    /// sums that can saturate at full range; 7-bit weights cannot. Costs a little accuracy where VNNI exists.
+    /// </summary>
+    public bool ReduceRange { get; init; }
+}
+
+/// <summary>What <see cref="Int8Quantization.Quantize"/> produced.</summary>
+/// <param name="Model">The quantised model (serialised ONNX).</param>
+/// <param name="QuantizedNodes">Nodes now computed in 8-bit integers, by op type (after fusion: a Conv with its ReLU counts once).</param>
+/// <param name="FloatNodes">Nodes left in float, by op type.</param>
+public sealed record Int8QuantizationResult(byte[] Model, IReadOnlyDictionary<string, int> QuantizedNodes, IReadOnlyDictionary<string, int> FloatNodes);
+
+/// <summary>
+/// Static int8 post-training quantisation of a CNN in ONNX's operator-oriented form, written by hand so that exactly
+/// the layers that pay are quantised and every other node keeps running in float:
+/// <list type="bullet">
+/// <item>BatchNormalization after a convolution is folded into its weights first (<see cref="FoldBatchNorm"/>);</item>
+/// <item>Conv → QLinearConv (uint8 activations, int8 weights per output channel, int32 bias), Add → QLinearAdd,
+/// GlobalAveragePool → QLinearGlobalAveragePool (both com.microsoft, ONNX Runtime's CPU kernels), MaxPool on uint8;</item>
+/// <item>a ReLU that alone follows a Conv or Add is absorbed: the output's zero point is 0, so requantisation clamps
+/// negatives to 0, which is what the ReLU did;</item>
+/// <item>activations are uint8 with scale and zero point from the calibration ranges (min/max, always spanning 0);
+/// a float consumer gets a DequantizeLinear, inserted once per tensor.</item>
+/// </list>
+/// Calibration is the caller's: run <see cref="FoldBatchNorm"/>'s model with <see cref="CalibrationTensors"/> exposed
+/// (see <see cref="OnnxGraphOutputs"/>) over representative inputs, and pass each tensor's range.
+/// </summary>
+public static class Int8Quantization
+{
+    private const string MicrosoftDomain = "com.microsoft";
+
+    /// <summary>
+    /// The model with every BatchNormalization that alone consumes a Conv's output folded into that Conv's weights and
+    /// bias (exact in inference mode), so the pair becomes one convolution a QLinearConv can replace.
+    /// </summary>
+    /// <exception cref="ModelImportException">The bytes are not an ONNX model.</exception>
+    public static byte[] FoldBatchNorm(byte[] model, string modelName)
+    {
+        var proto = Parse(model, modelName);
+        var graph = proto.Graph;
+        var initialisers = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var consumers = Consumers(graph);
+        var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var removed = new HashSet<NodeProto>();
+        foreach (var conv in graph.Node.Where(n => n.OpType == "Conv").ToArray())
+        {
+            var y = conv.Output[0];
+            if (outputs.Contains(y) || !consumers.TryGetValue(y, out var users) || users.Count != 1 || users[0] is not { OpType: "BatchNormalization" } bn
+                || bn.Output.Count != 1 || bn.Input[0] != y || !initialisers.TryGetValue(conv.Input[1], out var w)
+                || bn.Input.Skip(1).Any(i => !initialisers.ContainsKey(i)) || (conv.Input.Count > 2 && !initialisers.ContainsKey(conv.Input[2])))
+            {
+                continue;
+            }
+
+            var epsilon = bn.Attribute.FirstOrDefault(a => a.Name == "epsilon")?.F ?? 1e-5f;
+            var (gamma, beta, mean, variance) = (Floats(initialisers[bn.Input[1]]), Floats(initialisers[bn.Input[2]]), Floats(initialisers[bn.Input[3]]), Floats(initialisers[bn.Input[4]]));
+            var weights = Floats(w);
+            var m = (int)w.Dims[0];
+            var per = weights.Length / m;
+            var bias = conv.Input.Count > 2 ? Floats(initialisers[conv.Input[2]]) : new float[m];
+            var newWeights = new float[weights.Length];
+            var newBias = new float[m];
+            for (var o = 0; o < m; o++)
+            {
+                var k = gamma[o] / MathF.Sqrt(variance[o] + epsilon);
+                for (var i = 0; i < per; i++)
+                {
+                    newWeights[(o * per) + i] = weights[(o * per) + i] * k;
+                }
+
+                newBias[o] = ((bias[o] - mean[o]) * k) + beta[o];
+            }
+
+            // New initialisers, so a weight shared with another node is left as it was.
+            var wName = Unique(initialisers, conv.Input[1] + "/bn_folded");
+            var bName = Unique(initialisers, conv.Output[0] + "/bn_folded_bias");
+            initialisers[wName] = Tensor(wName, TensorProto.Types.DataType.Float, [.. w.Dims], MemoryMarshal.AsBytes(newWeights.AsSpan()));
+            initialisers[bName] = Tensor(bName, TensorProto.Types.DataType.Float, [m], MemoryMarshal.AsBytes(newBias.AsSpan()));
+            graph.Initializer.Add(initialisers[wName]);
+            graph.Initializer.Add(initialisers[bName]);
+            conv.Input[1] = wName;
+            if (conv.Input.Count > 2)
+            {
+                conv.Input[2] = bName;
+            }
+            else
+            {
+                conv.Input.Add(bName);
+            }
+
+            conv.Output[0] = bn.Output[0];
+            removed.Add(bn);
+        }
+
+        var kept = graph.Node.Where(n => !removed.Contains(n)).ToArray();
+        graph.Node.Clear();
+        graph.Node.AddRange(kept);
+        DropUnusedInitialisers(graph);
+        return proto.ToByteArray();
+    }
+
+    /// <summary>
+    /// The float tensors whose calibration ranges <see cref="Quantize"/> may use: the inputs and outputs of every
+    /// node it can quantise (graph inputs excepted: their range comes from the input declaration).
+    /// </summary>
+    public static IReadOnlyList<string> CalibrationTensors(byte[] foldedModel, string modelName)
+    {
+        var graph = Parse(foldedModel, modelName).Graph;
+        var produced = graph.Node.SelectMany(n => n.Output).ToHashSet(StringComparer.Ordinal);
+        var initialisers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var names = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in graph.Node.Where(n => n.OpType is "Conv" or "Add" or "Relu" or "GlobalAveragePool" or "MaxPool"))
+        {
+            foreach (var t in node.Input.Take(node.OpType == "Conv" ? 1 : 2).Concat(node.Output.Take(1)))
+            {
+                if (produced.Contains(t) && !initialisers.Contains(t) && seen.Add(t))
+                {
+                    names.Add(t);
+                }
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>Quantises a model whose BatchNormalizations are folded (<see cref="FoldBatchNorm"/>).</summary>
+    /// <param name="foldedModel">The float model.</param>
+    /// <param name="ranges">Calibration range of each tensor in <see cref="CalibrationTensors"/>, and of each graph input.</param>
+    /// <param name="options">Options.</param>
+    /// <param name="modelName">Names the model in errors.</param>
+    /// <exception cref="ModelImportException">The bytes are not an ONNX model, or its default-domain opset is under 10 (no QLinearConv).</exception>
+    public static Int8QuantizationResult Quantize(byte[] foldedModel, IReadOnlyDictionary<string, TensorRange> ranges, Int8QuantizationOptions options, string modelName)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        ArgumentNullException.ThrowIfNull(options);
+        var proto = Parse(foldedModel, modelName);
+        var opset = proto.OpsetImport.Where(o => o.Domain.Length == 0).Select(o => o.Version).DefaultIfEmpty(1).Max();
+        if (opset < 10)
+        {
+            opset = RaiseOpset(proto, modelName, opset);
+        }
+
+        var q = new Quantizer(proto.Graph, ranges, options, opset);
+        q.Run();
+        if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
+        {
+            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
+
+        proto.DocString = (proto.DocString.Length > 0 ? proto.DocString + "\n" : "") + $"int8 post-training quantisation (Mien): uint8 activations, int8 per-channel weights{(options.ReduceRange ? " (7-bit)" : "")}.";
+        return new Int8QuantizationResult(proto.ToByteArray(), q.Quantized, q.KeptFloat);
+    }
+
+    /// <summary>
+    /// Raises an older model (e.g. a CNTK export at opset 8) to opset 13, which QLinearConv and uint8 MaxPool need —
+    /// allowed only when every op means the same at both versions for the tensors it sees here.
+    /// </summary>
+    private static long RaiseOpset(ModelProto proto, string modelName, long opset)
+    {
+        const long Target = 13;
+        var graph = proto.Graph;
+        var producers = graph.Node.SelectMany(n => n.Output.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n, StringComparer.Ordinal);
+        var initialisers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var unchanged = new HashSet<string>(StringComparer.Ordinal) { "Conv", "Relu", "Add", "Sub", "Mul", "Div", "Transpose", "GlobalAveragePool", "Flatten", "Gemm", "Identity", "MaxPool", "AveragePool", "Concat", "LeakyRelu", "Sigmoid" };
+
+        // Softmax before opset 13 flattens its input to 2-D at the axis; the same as the new per-axis softmax on 2-D input.
+        bool TwoDimensional(string tensor) => producers.TryGetValue(tensor, out var p) && (p.OpType is "Gemm" or "Flatten"
+            || (p.OpType is "Div" or "Mul" or "Add" or "Sub" && p.Input.Count == 2 && p.Input.Any(initialisers.Contains) && TwoDimensional(p.Input.First(i => !initialisers.Contains(i)))));
+        var blocking = graph.Node.Where(n => n.Domain.Length == 0 && !unchanged.Contains(n.OpType)
+            && !(n.OpType == "Softmax" && (n.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? 1) is 1 or -1 && TwoDimensional(n.Input[0])))
+            .Select(n => n.OpType).Distinct(StringComparer.Ordinal).ToArray();
+        if (blocking.Length > 0)
+        {
+            throw new ModelImportException(modelName, $"default-domain opset {opset}; int8 quantisation needs 10 or later (QLinearConv), and {string.Join(", ", blocking)} may change meaning when the opset is raised; re-export the model at opset 13.");
+        }
+
+        foreach (var import in proto.OpsetImport.Where(o => o.Domain.Length == 0))
+        {
+            import.Version = Target;
+        }
+
+        proto.IrVersion = Math.Max(proto.IrVersion, 7);
+        return Target;
+    }
+
+    private sealed class Quantizer(GraphProto graph, IReadOnlyDictionary<string, TensorRange> ranges, Int8QuantizationOptions options, long opset)
+    {
+        private readonly Dictionary<string, TensorProto> _initialisers = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        private readonly Dictionary<string, (string Name, float Scale, byte Zero)> _quantized = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _float = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+        private readonly List<NodeProto> _nodes = [];
+        private readonly Dictionary<string, List<NodeProto>> _consumers = Consumers(graph);
+        private readonly HashSet<string> _graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+
+        public Dictionary<string, int> Quantized { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> KeptFloat { get; } = new(StringComparer.Ordinal);
+
+        public void Run()
+        {
+            foreach (var name in graph.Node.SelectMany(n => n.Input.Concat(n.Output)).Concat(_initialisers.Keys).Concat(graph.Input.Select(i => i.Name)))
+            {
+                _names.Add(name);
+            }
+
+            _float.UnionWith(graph.Input.Select(i => i.Name));
+            _float.UnionWith(_initialisers.Keys);
+            var absorbed = new HashSet<NodeProto>();
+            foreach (var node in graph.Node)
+            {
+                if (absorbed.Contains(node))
+                {
+                    continue;
+                }
+
+                var done = node.OpType switch
+                {
+                    "Conv" => TryConv(node, absorbed),
+                    "Add" => TryAdd(node, absorbed),
+                    "GlobalAveragePool" => TryPool(node),
+                    "MaxPool" => TryMaxPool(node),
+                    "Relu" => TryRelu(node),
+                    _ => false,
+                };
+                if (done)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < node.Input.Count; i++)
+                {
+                    if (node.Input[i].Length > 0)
+                    {
+                        node.Input[i] = Float(node.Input[i]);
+                    }
+                }
+
+                _float.UnionWith(node.Output);
+                _nodes.Add(node);
+                Count(KeptFloat, node.OpType);
+            }
+
+            foreach (var output in graph.Output)
+            {
+                Float(output.Name);
+            }
+
+            graph.Node.Clear();
+            graph.Node.AddRange(_nodes);
+            var present = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+            graph.Initializer.AddRange(_initialisers.Values.Where(t => !present.Contains(t.Name)));
+
+            DropUnusedInitialisers(graph);
+        }
+
+        private bool TryConv(NodeProto conv, HashSet<NodeProto> absorbed)
+        {
+            if (conv.Input.Count < 2 || !_initialisers.TryGetValue(conv.Input[1], out var w) || w.Dims.Count != 4
+                || _initialisers.ContainsKey(conv.Input[0]) || (conv.Input.Count > 2 && !_initialisers.ContainsKey(conv.Input[2])))
+            {
+                return false;
+            }
+
+            var (output, relu) = FusedRelu(conv.Output[0]);
+            if (!TryInput(conv.Input[0], out var x) || !ranges.TryGetValue(output, out var yRange))
+            {
+                return false;
+            }
+
+            var weights = Floats(w);
+            var m = (int)w.Dims[0];
+            var per = weights.Length / m;
+            var limit = options.ReduceRange ? 63f : 127f;
+            var wq = new sbyte[weights.Length];
+            var ws = new float[m];
+            var bq = new int[m];
+            var bias = conv.Input.Count > 2 ? Floats(_initialisers[conv.Input[2]]) : new float[m];
+            for (var o = 0; o < m; o++)
+            {
+                var row = weights.AsSpan(o * per, per);
+                var peak = 0f;
+                foreach (var v in row)
+                {
+                    peak = Math.Max(peak, Math.Abs(v));
+                }
+
+                ws[o] = peak > 0 ? peak / limit : 1f;
+                for (var i = 0; i < per; i++)
+                {
+                    wq[(o * per) + i] = (sbyte)Math.Clamp(MathF.Round(row[i] / ws[o]), -limit, limit);
+                }
+
+                bq[o] = (int)Math.Clamp(Math.Round(bias[o] / ((double)x.Scale * ws[o])), int.MinValue, int.MaxValue);
+            }
+
+            var (yScale, yZero) = Parameters(relu ? new TensorRange(0, Math.Max(0, yRange.Max)) : yRange);
+            var inputs = new List<string>
+            {
+                x.Name, Scalar(x.Scale), Zero(x.Zero),
+                Add(conv.Input[1] + "/int8", TensorProto.Types.DataType.Int8, [.. w.Dims], MemoryMarshal.AsBytes(wq.AsSpan())),
+                Add(conv.Input[1] + "/scale", TensorProto.Types.DataType.Float, [m], MemoryMarshal.AsBytes(ws.AsSpan())),
+                Add(conv.Input[1] + "/zero", TensorProto.Types.DataType.Int8, [m], new byte[m]),
+                Scalar(yScale), Zero(yZero),
+                Add(conv.Output[0] + "/bias_int32", TensorProto.Types.DataType.Int32, [m], MemoryMarshal.AsBytes(bq.AsSpan())),
+            };
+            var node = new NodeProto { OpType = "QLinearConv", Name = conv.Name + "/int8" };
+            node.Input.AddRange(inputs);
+            node.Output.Add(Emit(output, yScale, yZero));
+            node.Attribute.AddRange(conv.Attribute);
+            _nodes.Add(node);
+            Count(Quantized, relu ? "Conv+Relu" : "Conv");
+            if (relu)
+            {
+                absorbed.Add(_consumers[conv.Output[0]][0]);
+            }
+
+            return true;
+        }
+
+        private bool TryAdd(NodeProto add, HashSet<NodeProto> absorbed)
+        {
+            if (add.Input.Count != 2 || add.Input.Any(_initialisers.ContainsKey))
+            {
+                return false;
+            }
+
+            var (output, relu) = FusedRelu(add.Output[0]);
+            // Only worth it when at least one side is already uint8 (otherwise two quantisations buy one int8 add).
+            if (!add.Input.Any(_quantized.ContainsKey) || !ranges.TryGetValue(output, out var yRange)
+                || !TryInput(add.Input[0], out var a) || !TryInput(add.Input[1], out var b))
+            {
+                return false;
+            }
+
+            var (yScale, yZero) = Parameters(relu ? new TensorRange(0, Math.Max(0, yRange.Max)) : yRange);
+            var node = new NodeProto { OpType = "QLinearAdd", Domain = MicrosoftDomain, Name = add.Name + "/int8" };
+            node.Input.AddRange([a.Name, Scalar(a.Scale), Zero(a.Zero), b.Name, Scalar(b.Scale), Zero(b.Zero), Scalar(yScale), Zero(yZero)]);
+            node.Output.Add(Emit(output, yScale, yZero));
+            _nodes.Add(node);
+            Count(Quantized, relu ? "Add+Relu" : "Add");
+            if (relu)
+            {
+                absorbed.Add(_consumers[add.Output[0]][0]);
+            }
+
+            return true;
+        }
+
+        private bool TryPool(NodeProto pool)
+        {
+            if (!_quantized.TryGetValue(pool.Input[0], out var x) || !ranges.TryGetValue(pool.Output[0], out var yRange))
+            {
+                return false;
+            }
+
+            var (yScale, yZero) = Parameters(yRange);
+            var node = new NodeProto { OpType = "QLinearGlobalAveragePool", Domain = MicrosoftDomain, Name = pool.Name + "/int8" };
+            node.Input.AddRange([x.Name, Scalar(x.Scale), Zero(x.Zero), Scalar(yScale), Zero(yZero)]);
+            node.Output.Add(Emit(pool.Output[0], yScale, yZero));
+            node.Attribute.Add(new AttributeProto { Name = "channels_last", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+            _nodes.Add(node);
+            Count(Quantized, "GlobalAveragePool");
+            return true;
+        }
+
+        private bool TryMaxPool(NodeProto pool)
+        {
+            // uint8 MaxPool needs opset 12; the maximum of quantised values is the quantised maximum (same scale).
+            if (opset < 12 || pool.Output.Count != 1 || !_quantized.TryGetValue(pool.Input[0], out var x))
+            {
+                return false;
+            }
+
+            var node = pool.Clone();
+            node.Input[0] = x.Name;
+            node.Output[0] = Emit(pool.Output[0], x.Scale, x.Zero);
+            _nodes.Add(node);
+            Count(Quantized, "MaxPool");
+            return true;
+        }
+
+        private bool TryRelu(NodeProto relu)
+        {
+            // With zero point 0 a uint8 tensor holds no negatives: the ReLU is the identity and needs no node.
+            if (!_quantized.TryGetValue(relu.Input[0], out var x) || x.Zero != 0 || _graphOutputs.Contains(relu.Output[0]))
+            {
+                return false;
+            }
+
+            _quantized[relu.Output[0]] = x;
+            Count(Quantized, "Relu");
+            return true;
+        }
+
+        /// <summary>The tensor a node's result stands for: its own output, or the output of a ReLU that alone consumes it.</summary>
+        private (string Output, bool Relu) FusedRelu(string output) =>
+            !_graphOutputs.Contains(output) && _consumers.TryGetValue(output, out var users) && users.Count == 1 && users[0].OpType == "Relu"
+                ? (users[0].Output[0], true)
+                : (output, false);
+
+        /// <summary>The uint8 form of a tensor, quantising its float form when it has no uint8 one yet.</summary>
+        private bool TryInput(string name, out (string Name, float Scale, byte Zero) x)
+        {
+            if (_quantized.TryGetValue(name, out x))
+            {
+                return true;
+            }
+
+            if (!ranges.TryGetValue(name, out var range) || !_float.Contains(name))
+            {
+                return false;
+            }
+
+            var (scale, zero) = Parameters(range);
+            var node = new NodeProto { OpType = "QuantizeLinear", Name = name + "/quantize" };
+            node.Input.AddRange([name, Scalar(scale), Zero(zero)]);
+            node.Output.Add(Emit(name, scale, zero));
+            _nodes.Add(node);
+            x = _quantized[name];
+            return true;
+        }
+
+        /// <summary>The float form of a tensor, dequantising its uint8 form once when it only has that.</summary>
+        private string Float(string name)
+        {
+            if (_float.Contains(name) || !_quantized.TryGetValue(name, out var x))
+            {
+                return name;
+            }
+
+            var node = new NodeProto { OpType = "DequantizeLinear", Name = name + "/dequantize" };
+            node.Input.AddRange([x.Name, Scalar(x.Scale), Zero(x.Zero)]);
+            node.Output.Add(name);
+            _nodes.Add(node);
+            _float.Add(name);
+            return name;
+        }
+
+        private string Emit(string floatName, float scale, byte zero)
+        {
+            var name = UniqueName(floatName + "/uint8");
+            _quantized[floatName] = (name, scale, zero);
+            return name;
+        }
+
+        private string Scalar(float value) => Add("scale", TensorProto.Types.DataType.Float, [], BitConverter.GetBytes(value));
+
+        private string Zero(byte value) => Add("zero_point", TensorProto.Types.DataType.Uint8, [], [value]);
+
+        private string Add(string hint, TensorProto.Types.DataType type, long[] dims, ReadOnlySpan<byte> raw)
+        {
+            var name = UniqueName(hint);
+            _initialisers[name] = Tensor(name, type, dims, raw);
+            return name;
+        }
+
+        private string UniqueName(string hint)
+        {
+            if (_names.Add(hint))
+            {
+                return hint;
+            }
+
+            for (var i = 1; ; i++)
+            {
+                if (_names.Add($"{hint}__{i}"))
+                {
+                    return $"{hint}__{i}";
+                }
+            }
+        }
+
+        private static (float Scale, byte Zero) Parameters(TensorRange range)
+        {
+            // The range always spans 0 so that 0 (padding, ReLU's floor) is exact.
+            var (low, high) = (Math.Min(0f, range.Min), Math.Max(0f, range.Max));
+            if (!(high - low > 1e-12f) || !float.IsFinite(low) || !float.IsFinite(high))
+            {
+                return (1f, 0);
+            }
+
+            var scale = (high - low) / 255f;
+            return (scale, (byte)Math.Clamp(MathF.Round(-low / scale), 0, 255));
+        }
+
+        private static void Count(Dictionary<string, int> counts, string op) => counts[op] = counts.GetValueOrDefault(op) + 1;
+    }
+
+    private static ModelProto Parse(byte[] model, string modelName)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        try
+        {
+            return ModelProto.Parser.ParseFrom(model);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ModelImportException(modelName, $"not an ONNX model ({e.Message}).", inner: e);
+        }
+    }
+
+    private static Dictionary<string, List<NodeProto>> Consumers(GraphProto graph)
+    {
+        var consumers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+        {
+            foreach (var input in node.Input.Where(i => i.Length > 0))
+            {
+                if (!consumers.TryGetValue(input, out var list))
+                {
+                    consumers[input] = list = [];
+                }
+
+                if (!list.Contains(node))
+                {
+                    list.Add(node);
+                }
+            }
+        }
+
+        return consumers;
+    }
+
+    private static float[] Floats(TensorProto t)
+    {
+        if (t.DataType != (int)TensorProto.Types.DataType.Float)
+        {
+            throw new InvalidOperationException($"initialiser '{t.Name}' is of ONNX type {t.DataType}, not float");
+        }
+
+        return t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : [.. t.FloatData];
+    }
+
+    private static TensorProto Tensor(string name, TensorProto.Types.DataType type, long[] dims, ReadOnlySpan<byte> raw)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(raw) };
+        t.Dims.AddRange(dims);
+        return t;
+    }
+
+    private static string Unique(Dictionary<string, TensorProto> taken, string hint)
+    {
+        var name = hint;
+        for (var i = 1; taken.ContainsKey(name); i++)
+        {
+            name = $"{hint}__{i}";
+        }
+
+        return name;
+    }
+
+    private static void DropUnusedInitialisers(GraphProto graph)
+    {
+        var used = graph.Node.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        var dropped = graph.Initializer.Where(i => !used.Contains(i.Name)).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var kept = graph.Initializer.Where(i => !dropped.Contains(i.Name)).ToArray();
+        graph.Initializer.Clear();
+        graph.Initializer.AddRange(kept);
+
+        // An initialiser also listed as a graph input (older exporters) goes with it; real inputs stay.
+        foreach (var input in graph.Input.Where(i => dropped.Contains(i.Name)).ToArray())
+        {
+            graph.Input.Remove(input);
+        }
+    }
+}

@@ -58,6 +58,7 @@ public static class ExpressionModelQuantizer
             throw new ModelStoreException(spec.Id, $"'{artifact.OnnxPath}' changed while it was being read");
         }
 
+        Int8Quantization.EnsureQuantizable(floatBytes, spec.Id);
         var folded = Int8Quantization.FoldBatchNorm(floatBytes, spec.Id);
         var tensors = Int8Quantization.CalibrationTensors(folded, spec.Id);
         var ranges = Calibrate(spec, folded, tensors, calibrationImages, progress, cancellationToken);

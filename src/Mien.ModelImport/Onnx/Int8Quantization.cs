@@ -142,6 +142,18 @@ public static class Int8Quantization
         return names;
     }
 
+    /// <summary>Checks, before any calibration is spent, that <see cref="Quantize"/> will accept the model.</summary>
+    /// <exception cref="ModelImportException">The bytes are not ONNX, or the opset is under 10 and cannot be raised safely.</exception>
+    public static void EnsureQuantizable(byte[] model, string modelName)
+    {
+        var proto = Parse(model, modelName);
+        var opset = proto.OpsetImport.Where(o => o.Domain.Length == 0).Select(o => o.Version).DefaultIfEmpty(1).Max();
+        if (opset < 10)
+        {
+            RaiseOpset(proto, modelName, opset);
+        }
+    }
+
     /// <summary>Quantises a model whose BatchNormalizations are folded (<see cref="FoldBatchNorm"/>).</summary>
     /// <param name="foldedModel">The float model.</param>
     /// <param name="ranges">Calibration range of each tensor in <see cref="CalibrationTensors"/>, and of each graph input.</param>
@@ -177,20 +189,47 @@ public static class Int8Quantization
     private static long RaiseOpset(ModelProto proto, string modelName, long opset)
     {
         const long Target = 13;
+        if (opset < 7)
+        {
+            // Before opset 7, Add, Mul and Gemm broadcast by attribute: too different to carry over.
+            throw new ModelImportException(modelName, $"default-domain opset {opset}; int8 quantisation needs 10 or later (QLinearConv), and models before opset 7 cannot be raised safely; re-export the model at opset 13.");
+        }
+
         var graph = proto.Graph;
         var producers = graph.Node.SelectMany(n => n.Output.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n, StringComparer.Ordinal);
         var initialisers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var unchanged = new HashSet<string>(StringComparer.Ordinal) { "Conv", "Relu", "Add", "Sub", "Mul", "Div", "Transpose", "GlobalAveragePool", "Flatten", "Gemm", "Identity", "MaxPool", "AveragePool", "Concat", "LeakyRelu", "Sigmoid" };
+        var unchanged = new HashSet<string>(StringComparer.Ordinal) { "Pad", "Conv", "Relu", "Add", "Sub", "Mul", "Div", "Transpose", "GlobalAveragePool", "Flatten", "Gemm", "Identity", "MaxPool", "AveragePool", "Concat", "LeakyRelu", "Sigmoid" };
 
         // Softmax before opset 13 flattens its input to 2-D at the axis; the same as the new per-axis softmax on 2-D input.
         bool TwoDimensional(string tensor) => producers.TryGetValue(tensor, out var p) && (p.OpType is "Gemm" or "Flatten"
             || (p.OpType is "Div" or "Mul" or "Add" or "Sub" && p.Input.Count == 2 && p.Input.Any(initialisers.Contains) && TwoDimensional(p.Input.First(i => !initialisers.Contains(i)))));
-        var blocking = graph.Node.Where(n => n.Domain.Length == 0 && !unchanged.Contains(n.OpType)
-            && !(n.OpType == "Softmax" && (n.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? 1) is 1 or -1 && TwoDimensional(n.Input[0])))
-            .Select(n => n.OpType).Distinct(StringComparer.Ordinal).ToArray();
+        // BatchNormalization is the same op from opset 9 to 13, and version 7 with spatial = 1 (its default) equals it.
+        bool Blocks(NodeProto n) => n.Domain.Length == 0 && n.OpType switch
+        {
+            "Softmax" => !((n.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? 1) is 1 or -1 && TwoDimensional(n.Input[0])),
+            "BatchNormalization" => n.Attribute.Any(a => a.Name == "spatial" && a.I == 0),
+            _ => !unchanged.Contains(n.OpType),
+        };
+        var blocking = graph.Node.Where(Blocks).Select(n => n.OpType).Distinct(StringComparer.Ordinal).ToArray();
         if (blocking.Length > 0)
         {
             throw new ModelImportException(modelName, $"default-domain opset {opset}; int8 quantisation needs 10 or later (QLinearConv), and {string.Join(", ", blocking)} may change meaning when the opset is raised; re-export the model at opset 13.");
+        }
+
+        // Pad moved its pads and constant value from attributes to inputs at opset 11.
+        foreach (var pad in graph.Node.Where(n => n.Domain.Length == 0 && n.OpType == "Pad" && n.Input.Count == 1))
+        {
+            var pads = pad.Attribute.FirstOrDefault(a => a.Name == "pads")?.Ints.ToArray() ?? [];
+            var value = pad.Attribute.FirstOrDefault(a => a.Name == "value")?.F ?? 0f;
+            var padsName = Unique(graph, pad.Output[0] + "/pads");
+            graph.Initializer.Add(Tensor(padsName, TensorProto.Types.DataType.Int64, [pads.Length], MemoryMarshal.AsBytes(pads.AsSpan())));
+            var valueName = Unique(graph, pad.Output[0] + "/value");
+            graph.Initializer.Add(Tensor(valueName, TensorProto.Types.DataType.Float, [], BitConverter.GetBytes(value)));
+            pad.Input.Add(padsName);
+            pad.Input.Add(valueName);
+            var kept = pad.Attribute.Where(a => a.Name == "mode").ToArray();
+            pad.Attribute.Clear();
+            pad.Attribute.AddRange(kept);
         }
 
         foreach (var import in proto.OpsetImport.Where(o => o.Domain.Length == 0))
@@ -562,6 +601,18 @@ public static class Int8Quantization
     {
         var name = hint;
         for (var i = 1; taken.ContainsKey(name); i++)
+        {
+            name = $"{hint}__{i}";
+        }
+
+        return name;
+    }
+
+    private static string Unique(GraphProto graph, string hint)
+    {
+        var taken = graph.Node.SelectMany(n => n.Input.Concat(n.Output)).Concat(graph.Initializer.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+        var name = hint;
+        for (var i = 1; taken.Contains(name); i++)
         {
             name = $"{hint}__{i}";
         }

@@ -172,6 +172,28 @@ public sealed class ExitCodeTests
     }
 
     [Fact]
+    public async Task Quantize_without_calibration_images_is_refused_naming_the_option_or_the_folder()
+    {
+        var empty = Directory.CreateTempSubdirectory("mien-calibration-").FullName;
+        try
+        {
+            var output = Path.Combine(empty, "out.json");
+            var (code, _, stderr) = await InProcessMien.RunAsync("models", "quantize", "emotion", "--calibration", empty, "--images", "0", "-o", output);
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.StartsWith("mien: --images = 0: must be within [1, ", stderr, StringComparison.Ordinal);
+
+            (code, _, stderr) = await InProcessMien.RunAsync("models", "quantize", "emotion", "--calibration", empty, "-o", output);
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains($"--calibration '{empty}': no images", stderr, StringComparison.Ordinal);
+            Assert.False(File.Exists(output));
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Mien_alone_shows_help_named_mien_and_succeeds()
     {
         var (code, stdout, _) = await InProcessMien.RunAsync();

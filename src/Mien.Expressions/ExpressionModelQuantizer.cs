@@ -30,6 +30,27 @@ public static class ExpressionModelQuantizer
     /// <summary>Most calibration images read (ranges settle well before; more only costs time).</summary>
     public const int MaxCalibrationImages = 100_000;
 
+    /// <summary>A seeded sample of the images under <paramref name="folder"/> (any depth), and how many there were.</summary>
+    /// <exception cref="Mien.Failures.InputException">The folder does not exist or holds no images.</exception>
+    public static (IReadOnlyList<string> Sample, int Available) SampleImages(string folder, int count, int seed)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new Mien.Failures.InputException($"--calibration '{folder}': not a folder.");
+        }
+
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => StillImage.Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0)
+        {
+            throw new Mien.Failures.InputException($"--calibration '{folder}': no images ({string.Join(", ", StillImage.Extensions)}).");
+        }
+
+        new Random(seed).Shuffle(files);
+        return (files[..Math.Min(count, files.Length)], files.Length);
+    }
+
     /// <summary>Quantises the declared model <paramref name="spec"/> with ranges from <paramref name="calibrationImages"/>.</summary>
     /// <param name="spec">The float model (<see cref="ExpressionModelSpec.Load"/>, or built from a manifest model).</param>
     /// <param name="calibrationImages">Face crops (any size, grey or colour), e.g. a sample of the training images.</param>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Mien.Expressions;
-using Mien.Media;
 using Mien.ModelImport.Onnx;
 using Mien.Models;
 using Mien.Results;
@@ -177,21 +176,7 @@ internal static class ModelsCommand
                 throw new InvalidOptionException($"--images = {n}: must be within [1, {ExpressionModelQuantizer.MaxCalibrationImages}].");
             }
 
-            var folder = parse.GetValue(calibration)!;
-            if (!Directory.Exists(folder))
-            {
-                throw new InputException($"--calibration '{folder}': not a folder.");
-            }
-
-            var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                .Where(f => StillImage.Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToArray();
-            if (files.Length == 0)
-            {
-                throw new InputException($"--calibration '{folder}': no images ({string.Join(", ", StillImage.Extensions)}).");
-            }
-
-            new Random(parse.GetValue(seed)).Shuffle(files);
-            var sample = files.Take(n).ToArray();
+            var (sample, available) = ExpressionModelQuantizer.SampleImages(parse.GetValue(calibration)!, n, parse.GetValue(seed));
             var value = parse.GetValue(model)!;
             ExpressionModelSpec spec;
             if (value == EmotionClassifier.ModelId)
@@ -205,8 +190,8 @@ internal static class ModelsCommand
                 spec = ExpressionModelSpec.Load(value);
             }
 
-            Console.Error.WriteLine($"quantize: {spec.Id}, calibrating on {sample.Length} of {files.Length} image(s)");
-            var result = ExpressionModelQuantizer.Quantize(spec, sample, parse.GetValue(output)!, new Int8QuantizationOptions { ReduceRange = parse.GetValue(reduceRange) }, new AuditCommand.LineProgress("calibration", sample.Length), ct);
+            Console.Error.WriteLine($"quantize: {spec.Id}, calibrating on {sample.Count} of {available} image(s)");
+            var result = ExpressionModelQuantizer.Quantize(spec, sample, parse.GetValue(output)!, new Int8QuantizationOptions { ReduceRange = parse.GetValue(reduceRange) }, new AuditCommand.LineProgress("calibration", sample.Count), ct);
             var c = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(c, $"wrote {result.OnnxPath} ({result.Int8Bytes / 1e6:F1} MB; float {result.FloatBytes / 1e6:F1} MB) and {result.SpecPath}"));
             Console.WriteLine($"int8: {string.Join(", ", result.QuantizedNodes.Select(p => $"{p.Key} ×{p.Value}"))}");

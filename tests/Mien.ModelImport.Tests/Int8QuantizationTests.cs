@@ -18,7 +18,7 @@ public sealed class Int8QuantizationTests
 {
     private const int Side = 10;
 
-    [Property(MaxTest = 12)]
+    [Property(MaxTest = 100)]
     public Property Quantised_residual_block_stays_within_a_few_quantisation_steps_of_the_float_model(PositiveInt seed)
     {
         var model = ResidualBlock(seed.Get, opset: 8);
@@ -37,14 +37,14 @@ public sealed class Int8QuantizationTests
         }
 
         // Rounding in the convolutions and the addition reaches the pooled mean as a bias of up to a step or two of the
-        // sum's scale (it does not average out), plus the pool's own rounding.
-        double Step(string t) => (Math.Max(0, ranges[t].Max) - Math.Min(0, ranges[t].Min)) / 255;
-        var (sumStep, poolStep) = (Step("relu2"), Step("pool"));
-        return (worst <= (2 * sumStep) + poolStep).Label($"worst |int8 − float| {worst:E3} against the sum's step {sumStep:E3} and the pool's {poolStep:E3} (calibrated on {calibration} inputs)")
+        // sum's scale (it does not average out). The inputs here are not the calibration inputs, so the pooled mean
+        // often leaves its calibrated range: the pool must stay float, or it would clip (it did, by 6 steps).
+        var sumStep = (Math.Max(0, ranges["relu2"].Max) - Math.Min(0, ranges["relu2"].Min)) / 255;
+        return (worst <= 2 * sumStep).Label($"worst |int8 − float| {worst:E3} against the sum's step {sumStep:E3} (calibrated on {calibration} inputs)")
             .And(result.QuantizedNodes.GetValueOrDefault("Conv+Relu") == 1 && result.QuantizedNodes.GetValueOrDefault("Conv") == 1
-                && result.QuantizedNodes.GetValueOrDefault("Add+Relu") == 1 && result.QuantizedNodes.GetValueOrDefault("GlobalAveragePool") == 1)
+                && result.QuantizedNodes.GetValueOrDefault("Add+Relu") == 1)
             .Label($"int8 nodes: {string.Join(", ", result.QuantizedNodes)}")
-            .And(!result.FloatNodes.ContainsKey("BatchNormalization") && !result.FloatNodes.ContainsKey("Conv"))
+            .And(!result.FloatNodes.ContainsKey("BatchNormalization") && !result.FloatNodes.ContainsKey("Conv") && result.FloatNodes.GetValueOrDefault("GlobalAveragePool") == 1)
             .Label($"float nodes: {string.Join(", ", result.FloatNodes)}");
     }
 

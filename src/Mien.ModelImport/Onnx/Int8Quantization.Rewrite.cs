@@ -40,7 +40,6 @@ public static partial class Int8Quantization
                 {
                     "Conv" => TryConv(node, absorbed),
                     "Add" => TryAdd(node, absorbed),
-                    "GlobalAveragePool" => TryPool(node),
                     "MaxPool" => TryMaxPool(node),
                     "Relu" => TryRelu(node),
                     _ => false,
@@ -166,23 +165,6 @@ public static partial class Int8Quantization
                 absorbed.Add(_consumers[add.Output[0]][0]);
             }
 
-            return true;
-        }
-
-        private bool TryPool(NodeProto pool)
-        {
-            if (!_quantized.TryGetValue(pool.Input[0], out var x) || !ranges.TryGetValue(pool.Output[0], out var yRange))
-            {
-                return false;
-            }
-
-            var (yScale, yZero) = Parameters(yRange);
-            var node = new NodeProto { OpType = "QLinearGlobalAveragePool", Domain = MicrosoftDomain, Name = pool.Name + "/int8" };
-            node.Input.AddRange([x.Name, Scalar(x.Scale), Zero(x.Zero), Scalar(yScale), Zero(yZero)]);
-            node.Output.Add(Emit(pool.Output[0], yScale, yZero));
-            node.Attribute.Add(new AttributeProto { Name = "channels_last", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
-            _nodes.Add(node);
-            Count(Quantized, "GlobalAveragePool");
             return true;
         }
 

@@ -50,6 +50,55 @@ public sealed class CkPlusTests(AccuracyModels models)
     }
 
     [SharedDataFact(Ck)]
+    public void NestedCrossValidationWithASinglePenaltyIsThePlainCrossValidation()
+    {
+        var samples = Synthetic(signal: 1f, seed: 3);
+        var plain = CkPlusExperiment.CrossValidate(samples, withContempt: false, FeatureSet.Cnn, folds: 5, new SoftmaxRegressionOptions { L2 = 0.1f });
+        var nested = CkPlusExperiment.CrossValidateNested(samples, withContempt: false, FeatureSet.Cnn, [0.1f], folds: 5);
+
+        Assert.Equal(plain.ImageAccuracy, nested.ImageAccuracy);
+        Assert.Equal(plain.SequenceAccuracy, nested.SequenceAccuracy);
+        Assert.Null(plain.PenaltyChoice);
+        Assert.EndsWith("chosen per outer fold: 0.1, 0.1, 0.1, 0.1, 0.1", nested.PenaltyChoice, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact(Ck)]
+    public void TheInnerCrossValidationChoosesTheStrongestPenaltyForNoiseAndAWeakerOneForASignal()
+    {
+        // Pure noise: weaker penalties only fit the noise, so none beats the strongest (which leaves the class priors) by
+        // a standard error, and the one-standard-error rule keeps the strongest. A clean signal rewards confident
+        // weights by far more than that, so a weaker penalty wins.
+        float[] grid = [0.005f, 0.05f, 0.5f, 5f];
+        var noise = CkPlusExperiment.CrossValidateNested(Synthetic(signal: 0f, seed: 4), withContempt: false, FeatureSet.Cnn, grid, folds: 5);
+        var signal = CkPlusExperiment.CrossValidateNested(Synthetic(signal: 3f, seed: 5), withContempt: false, FeatureSet.Cnn, grid, folds: 5);
+
+        Assert.EndsWith("chosen per outer fold: 5, 5, 5, 5, 5", noise.PenaltyChoice, StringComparison.Ordinal);
+        Assert.DoesNotContain("fold: 5, 5, 5, 5, 5", signal.PenaltyChoice, StringComparison.Ordinal);
+        Assert.True(signal.ImageAccuracy.Value > 0.85, $"signal: {signal.ImageAccuracy.Format(100, 1)}");
+        var commonest = noise.Images.AllScores().Max(c => c.Support) / (double)noise.Images.Total;
+        Assert.True(noise.ImageAccuracy.Value <= commonest + 0.05, $"noise: {noise.ImageAccuracy.Format(100, 1)} against the commonest label's {commonest:P1}");
+    }
+
+    /// <summary>The dev set's frames (labels, subjects, sequences) with 40 Gaussian features, the label's one-hot (one of the first seven) scaled by <paramref name="signal"/> added.</summary>
+    private static CkPlusSample[] Synthetic(float signal, int seed)
+    {
+        var images = CkPlusImage.Read(SharedData.Require(Ck));
+        var labels = images.Select(i => i.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var random = new Random(seed);
+        return [.. images.Select(i =>
+        {
+            var x = new float[40];
+            for (var d = 0; d < x.Length; d++)
+            {
+                x[d] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+            }
+
+            x[labels.IndexOf(i.Label)] += signal;
+            return new CkPlusSample(i, new FaceFeatures(x, [], true));
+        })];
+    }
+
+    [SharedDataFact(Ck)]
     public void EmbeddingsPlusGeometryBeatTheCnnAloneOnUnseenCkPlusSubjects()
     {
         var images = CkPlusImage.Read(SharedData.Require(Ck));

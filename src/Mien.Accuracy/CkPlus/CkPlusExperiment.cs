@@ -63,7 +63,8 @@ public sealed record CkPlusSample(CkPlusImage Image, FaceFeatures Features);
 /// <param name="Sequences">Per-sequence confusion (summed probabilities of the sequence's frames).</param>
 /// <param name="ImageAccuracy">Per-frame accuracy, subject-clustered bootstrap 95 % interval.</param>
 /// <param name="SequenceAccuracy">Per-sequence accuracy, subject-clustered bootstrap 95 % interval.</param>
-public sealed record CrossValidation(string Name, FeatureSet Set, int Folds, int Subjects, ConfusionMatrix Images, ConfusionMatrix Sequences, Interval ImageAccuracy, Interval SequenceAccuracy);
+/// <param name="PenaltyChoice">How the L2 penalty was set when it was not fixed (nested cross-validation), else null.</param>
+public sealed record CrossValidation(string Name, FeatureSet Set, int Folds, int Subjects, ConfusionMatrix Images, ConfusionMatrix Sequences, Interval ImageAccuracy, Interval SequenceAccuracy, string? PenaltyChoice = null);
 
 /// <summary>Subject-wise cross-validation of the CK+ classifier, and the fit of the shipped model.</summary>
 public static class CkPlusExperiment
@@ -100,15 +101,105 @@ public static class CkPlusExperiment
     public static CrossValidation CrossValidate(IReadOnlyList<CkPlusSample> samples, bool withContempt, FeatureSet set, int folds = 10, SoftmaxRegressionOptions? options = null, int seed = 13)
     {
         ArgumentNullException.ThrowIfNull(samples);
+        var (classes, index, used) = Protocol(samples, withContempt);
+        var foldOf = SubjectFolds.Assign(used.Select(s => s.Image.Subject), folds, seed);
+        var probabilities = OutOfFold(used, foldOf, folds, set, train => Fit(train, set, classes, index, options));
+        return Score(ProtocolName(classes, withContempt), set, folds, classes, index, used, probabilities);
+    }
+
+    /// <summary>
+    /// Nested subject-wise cross-validation: inside each outer fold, the L2 penalty is chosen from
+    /// <paramref name="penalties"/> by an inner subject-wise cross-validation over the outer training subjects only
+    /// (the strongest penalty whose out-of-fold log loss, averaged per subject, is within one standard error of the lowest), then the outer fold is predicted by a
+    /// model fitted with that penalty. The outer figure is therefore an honest estimate of "choose the penalty by
+    /// cross-validation, then fit", which is how <see cref="ChoosePenalty"/> sets the shipped model's.
+    /// </summary>
+    /// <returns>The outer result; <see cref="CrossValidation.PenaltyChoice"/> lists the penalty each outer fold chose.</returns>
+    public static CrossValidation CrossValidateNested(IReadOnlyList<CkPlusSample> samples, bool withContempt, FeatureSet set, IReadOnlyList<float> penalties, int folds = 10, int innerFolds = 5, SoftmaxRegressionOptions? options = null, int seed = 13)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(penalties);
+        var (classes, index, used) = Protocol(samples, withContempt);
+        var foldOf = SubjectFolds.Assign(used.Select(s => s.Image.Subject), folds, seed);
+        var chosen = new float[folds];
+        var fold = 0;
+        var probabilities = OutOfFold(used, foldOf, folds, set, train =>
+        {
+            var l2 = ChoosePenaltyOf(train, set, classes, index, penalties, innerFolds, options, seed + 1);
+            chosen[fold++] = l2;
+            return Fit(train, set, classes, index, (options ?? new SoftmaxRegressionOptions()) with { L2 = l2 });
+        });
+        var choice = string.Create(CultureInfo.InvariantCulture, $"L2 by inner {innerFolds}-fold CV from {{{string.Join(", ", penalties)}}}; chosen per outer fold: {string.Join(", ", chosen)}");
+        return Score(ProtocolName(classes, withContempt), set, folds, classes, index, used, probabilities) with { PenaltyChoice = choice };
+    }
+
+    /// <summary>
+    /// The L2 penalty from <paramref name="penalties"/> chosen by subject-wise cross-validation on <paramref name="samples"/>:
+    /// the strongest whose out-of-fold log loss (averaged per subject, then over subjects) is within one standard error
+    /// (over subjects) of the lowest.
+    /// </summary>
+    public static float ChoosePenalty(IReadOnlyList<CkPlusSample> samples, bool withContempt, FeatureSet set, IReadOnlyList<float> penalties, int folds = 5, SoftmaxRegressionOptions? options = null, int seed = 14)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var (classes, index, used) = Protocol(samples, withContempt);
+        return ChoosePenaltyOf(used, set, classes, index, penalties, folds, options, seed);
+    }
+
+    private static float ChoosePenaltyOf(CkPlusSample[] samples, FeatureSet set, IReadOnlyList<string> classes, Dictionary<string, int> index, IReadOnlyList<float> penalties, int folds, SoftmaxRegressionOptions? options, int seed)
+    {
+        if (penalties.Count == 0)
+        {
+            throw new InvalidOptionException("penalties: the grid of L2 values is empty; give at least one.");
+        }
+
+        var foldOf = SubjectFolds.Assign(samples.Select(s => s.Image.Subject), folds, seed);
+        var subjects = samples.Select(s => s.Image.Subject).Distinct(StringComparer.Ordinal).ToArray();
+        var scores = new List<(float L2, double Loss, double StandardError)>();
+        foreach (var l2 in penalties.Order().Reverse())
+        {
+            var settings = (options ?? new SoftmaxRegressionOptions()) with { L2 = l2 };
+            settings.Validate();
+            var probabilities = OutOfFold(samples, foldOf, folds, set, train => Fit(train, set, classes, index, settings));
+            var perSubject = subjects.ToDictionary(s => s, _ => (Sum: 0.0, Count: 0), StringComparer.Ordinal);
+            for (var i = 0; i < samples.Length; i++)
+            {
+                var (sum, count) = perSubject[samples[i].Image.Subject];
+                perSubject[samples[i].Image.Subject] = (sum - Math.Log(Math.Max(probabilities[i][index[samples[i].Image.Label]], 1e-7f)), count + 1);
+            }
+
+            // The spread of the loss over subjects (a person's frames are not independent) gives its standard error.
+            var means = perSubject.Values.Select(v => v.Sum / v.Count).ToArray();
+            var mean = means.Average();
+            var sd = Math.Sqrt(means.Sum(m => (m - mean) * (m - mean)) / Math.Max(1, means.Length - 1));
+            scores.Add((l2, mean, sd / Math.Sqrt(means.Length)));
+        }
+
+        // The one-standard-error rule: the strongest penalty whose loss is within one standard error of the lowest.
+        // Differences smaller than that are noise, and the stronger penalty is the safer guess for unseen people.
+        var best = scores.MinBy(x => x.Loss);
+        return scores.First(x => x.Loss <= best.Loss + best.StandardError).L2;
+    }
+
+    private static (IReadOnlyList<string> Classes, Dictionary<string, int> Index, CkPlusSample[] Used) Protocol(IReadOnlyList<CkPlusSample> samples, bool withContempt)
+    {
         var classes = Classes(samples, withContempt);
         var index = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
-        var used = samples.Where(s => index.ContainsKey(s.Image.Label)).ToArray();
-        var foldOf = SubjectFolds.Assign(used.Select(s => s.Image.Subject), folds, seed);
+        return (classes, index, samples.Where(s => index.ContainsKey(s.Image.Label)).ToArray());
+    }
+
+    private static string ProtocolName(IReadOnlyList<string> classes, bool withContempt) =>
+        withContempt ? $"{classes.Count} classes, with contempt" : $"{classes.Count} classes, without contempt";
+
+    private static SoftmaxRegression Fit(CkPlusSample[] train, FeatureSet set, IReadOnlyList<string> classes, Dictionary<string, int> index, SoftmaxRegressionOptions? options) =>
+        SoftmaxRegression.Fit([.. train.Select(s => s.Features.For(set))], [.. train.Select(s => index[s.Image.Label])], classes, options);
+
+    /// <summary>Each sample's probabilities from the model fitted without its fold (folds in order 0 … k−1).</summary>
+    private static float[][] OutOfFold(CkPlusSample[] used, IReadOnlyDictionary<string, int> foldOf, int folds, FeatureSet set, Func<CkPlusSample[], SoftmaxRegression> fit)
+    {
         var probabilities = new float[used.Length][];
         for (var f = 0; f < folds; f++)
         {
-            var train = used.Where(s => foldOf[s.Image.Subject] != f).ToArray();
-            var model = SoftmaxRegression.Fit([.. train.Select(s => s.Features.For(set))], [.. train.Select(s => index[s.Image.Label])], classes, options);
+            var model = fit([.. used.Where(s => foldOf[s.Image.Subject] != f)]);
             for (var i = 0; i < used.Length; i++)
             {
                 if (foldOf[used[i].Image.Subject] == f)
@@ -118,8 +209,7 @@ public static class CkPlusExperiment
             }
         }
 
-        var name = withContempt ? $"{classes.Count} classes, with contempt" : $"{classes.Count} classes, without contempt";
-        return Score(name, set, folds, classes, index, used, probabilities);
+        return probabilities;
     }
 
     /// <summary>
@@ -195,12 +285,17 @@ public static class CkPlusExperiment
         md.Append("| protocol | features | folds (subjects) | per sequence % [95 % CI] | sequences | per frame % [95 % CI] | frames | macro-F1 (seq.) |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var r in results)
         {
-            md.Append(c, $"| {r.Name} | {Describe(r.Set)} | {(r.Folds == 0 ? "none, fitted model" : r.Folds.ToString(c))} ({r.Subjects}) | {r.SequenceAccuracy.Format(100, 1)} | {r.Sequences.Total} | {r.ImageAccuracy.Format(100, 1)} | {r.Images.Total} | {r.Sequences.MacroF1:F3} |\n");
+            md.Append(c, $"| {r.Name} | {Describe(r.Set)}{(r.PenaltyChoice is null ? "" : ", L2 by nested CV")} | {(r.Folds == 0 ? "none, fitted model" : r.Folds.ToString(c))} ({r.Subjects}) | {r.SequenceAccuracy.Format(100, 1)} | {r.Sequences.Total} | {r.ImageAccuracy.Format(100, 1)} | {r.Images.Total} | {r.Sequences.MacroF1:F3} |\n");
+        }
+
+        foreach (var r in results.Where(r => r.PenaltyChoice is not null))
+        {
+            md.Append(c, $"\nNested CV, {r.Name} ({Describe(r.Set)}): {r.PenaltyChoice}.\n");
         }
 
         foreach (var r in results.Where(r => r.Set is FeatureSet.CnnGeometry or FeatureSet.CnnGeometryImageNet))
         {
-            md.Append(c, $"\nPer-class recall per sequence, {r.Name} ({Describe(r.Set)}): ");
+            md.Append(c, $"\nPer-class recall per sequence, {r.Name} ({Describe(r.Set)}{(r.PenaltyChoice is null ? "" : ", L2 by nested CV")}): ");
             md.Append(string.Join(", ", r.Sequences.AllScores().Select(s => string.Create(c, $"{s.Label} {s.Recall * 100:F0} % (n = {s.Support})"))));
             md.Append(".\n");
         }

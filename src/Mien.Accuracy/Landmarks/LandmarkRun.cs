@@ -7,7 +7,8 @@ namespace Mien.Accuracy.Landmarks;
 /// <param name="Folder">The set's folder.</param>
 /// <param name="Results">Per-image results, in the set's order.</param>
 /// <param name="Unreadable">Images that could not be read, with the reason.</param>
-public sealed record LandmarkRun(string Folder, IReadOnlyList<LandmarkImageResult> Results, IReadOnlyList<(string Image, string Reason)> Unreadable)
+/// <param name="MissRule">What counts as a miss, for the report (default: Mien's detection rule).</param>
+public sealed record LandmarkRun(string Folder, IReadOnlyList<LandmarkImageResult> Results, IReadOnlyList<(string Image, string Reason)> Unreadable, string? MissRule = null)
 {
     /// <summary>Errors over all 68 points, one per detected image.</summary>
     public IReadOnlyList<double> All68 => [.. Results.Where(r => r.Error is not null).Select(r => r.Error!.All68)];
@@ -72,22 +73,22 @@ public sealed record LandmarkRun(string Folder, IReadOnlyList<LandmarkImageResul
         $"Mien face mesh on {Path.GetFileName(Folder)}: cumulative NME ({Results.Count(r => r.Detected)} of {Results.Count} faces)",
         "NME, % of the inter-ocular (outer eye corner) distance");
 
-    /// <summary>A Markdown section with the figures.</summary>
-    public string Markdown(string cdfFile)
+    /// <summary>A Markdown section with the figures (and a link to the CDF plot when <paramref name="cdfFile"/> is given).</summary>
+    public string Markdown(string? cdfFile)
     {
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         var s68 = Summary68;
         var s51 = Summary51;
         md.Append(c, $"Set: `{Path.GetFileName(Folder)}`, {Results.Count} annotated images; the annotated face was found in {s68.Detected} ");
-        md.Append(c, $"(detection miss: {Results.Count - s68.Detected}; a miss is a detection with IoU < {LandmarkBenchmark.MinIou} against the annotated points' box, or none).\n\n");
+        md.Append(c, $"(detection miss: {Results.Count - s68.Detected}; a miss is {MissRule ?? string.Create(c, $"a detection with IoU < {LandmarkBenchmark.MinIou} against the annotated points' box, or none")}).\n\n");
         md.Append("| protocol | mean NME % [95 % CI] | median % | failure > 8 % [CI] | failure > 10 % [CI] | AUC@8 % |\n|---|---|---|---|---|---|\n");
         foreach (var (name, s) in new[] { ("68 points", s68), ("51 points (no jaw)", s51) })
         {
             md.Append(c, $"| {name} | {s.Mean.Format(100)} | {s.Median * 100:F2} | {s.FailureAt8.Format(100, 1)} | {s.FailureAt10.Format(100, 1)} | {s.AucAt8:F3} |\n");
         }
 
-        md.Append(c, $"\nCDF: ![cumulative NME]({cdfFile})\n\n");
+        md.Append(cdfFile is null ? "\n" : string.Create(c, $"\nCDF: ![cumulative NME]({cdfFile})\n\n"));
         var per = PerPointMean;
         string Group(int from, int to) => (per.Skip(from).Take(to - from + 1).Average() * 100).ToString("F2", c);
         md.Append("Mean error by feature (% inter-ocular): ");

@@ -28,9 +28,11 @@ internal static partial class AuditCommand
         var limit = new Option<int?>("--limit") { Description = "Only the first N annotated images (by name)." };
         var output = CliOptions.Output("Folder for landmarks.md, landmarks-cdf.svg and landmarks.csv (default out/audit).");
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var peerMesh = new Option<string?>("--peer-mesh") { Description = "Also score another tool's meshes of the same images, exactly as Mien's: JSON lines as Human's bench.mjs writes them (file, faces[].box, faces[].mesh)." };
+        var peerName = new Option<string>("--peer-name") { Description = "Name of that tool in the report.", DefaultValueFactory = _ => "peer" };
         var command = new Command("landmarks", "Normalised mean error (inter-ocular, outer eye corners) of the face mesh against 68-point annotations, through a documented 478→68 correspondence; with and without the jaw line; CDF plot.")
         {
-            folder, limit, output, offline,
+            folder, limit, output, offline, peerMesh, peerName,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -47,6 +49,13 @@ internal static partial class AuditCommand
             var run = LandmarkRun.Measure(faces.Faces, images, new LineProgress("landmarks", images.Count), ct);
             Write(outDir, "landmarks-cdf.svg", run.CdfSvg());
             var md = "## Landmarks\n\n" + run.Markdown("landmarks-cdf.svg");
+            if (parse.GetValue(peerMesh) is { } peerFile)
+            {
+                var name = parse.GetValue(peerName)!;
+                var peer = PeerMeshes.Measure(images, PeerMeshes.ReadHumanJsonLines(peerFile));
+                md += $"\n### {name}, scored the same way\n\n" + peer.Markdown(null) + "\n" + LandmarkComparison.Paired(run, peer).Markdown("Mien", name);
+            }
+
             Write(outDir, "landmarks.md", md);
             Write(outDir, "landmarks.csv", "image,detected,iou,nme68,nme51,interocular_px\n" + string.Concat(run.Results.Select(r => string.Create(CultureInfo.InvariantCulture,
                 $"{Path.GetFileName(r.Image)},{r.Detected},{r.Iou:F3},{r.Error?.All68:F5},{r.Error?.Inner51:F5},{r.Error?.InterOcular:F1}\n"))));

@@ -194,6 +194,33 @@ public sealed class ExitCodeTests
     }
 
     [Fact]
+    public async Task Audit_landmarks_refuses_a_peer_mesh_file_that_is_missing_or_not_humans_records_before_running_anything()
+    {
+        var folder = Directory.CreateTempSubdirectory("mien-peer-").FullName;
+        try
+        {
+            await File.WriteAllLinesAsync(Path.Combine(folder, "face.pts"), ["{", .. Enumerable.Range(0, 68).Select(i => $"{i} {i}"), "}"]);
+            await File.WriteAllBytesAsync(Path.Combine(folder, "face.jpg"), [0xFF, 0xD8]);
+            var output = Path.Combine(folder, "out");
+            var missing = Path.Combine(folder, "nowhere.jsonl");
+            var (code, _, stderr) = await InProcessMien.RunAsync("audit", "landmarks", folder, "--peer-mesh", missing, "-o", output);
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains($"{missing}: no such file", stderr, StringComparison.Ordinal);
+
+            var bad = Path.Combine(folder, "bad.jsonl");
+            await File.WriteAllTextAsync(bad, "{\"file\":\"face.jpg\",\"faces\":[{\"box\":[1,2,3,4],\"mesh\":[[1,2]]}]}\n");
+            (code, _, stderr) = await InProcessMien.RunAsync("audit", "landmarks", folder, "--peer-mesh", bad, "-o", output);
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains($"{bad}:1: a face mesh has 1 points", stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(output));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Mien_alone_shows_help_named_mien_and_succeeds()
     {
         var (code, stdout, _) = await InProcessMien.RunAsync();

@@ -42,6 +42,9 @@ internal static partial class AuditCommand
             }
 
             var images = AnnotatedImage.Scan(parse.GetValue(folder)!, parse.GetValue(limit));
+
+            // Read before any model runs, so a bad peer file costs nothing.
+            var peerMeshes = parse.GetValue(peerMesh) is { } peerFile ? PeerMeshes.ReadHumanJsonLines(peerFile) : null;
             var outDir = OutputFolder(parse.GetValue(output));
             using var store = CliStore.Open(parse.GetValue(offline));
             using var faces = await LoadStillFacesAsync(store, ct);
@@ -49,10 +52,10 @@ internal static partial class AuditCommand
             var run = LandmarkRun.Measure(faces.Faces, images, new LineProgress("landmarks", images.Count), ct);
             Write(outDir, "landmarks-cdf.svg", run.CdfSvg());
             var md = "## Landmarks\n\n" + run.Markdown("landmarks-cdf.svg");
-            if (parse.GetValue(peerMesh) is { } peerFile)
+            if (peerMeshes is not null)
             {
                 var name = parse.GetValue(peerName)!;
-                var peer = PeerMeshes.Measure(images, PeerMeshes.ReadHumanJsonLines(peerFile));
+                var peer = PeerMeshes.Measure(images, peerMeshes);
                 md += $"\n### {name}, scored the same way\n\n" + peer.Markdown(null) + "\n" + LandmarkComparison.Paired(run, peer).Markdown("Mien", name);
             }
 

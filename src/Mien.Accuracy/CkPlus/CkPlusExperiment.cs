@@ -109,10 +109,10 @@ public static class CkPlusExperiment
 
     /// <summary>
     /// Nested subject-wise cross-validation: inside each outer fold, the L2 penalty is chosen from
-    /// <paramref name="penalties"/> by an inner subject-wise cross-validation over the outer training subjects only
-    /// (the strongest penalty whose out-of-fold log loss, averaged per subject, is within one standard error of the lowest), then the outer fold is predicted by a
-    /// model fitted with that penalty. The outer figure is therefore an honest estimate of "choose the penalty by
-    /// cross-validation, then fit", which is how <see cref="ChoosePenalty"/> sets the shipped model's.
+    /// <paramref name="penalties"/> by an inner subject-wise cross-validation over that fold's training subjects only
+    /// (the strongest penalty whose out-of-fold log loss, averaged per subject, is within one standard error of the
+    /// lowest), then the outer fold is predicted by a model fitted with that penalty. The outer figure is therefore an
+    /// honest estimate of "choose the penalty by cross-validation, then fit".
     /// </summary>
     /// <returns>The outer result; <see cref="CrossValidation.PenaltyChoice"/> lists the penalty each outer fold chose.</returns>
     public static CrossValidation CrossValidateNested(IReadOnlyList<CkPlusSample> samples, bool withContempt, FeatureSet set, IReadOnlyList<float> penalties, int folds = 10, int innerFolds = 5, SoftmaxRegressionOptions? options = null, int seed = 13)
@@ -125,7 +125,7 @@ public static class CkPlusExperiment
         var fold = 0;
         var probabilities = OutOfFold(used, foldOf, folds, set, train =>
         {
-            var l2 = ChoosePenaltyOf(train, set, classes, index, penalties, innerFolds, options, seed + 1);
+            var l2 = ChoosePenalty(train, set, classes, index, penalties, innerFolds, options, seed + 1);
             chosen[fold++] = l2;
             return Fit(train, set, classes, index, (options ?? new SoftmaxRegressionOptions()) with { L2 = l2 });
         });
@@ -134,18 +134,10 @@ public static class CkPlusExperiment
     }
 
     /// <summary>
-    /// The L2 penalty from <paramref name="penalties"/> chosen by subject-wise cross-validation on <paramref name="samples"/>:
-    /// the strongest whose out-of-fold log loss (averaged per subject, then over subjects) is within one standard error
-    /// (over subjects) of the lowest.
+    /// The penalty the inner cross-validation chooses: the strongest whose out-of-fold log loss (averaged per subject,
+    /// then over subjects) is within one standard error (over subjects) of the lowest.
     /// </summary>
-    public static float ChoosePenalty(IReadOnlyList<CkPlusSample> samples, bool withContempt, FeatureSet set, IReadOnlyList<float> penalties, int folds = 5, SoftmaxRegressionOptions? options = null, int seed = 14)
-    {
-        ArgumentNullException.ThrowIfNull(samples);
-        var (classes, index, used) = Protocol(samples, withContempt);
-        return ChoosePenaltyOf(used, set, classes, index, penalties, folds, options, seed);
-    }
-
-    private static float ChoosePenaltyOf(CkPlusSample[] samples, FeatureSet set, IReadOnlyList<string> classes, Dictionary<string, int> index, IReadOnlyList<float> penalties, int folds, SoftmaxRegressionOptions? options, int seed)
+    private static float ChoosePenalty(CkPlusSample[] samples, FeatureSet set, IReadOnlyList<string> classes, Dictionary<string, int> index, IReadOnlyList<float> penalties, int folds, SoftmaxRegressionOptions? options, int seed)
     {
         if (penalties.Count == 0)
         {

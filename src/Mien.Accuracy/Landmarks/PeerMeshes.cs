@@ -168,6 +168,11 @@ public sealed record LandmarkComparison(int Images, Interval Difference68, Inter
     /// <summary>A Markdown paragraph naming both runs.</summary>
     public string Markdown(string first, string second)
     {
+        if (Images == 0)
+        {
+            return $"No image has the annotated face found by both {first} and {second}: nothing to pair.\n";
+        }
+
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.Append(c, $"Paired over the {Images} images both found, {first} − {second}, NME in % of the inter-ocular distance (bootstrap 95 % interval over images): ");

@@ -32,6 +32,11 @@ internal static partial class AuditCommand
                 throw new InvalidOptionException($"--folds = {k}: must be within [2, 50].");
             }
 
+            if (parse.GetValue(shipped) && parse.GetValue(teacherFeatures))
+            {
+                throw new InvalidOptionException("--teacher-features: only the cross-validation compares feature sets; it cannot be combined with --shipped.");
+            }
+
             var options = new SoftmaxRegressionOptions { L2 = parse.GetValue(l2) };
             OptionValidation.Run(options.Validate, ("L2", "--l2"));
             var images = CkPlusImage.Read(parse.GetValue(folder)!);

@@ -63,12 +63,7 @@ public sealed class EmotionEmbedder : IDisposable
     public float[] Embed(Mat face)
     {
         ArgumentNullException.ThrowIfNull(face);
-        var grey = face;
-        if (face.Channels() == 3)
-        {
-            Cv2.CvtColor(face, _grey, ColorConversionCodes.BGR2GRAY);
-            grey = _grey;
-        }
+        var grey = GreyInput.Of(face, _grey);
 
         Cv2.Resize(grey, _small, new Size(Size, Size), 0, 0, grey.Width > Size ? InterpolationFlags.Area : InterpolationFlags.Linear);
         for (var y = 0; y < Size; y++)

@@ -46,26 +46,9 @@ public sealed class ImageNetEmbedder : IDisposable
     public float[] Embed(Mat face)
     {
         ArgumentNullException.ThrowIfNull(face);
-        var grey = face;
-        if (face.Channels() == 3)
-        {
-            Cv2.CvtColor(face, _grey, ColorConversionCodes.BGR2GRAY);
-            grey = _grey;
-        }
-
+        var grey = GreyInput.Of(face, _grey);
         Cv2.Resize(grey, _big, new OpenCvSharp.Size(Size, Size), 0, 0, grey.Width > Size ? InterpolationFlags.Area : InterpolationFlags.Cubic);
-        const int plane = Size * Size;
-        for (var y = 0; y < Size; y++)
-        {
-            for (var x = 0; x < Size; x++)
-            {
-                float v = _big.At<byte>(y, x);
-                var p = (y * Size) + x;
-                _input[p] = v;
-                _input[plane + p] = v;
-                _input[(2 * plane) + p] = v;
-            }
-        }
+        GreyInput.ThreePlanes(_big, 1f, _input);
 
         using var input = OrtValue.CreateTensorValueFromMemory(_input, [1, 3, Size, Size]);
         using var run = new RunOptions();

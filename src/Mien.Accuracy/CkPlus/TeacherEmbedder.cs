@@ -60,27 +60,10 @@ public sealed class TeacherEmbedder : IDisposable
     public float[] Embed(Mat face)
     {
         ArgumentNullException.ThrowIfNull(face);
-        var grey = face;
-        if (face.Channels() == 3)
-        {
-            Cv2.CvtColor(face, _grey, ColorConversionCodes.BGR2GRAY);
-            grey = _grey;
-        }
 
         // Bilinear, as TeacherLogits feeds the teacher in training.
-        Cv2.Resize(grey, _big, new OpenCvSharp.Size(Size, Size), 0, 0, InterpolationFlags.Linear);
-        const int plane = Size * Size;
-        for (var y = 0; y < Size; y++)
-        {
-            for (var x = 0; x < Size; x++)
-            {
-                var v = _big.At<byte>(y, x) / 255f;
-                var p = (y * Size) + x;
-                _input[p] = v;
-                _input[plane + p] = v;
-                _input[(2 * plane) + p] = v;
-            }
-        }
+        Cv2.Resize(GreyInput.Of(face, _grey), _big, new OpenCvSharp.Size(Size, Size), 0, 0, InterpolationFlags.Linear);
+        GreyInput.ThreePlanes(_big, 255f, _input);
 
         using var input = OrtValue.CreateTensorValueFromMemory(_input, [1, 3, Size, Size]);
         using var run = new RunOptions();

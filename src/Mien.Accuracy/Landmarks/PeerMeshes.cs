@@ -99,11 +99,12 @@ public static class PeerMeshes
             // Matched by the box of its own 68 mapped points, not the tool's face box: boxes follow each tool's convention
             // (Human's is a square around the mesh, often too large to overlap the points' box by 0.3).
             var truth = image.Box;
-            var best = faces.Select(f => (Face: f, Iou: StillFaces.Iou(new AnnotatedImage(image.Image, MeshTo68.Map(f.Mesh)).Box, truth)))
+            var best = faces.Select(f => (Face: f, Points: MeshTo68.Map(f.Mesh)))
+                .Select(f => (f.Face, f.Points, Iou: StillFaces.Iou(new AnnotatedImage(image.Image, f.Points).Box, truth)))
                 .OrderByDescending(p => p.Iou).FirstOrDefault();
             results.Add(best.Face is null || best.Iou < LandmarkBenchmark.MinIou
                 ? new LandmarkImageResult(image.Image, false, best.Face is null ? 0 : best.Iou, null, null)
-                : new LandmarkImageResult(image.Image, true, best.Iou, LandmarkError.Measure(MeshTo68.Map(best.Face.Mesh), image.Annotation), best.Face.Mesh));
+                : new LandmarkImageResult(image.Image, true, best.Iou, LandmarkError.Measure(best.Points, image.Annotation), best.Face.Mesh));
         }
 
         var folder = images.Count == 0 ? string.Empty : Path.GetDirectoryName(images[0].Image) ?? string.Empty;

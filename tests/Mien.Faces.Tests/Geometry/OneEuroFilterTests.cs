@@ -126,13 +126,22 @@ public sealed class OneEuroFilterTests(ITestOutputHelper output)
         smoother.Smooth(TimeSpan.Zero, mesh, smoothed);
         smoother.Smooth(TimeSpan.FromSeconds(1 / 30.0), mesh, smoothed);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 2; i < 100; i++)
+        // Three rounds of 100 frames, the least counted: a per-frame allocation shows in every round, while the runtime
+        // itself once allocated 5 KB on this thread in the first round (tiering the loop, probably; seen once in a full suite run).
+        var frame = 2;
+        var least = long.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            smoother.Smooth(Frame(i), mesh, mesh);   // in place works too
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++, frame++)
+            {
+                smoother.Smooth(Frame(frame), mesh, mesh);   // in place works too
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, least);
     }
 
     [Fact]

@@ -221,6 +221,32 @@ public sealed class ExitCodeTests
     }
 
     [Fact]
+    public async Task Audit_landmarks_refuses_an_unknown_correspondence_or_a_file_that_is_not_one_before_running_anything()
+    {
+        var folder = Directory.CreateTempSubdirectory("mien-fit-").FullName;
+        try
+        {
+            await File.WriteAllLinesAsync(Path.Combine(folder, "face.pts"), ["{", .. Enumerable.Range(0, 68).Select(i => $"{i} {i}"), "}"]);
+            await File.WriteAllBytesAsync(Path.Combine(folder, "face.jpg"), [0xFF, 0xD8]);
+            var output = Path.Combine(folder, "out");
+            var (code, _, stderr) = await InProcessMien.RunAsync("audit", "landmarks", folder, "--correspondence", "nosuch", "-o", output);
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains("--correspondence = nosuch: expected 'published', 'fitted' or an existing file", stderr, StringComparison.Ordinal);
+
+            var bad = Path.Combine(folder, "fit.json");
+            await File.WriteAllTextAsync(bad, "{\"format\":\"something else\"}");
+            (code, _, stderr) = await InProcessMien.RunAsync("audit", "landmarks", folder, "--correspondence", bad, "-o", output);
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains($"{bad}: not a fitted 478→68 correspondence", stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(output));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Audit_ckplus_refuses_teacher_features_with_the_shipped_model_as_a_usage_error()
     {
         var (code, _, stderr) = await InProcessMien.RunAsync("audit", "ckplus", Path.GetTempPath(), "--shipped", "--teacher-features");

@@ -81,9 +81,11 @@ public static class PeerMeshes
     /// <summary>
     /// Scores a peer's meshes on the annotated images. An image the peer file does not mention is listed as unreadable
     /// ("not in the peer file"), not counted as a miss; an image it lists without a matching face is a miss.
+    /// <paramref name="map"/> is the 478→68 correspondence (default: the published table, <see cref="MeshTo68.Map"/>).
     /// </summary>
-    public static LandmarkRun Measure(IReadOnlyList<AnnotatedImage> images, IReadOnlyDictionary<string, IReadOnlyList<PeerFace>> peer)
+    public static LandmarkRun Measure(IReadOnlyList<AnnotatedImage> images, IReadOnlyDictionary<string, IReadOnlyList<PeerFace>> peer, Func<IReadOnlyList<Point3>, Point2[]>? map = null)
     {
+        map ??= MeshTo68.Map;
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(peer);
         var results = new List<LandmarkImageResult>(images.Count);
@@ -99,7 +101,7 @@ public static class PeerMeshes
             // Matched by the box of its own 68 mapped points, not the tool's face box: boxes follow each tool's convention
             // (Human's is a square around the mesh, often too large to overlap the points' box by 0.3).
             var truth = image.Box;
-            var best = faces.Select(f => (Face: f, Points: MeshTo68.Map(f.Mesh)))
+            var best = faces.Select(f => (Face: f, Points: map(f.Mesh)))
                 .Select(f => (f.Face, f.Points, Iou: StillFaces.Iou(new AnnotatedImage(image.Image, f.Points).Box, truth)))
                 .OrderByDescending(p => p.Iou).FirstOrDefault();
             results.Add(best.Face is null || best.Iou < LandmarkBenchmark.MinIou

@@ -30,9 +30,16 @@ internal static partial class AuditCommand
         var offline = new Option<bool>("--offline") { Description = "Use cached models only." };
         var peerMesh = new Option<string?>("--peer-mesh") { Description = "Also score another tool's meshes of the same images, exactly as Mien's: JSON lines as Human's bench.mjs writes them (file, faces[].box, faces[].mesh)." };
         var peerName = new Option<string>("--peer-name") { Description = "Name of that tool in the report.", DefaultValueFactory = _ => "peer" };
+        var correspondence = new Option<string>("--correspondence")
+        {
+            Description = "The 478→68 correspondence that scores the main table: 'published' (one mesh vertex per point, the default), 'fitted' (the fit shipped with Mien, made on HELEN test), or a file written by --write-correspondence.",
+            DefaultValueFactory = _ => "published",
+        };
+        var fit = new Option<bool>("--fit-correspondence") { Description = "Also fit a correspondence to this set's annotations and score it by 10-fold cross-validation over images (each image scored by a fit that never saw it), against the published table." };
+        var writeFit = new Option<string?>("--write-correspondence") { Description = "Write the fitted correspondence (fitted on every detected image of this set) to this JSON file." };
         var command = new Command("landmarks", "Normalised mean error (inter-ocular, outer eye corners) of the face mesh against 68-point annotations, through a documented 478→68 correspondence; with and without the jaw line; CDF plot.")
         {
-            folder, limit, output, offline, peerMesh, peerName,
+            folder, limit, output, offline, peerMesh, peerName, correspondence, fit, writeFit,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -45,18 +52,25 @@ internal static partial class AuditCommand
 
             // Read before any model runs, so a bad peer file costs nothing.
             var peerMeshes = parse.GetValue(peerMesh) is { } peerFile ? PeerMeshes.ReadHumanJsonLines(peerFile) : null;
+            var (mapName, map) = Correspondence(parse.GetValue(correspondence)!);
             var outDir = OutputFolder(parse.GetValue(output));
             using var store = CliStore.Open(parse.GetValue(offline));
             using var faces = await LoadStillFacesAsync(store, ct);
             Console.Error.WriteLine($"audit landmarks: {images.Count} annotated image(s)");
-            var run = LandmarkRun.Measure(faces.Faces, images, new LineProgress("landmarks", images.Count), ct);
+            var published = LandmarkRun.Measure(faces.Faces, images, new LineProgress("landmarks", images.Count), ct);
+            var run = map is null ? published : FittedMeshTo68.Rescore(published, images, map);
             Write(outDir, "landmarks-cdf.svg", run.CdfSvg());
-            var md = "## Landmarks\n\n" + run.Markdown("landmarks-cdf.svg");
+            var md = "## Landmarks\n\n" + $"Correspondence: {mapName}.\n\n" + run.Markdown("landmarks-cdf.svg");
             if (peerMeshes is not null)
             {
                 var name = parse.GetValue(peerName)!;
-                var peer = PeerMeshes.Measure(images, peerMeshes);
+                var peer = PeerMeshes.Measure(images, peerMeshes, map);
                 md += $"\n### {name}, scored the same way\n\n" + peer.Markdown(null) + "\n" + LandmarkComparison.Paired(run, peer).Markdown("Mien", name);
+            }
+
+            if (parse.GetValue(fit) || parse.GetValue(writeFit) is not null)
+            {
+                md += FitSection(published, images, parse.GetValue(folder)!, parse.GetValue(writeFit));
             }
 
             Write(outDir, "landmarks.md", md);
@@ -67,6 +81,66 @@ internal static partial class AuditCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The --correspondence choice: its name for the report and the map (null for the published table).</summary>
+    private static (string Name, Func<IReadOnlyList<Mien.Results.Point3>, Point2[]>? Map) Correspondence(string value)
+    {
+        switch (value)
+        {
+            case "published":
+                return ("the published table (one mesh vertex, or the midpoint of two, per point; `MeshTo68`)", null);
+            case "fitted":
+                var shipped = FittedMeshTo68.LoadShipped();
+                return (Describe("the fit shipped with Mien", shipped), shipped.Map);
+            default:
+                if (!File.Exists(value))
+                {
+                    throw new InvalidOptionException($"--correspondence = {value}: expected 'published', 'fitted' or an existing file written by --write-correspondence.");
+                }
+
+                var loaded = FittedMeshTo68.Load(value);
+                return (Describe($"the fit in `{value}`", loaded), loaded.Map);
+        }
+
+        static string Describe(string what, FittedMeshTo68 fit) => fit.Card.TryGetValue("fittedOn", out var on)
+            ? $"{what}, fitted on {on} (on those very images this is resubstitution, not an accuracy figure: use --fit-correspondence for a cross-validated one)"
+            : what;
+    }
+
+    /// <summary>The cross-validated fitted correspondence (declared variants), paired with the published table; writes the full fit when asked.</summary>
+    private static string FitSection(LandmarkRun published, IReadOnlyList<AnnotatedImage> images, string folder, string? writeTo)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var md = new System.Text.StringBuilder("\n### Fitted correspondence, 10-fold cross-validation over images\n\n");
+        md.Append("Each 68-scheme point an affine combination of nearby mesh vertices, shrunk toward the published table (`FittedMeshTo68`); ");
+        md.Append("each image scored by a fit made on the other nine folds.\n\n");
+        CorrespondenceFitOptions[] variants = [new(YawTerm: false), new()];
+        foreach (var options in variants)
+        {
+            var cv = FittedMeshTo68.CrossValidate(published, images, options);
+            md.Append(c, $"#### {options.Candidates} candidate vertices, ridge {options.Ridge}, {(options.YawTerm ? "weights linear in the yaw cue" : "fixed weights")}\n\n");
+            md.Append(cv.Markdown(null));
+            md.Append(LandmarkComparison.Paired(cv, published).Markdown("fitted", "published"));
+            md.Append('\n');
+        }
+
+        if (writeTo is not null)
+        {
+            var detected = published.Results.Where(r => r.Mesh is not null).ToArray();
+            var annotation = images.ToDictionary(i => i.Image, i => i.Annotation, StringComparer.Ordinal);
+            var card = new Dictionary<string, string>
+            {
+                ["fittedOn"] = string.Create(c, $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)))} ({detected.Length} detected images)"),
+                ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd", c),
+                ["method"] = "ridge least squares over annotated meshes, shrunk toward the published table (MeshTo68); see docs/accuracy.md, Landmarks",
+            };
+            var full = FittedMeshTo68.Fit([.. detected.Select(r => (r.Mesh!, annotation[r.Image]))], new CorrespondenceFitOptions(), card);
+            File.WriteAllText(writeTo, full.ToJson());
+            md.Append(c, $"Wrote the fit on all {detected.Length} detected images to `{writeTo}`.\n");
+        }
+
+        return md.ToString();
     }
 
     internal static async Task<LoadedStillFaces> LoadStillFacesAsync(CliStore store, CancellationToken ct)

@@ -206,6 +206,38 @@ public sealed class FittedMeshTo68
         return run with { Results = results };
     }
 
+    /// <summary>Fits on every detected image of <paramref name="run"/> (the meshes it holds, the images' annotations).</summary>
+    public static FittedMeshTo68 FitAll(LandmarkRun run, IReadOnlyList<AnnotatedImage> images, CorrespondenceFitOptions options, IReadOnlyDictionary<string, string>? card = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(images);
+        var annotation = images.ToDictionary(i => i.Image, i => i.Annotation, StringComparer.Ordinal);
+        return Fit([.. run.Results.Where(r => r.Mesh is not null && annotation.ContainsKey(r.Image)).Select(r => (r.Mesh!, annotation[r.Image]))], options, card);
+    }
+
+    /// <summary>
+    /// A Markdown section: each variant cross-validated (<see cref="CrossValidate"/>, 10 folds) with its summary and the
+    /// paired difference from the published table.
+    /// </summary>
+    public static string CrossValidationMarkdown(LandmarkRun published, IReadOnlyList<AnnotatedImage> images, IReadOnlyList<CorrespondenceFitOptions> variants)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        var c = CultureInfo.InvariantCulture;
+        var md = new System.Text.StringBuilder("\n### Fitted correspondence, 10-fold cross-validation over images\n\n");
+        md.Append("Each 68-scheme point an affine combination of nearby mesh vertices, shrunk toward the published table (`FittedMeshTo68`); ");
+        md.Append("each image scored by a fit made on the other nine folds.\n\n");
+        foreach (var options in variants)
+        {
+            var cv = CrossValidate(published, images, options);
+            md.Append(c, $"#### {options.Candidates} candidate vertices, ridge {options.Ridge}, {(options.YawTerm ? "weights linear in the yaw cue" : "fixed weights")}\n\n");
+            md.Append(cv.Markdown(null));
+            md.Append(LandmarkComparison.Paired(cv, published).Markdown("fitted", "published"));
+            md.Append('\n');
+        }
+
+        return md.ToString();
+    }
+
     /// <summary>The same run scored with another correspondence (its meshes as they are; no model runs again).</summary>
     public static LandmarkRun Rescore(LandmarkRun run, IReadOnlyList<AnnotatedImage> images, Func<IReadOnlyList<Point3>, Point2[]> map)
     {

@@ -108,39 +108,25 @@ internal static partial class AuditCommand
             : what;
     }
 
-    /// <summary>The cross-validated fitted correspondence (declared variants), paired with the published table; writes the full fit when asked.</summary>
+    /// <summary>The cross-validated fitted correspondence (the declared variants), and the full fit written when asked.</summary>
     private static string FitSection(LandmarkRun published, IReadOnlyList<AnnotatedImage> images, string folder, string? writeTo)
     {
+        var md = FittedMeshTo68.CrossValidationMarkdown(published, images, [new CorrespondenceFitOptions(YawTerm: false), new CorrespondenceFitOptions()]);
+        if (writeTo is null)
+        {
+            return md;
+        }
+
         var c = CultureInfo.InvariantCulture;
-        var md = new System.Text.StringBuilder("\n### Fitted correspondence, 10-fold cross-validation over images\n\n");
-        md.Append("Each 68-scheme point an affine combination of nearby mesh vertices, shrunk toward the published table (`FittedMeshTo68`); ");
-        md.Append("each image scored by a fit made on the other nine folds.\n\n");
-        CorrespondenceFitOptions[] variants = [new(YawTerm: false), new()];
-        foreach (var options in variants)
+        var detected = published.Results.Count(r => r.Mesh is not null);
+        var card = new Dictionary<string, string>
         {
-            var cv = FittedMeshTo68.CrossValidate(published, images, options);
-            md.Append(c, $"#### {options.Candidates} candidate vertices, ridge {options.Ridge}, {(options.YawTerm ? "weights linear in the yaw cue" : "fixed weights")}\n\n");
-            md.Append(cv.Markdown(null));
-            md.Append(LandmarkComparison.Paired(cv, published).Markdown("fitted", "published"));
-            md.Append('\n');
-        }
-
-        if (writeTo is not null)
-        {
-            var detected = published.Results.Where(r => r.Mesh is not null).ToArray();
-            var annotation = images.ToDictionary(i => i.Image, i => i.Annotation, StringComparer.Ordinal);
-            var card = new Dictionary<string, string>
-            {
-                ["fittedOn"] = string.Create(c, $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)))} ({detected.Length} detected images)"),
-                ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd", c),
-                ["method"] = "ridge least squares over annotated meshes, shrunk toward the published table (MeshTo68); see docs/accuracy.md, Landmarks",
-            };
-            var full = FittedMeshTo68.Fit([.. detected.Select(r => (r.Mesh!, annotation[r.Image]))], new CorrespondenceFitOptions(), card);
-            File.WriteAllText(writeTo, full.ToJson());
-            md.Append(c, $"Wrote the fit on all {detected.Length} detected images to `{writeTo}`.\n");
-        }
-
-        return md.ToString();
+            ["fittedOn"] = string.Create(c, $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)))} ({detected} detected images)"),
+            ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd", c),
+            ["method"] = "ridge least squares over annotated meshes, shrunk toward the published table (MeshTo68); see docs/accuracy.md, Landmarks",
+        };
+        File.WriteAllText(writeTo, FittedMeshTo68.FitAll(published, images, new CorrespondenceFitOptions(), card).ToJson());
+        return md + string.Create(c, $"Wrote the fit on all {detected} detected images to `{writeTo}`.\n");
     }
 
     internal static async Task<LoadedStillFaces> LoadStillFacesAsync(CliStore store, CancellationToken ct)

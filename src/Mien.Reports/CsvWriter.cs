@@ -64,7 +64,7 @@ public sealed class CsvWriter : IDisposable
         "lean", "leanConfidence", "headTilt", "headTiltConfidence", "shoulderTilt", "shoulderTiltConfidence",
         "shouldersRaised", "shouldersRaisedConfidence", "movementEnergy", "movementEnergyConfidence",
         "fidgeting", "fidgetingConfidence", "handToFace", "handToFaceConfidence", "armsCrossed", "armsCrossedConfidence",
-        "skinUsable", "skinQualityWeight", "ita", "itaCategory", "monk", "monkConfidence", "erythemaIndex", "roughness", "shinePercent",
+        "skinUsable", "skinQualityWeight", "skinColourReference", "ita", "itaCategory", "monk", "monkConfidence", "erythemaIndex", "roughness", "shinePercent",
         "heartRate", "heartRateQuality", "heartRateSnrDb", "heartRateIssue", "gesture",
         "asymMouthCorner", "asymEyeAperture", "asymBrow", "asymNasolabial", "asymSmileExcursion", "asymReliable",
         "perclos", "eyesClosedFor", "longClosures", "yawns", "drowsyNods", "gazeAwayFor", "alertLevel",
@@ -212,6 +212,7 @@ public sealed class CsvWriter : IDisposable
         var skin = face.Skin;
         Text(skin is null ? null : skin.Quality.IsUsable ? "true" : "false");
         Cell(skin is null ? null : Precision.Ratio(skin.Quality.Weight));
+        Text(skin?.Quality.Colour is { } colour ? JsonlWriter.Kebab(colour.Reference) : null);
         Cell(skin?.Face is { } f1 ? Precision.Degrees(f1.Tone.Ita) : null);
         Text(skin?.Face is { } fc ? JsonlWriter.Kebab(fc.Tone.Category) : null);
         Cell(skin?.Face is { } f2 ? f2.Tone.Monk : null);

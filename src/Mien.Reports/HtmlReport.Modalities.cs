@@ -393,6 +393,13 @@ public static partial class HtmlReport
             var summary = skin.Summary;
             w.Write("<div class=\"skin\"><h3>Skin <small>");
             w.Write($"{Markup.Number(summary.FramesUsed, 0)} of {Markup.Number(summary.FramesAdded, 0)} measured frames usable");
+            if (summary.FramesUsed > 0)
+            {
+                w.Write(summary.EyeWhiteFrames == summary.FramesUsed
+                    ? "; colours referenced to the whites of the eyes"
+                    : $"; colours referenced to the whites of the eyes in {Markup.Number(summary.EyeWhiteFrames, 0)}, the camera's white balance in the rest (a coloured light moves their tone)");
+            }
+
             w.Write("</small></h3>\n");
             if (summary.FramesUsed == 0)
             {

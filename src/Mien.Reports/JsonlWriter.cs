@@ -544,6 +544,21 @@ public sealed class JsonlWriter : IDisposable
         w.WriteStartObject("skin");
         w.WriteBoolean("usable", skin.Quality.IsUsable);
         w.WriteNumberOrNull("qualityWeight", Precision.Ratio(skin.Quality.Weight));
+        if (skin.Quality.Colour is { } colour)
+        {
+            w.WriteString("colourReference", Kebab(colour.Reference));
+            if (colour.Note is { } note)
+            {
+                w.WriteString("colourReferenceNote", note);
+            }
+            else
+            {
+                w.WriteNumberOrNull("colourExposure", Precision.Ratio(colour.Exposure));
+                w.WriteNumberOrNull("colourCastRed", Precision.Ratio(colour.RedCast));
+                w.WriteNumberOrNull("colourCastBlue", Precision.Ratio(colour.BlueCast));
+            }
+        }
+
         if (skin.Quality.Reasons.Count > 0)
         {
             w.WriteStartArray("reasons");

@@ -32,6 +32,7 @@ public readonly record struct SkinSample(TimeSpan Time, float Ita, float Lightne
 /// <param name="Regions">Per-region aggregates.</param>
 /// <param name="Category">ITA category of the aggregated ITA°, when any.</param>
 /// <param name="Series">Per-frame face values of the usable frames, in time order (for timelines).</param>
+/// <param name="EyeWhiteFrames">Usable frames whose colours were referenced to the whites of the eyes; the other usable frames kept the camera's white balance, so a colour cast of the light moves their tone.</param>
 public sealed record SkinSummary(
     int FramesAdded,
     int FramesUsed,
@@ -39,7 +40,8 @@ public sealed record SkinSummary(
     IReadOnlyList<SkinMetricAggregate> Face,
     IReadOnlyList<SkinRegionAggregate> Regions,
     ItaCategory? Category,
-    IReadOnlyList<SkinSample> Series)
+    IReadOnlyList<SkinSample> Series,
+    int EyeWhiteFrames = 0)
 {
     /// <summary>The face-level aggregate of <paramref name="metric"/>, or null.</summary>
     public SkinMetricAggregate? Get(SkinMetric metric) => Face.FirstOrDefault(m => m.Metric == metric);
@@ -106,7 +108,8 @@ public sealed class SkinAggregator
         }
 
         var ita = face.FirstOrDefault(m => m.Metric == SkinMetric.Ita);
-        return new SkinSummary(_added, _used.Count, new Dictionary<string, int>(_rejections, StringComparer.Ordinal), face, regions, ita is null ? null : CieLab.Category(ita.Value), [.. _series.OrderBy(s => s.Time)]);
+        return new SkinSummary(_added, _used.Count, new Dictionary<string, int>(_rejections, StringComparer.Ordinal), face, regions, ita is null ? null : CieLab.Category(ita.Value), [.. _series.OrderBy(s => s.Time)],
+            _used.Count(u => u.Frame.Quality.Colour?.Reference == SkinColourReference.EyeWhites));
     }
 
     private static IEnumerable<SkinMetric> RegionMetrics(SkinRegion region)

@@ -326,8 +326,10 @@ public sealed class SkinAnalyzer : IDisposable
 
         if (Illuminant(frame, mesh, faceWidth) is { } lighting)
         {
-            return Reject([lighting], faceWidth, float.NaN, rawMedianL, clippedFraction);
+            var refused = Reject([lighting], faceWidth, float.NaN, rawMedianL, clippedFraction);
+            return refused with { Quality = refused.Quality with { Colour = LastColour } };
         }
+
         for (var i = 0; i < Pixels; i++)
         {
             if (labels[i] == 0)
@@ -348,7 +350,8 @@ public sealed class SkinAnalyzer : IDisposable
         if (Options.Illumination != IlluminationNormalization.None && (model.L > Options.MaxLightness || model.L < Options.MinLightness))
         {
             // The eye whites put the skin outside the range a camera records it in: the reference is not credible.
-            return Reject([Issue("lighting", $"insufficient quality: lighting: after normalising to the whites of the eyes face skin median L* is {model.L:F0} (limits {Options.MinLightness:F0}–{Options.MaxLightness:F0})")], faceWidth, float.NaN, rawMedianL, clippedFraction);
+            var dark = Reject([Issue("lighting", $"insufficient quality: lighting: after normalising to the whites of the eyes face skin median L* is {model.L:F0} (limits {Options.MinLightness:F0}–{Options.MaxLightness:F0})")], faceWidth, float.NaN, rawMedianL, clippedFraction);
+            return dark with { Quality = dark.Quality with { Colour = LastColour } };
         }
 
         var usableCount = 0;
@@ -412,7 +415,7 @@ public sealed class SkinAnalyzer : IDisposable
             weight = Math.Clamp(sharpness / (2 * Options.MinSharpness), 0, 1) * Math.Clamp(usableFraction / 0.8f, 0, 1) * poseFactor;
         }
 
-        var quality = new SkinQuality(reasons.Count == 0, reasons, weight, faceWidth, sharpness, rawMedianL, clippedFraction, usableFraction);
+        var quality = new SkinQuality(reasons.Count == 0, reasons, weight, faceWidth, sharpness, rawMedianL, clippedFraction, usableFraction, LastColour);
         var face = reasons.Count == 0 ? FaceLevel(regions, stats, labels, flags, l, a, b) : null;
         return new SkinFrame(quality, regions, face);
     }
@@ -423,16 +426,23 @@ public sealed class SkinAnalyzer : IDisposable
     /// W_c · linear / white_c: the lit sclera (white_c) goes to the reference white W_c, which removes exposure gain
     /// and the light's colour (any per-channel gain) exactly. When the whites cannot be measured (closed eyes, small
     /// or low-resolution faces, the two eyes disagree) the camera's own exposure and white balance are kept rather
-    /// than guessed (<see cref="LastCorrection"/> says which); when they can and say the correction would be large,
+    /// than guessed (<see cref="SkinQuality.Colour"/> says which, and why); when they can and say the correction would be large,
     /// the frame is refused.
     /// </summary>
     private SkinIssue? Illuminant(Mat frame, IReadOnlyList<Point3> mesh, float faceWidth)
     {
         LastWhites = default;
-        LastCorrection = default;
+        LastColour = null;
         FillLut(1, 1, 1);
-        if (Options.Illumination == IlluminationNormalization.None || faceWidth < Options.MinEyeWhiteFaceWidth)
+        if (Options.Illumination == IlluminationNormalization.None)
         {
+            LastColour = SkinColourCorrection.Camera("illumination normalisation is off: camera exposure and white balance are kept");
+            return null;
+        }
+
+        if (faceWidth < Options.MinEyeWhiteFaceWidth)
+        {
+            LastColour = SkinColourCorrection.Camera($"the face is {faceWidth:F0} px wide; the whites of the eyes serve as the colour reference from {Options.MinEyeWhiteFaceWidth:F0} px, so the camera white balance is kept");
             return null;
         }
 
@@ -442,6 +452,7 @@ public sealed class SkinAnalyzer : IDisposable
         bool rightOk = IsReference(right), leftOk = IsReference(left);
         if (!rightOk && !leftOk)
         {
+            LastColour = SkinColourCorrection.Camera("the whites of the eyes could not be measured (closed, covered, too few pixels or clipped), so the camera white balance is kept");
             return null;
         }
 
@@ -453,6 +464,7 @@ public sealed class SkinAnalyzer : IDisposable
             var disagreement = Math.Max(Math.Abs(right.LogRg - left.LogRg), Math.Abs(right.LogBg - left.LogBg));
             if (disagreement > MathF.Log(Options.MaxEyeWhiteDisagreement))
             {
+                LastColour = SkinColourCorrection.Camera($"the two eye whites disagree in colour (×{MathF.Exp(disagreement):F2}, limit ×{Options.MaxEyeWhiteDisagreement:F2}), so the camera white balance is kept");
                 return null;
             }
 
@@ -469,15 +481,17 @@ public sealed class SkinAnalyzer : IDisposable
         // Colour: the lit sclera's chromaticity against that of a typical sclera (slightly warm, not grey).
         var castR = (logR - logG) - Options.WhiteLogRedGreen;
         var castB = (logB - logG) - Options.WhiteLogBlueGreen;
+
+        // Exposure: the sclera's luminance against the reference white.
+        var whiteY = (0.2126729f * MathF.Exp(logR)) + (0.7151522f * MathF.Exp(logG)) + (0.0721750f * MathF.Exp(logB));
+        var gain = Options.ReferenceWhite / whiteY;
+        LastColour = new SkinColourCorrection(SkinColourReference.EyeWhites, null, gain, MathF.Exp(castR), MathF.Exp(castB));
         var maxColour = MathF.Log(Options.MaxColourCorrection);
         if (Math.Abs(castR) > maxColour || Math.Abs(castB) > maxColour)
         {
             return Issue("lighting", $"insufficient quality: lighting: the whites of the eyes show a strong colour cast (red ×{MathF.Exp(castR):F2}, blue ×{MathF.Exp(castB):F2} relative to green; limit ×{Options.MaxColourCorrection:F2} either way)");
         }
 
-        // Exposure: the sclera's luminance against the reference white.
-        var whiteY = (0.2126729f * MathF.Exp(logR)) + (0.7151522f * MathF.Exp(logG)) + (0.0721750f * MathF.Exp(logB));
-        var gain = Options.ReferenceWhite / whiteY;
         if (gain > Options.MaxExposureCorrection || gain < 1 / Options.MaxExposureCorrection)
         {
             return Issue("lighting", $"insufficient quality: lighting: the face would need an exposure correction of ×{gain:F2} (limit ×{1 / Options.MaxExposureCorrection:F2}–×{Options.MaxExposureCorrection:F2}) to bring the whites of the eyes to the reference");
@@ -486,7 +500,6 @@ public sealed class SkinAnalyzer : IDisposable
         // Reference white per channel: the reference chromaticity at luminance ReferenceWhite.
         var g0 = Options.ReferenceWhite / ((0.2126729f * MathF.Exp(Options.WhiteLogRedGreen)) + 0.7151522f + (0.0721750f * MathF.Exp(Options.WhiteLogBlueGreen)));
         FillLut(g0 * MathF.Exp(Options.WhiteLogBlueGreen) / MathF.Exp(logB), g0 / MathF.Exp(logG), g0 * MathF.Exp(Options.WhiteLogRedGreen) / MathF.Exp(logR));
-        LastCorrection = (true, gain, MathF.Exp(castR), MathF.Exp(castB));
         return null;
     }
 
@@ -515,8 +528,8 @@ public sealed class SkinAnalyzer : IDisposable
     /// <summary>The eye whites of the last call that got as far as the illumination estimate (right, left).</summary>
     internal (EyeWhite Right, EyeWhite Left) LastWhites { get; private set; }
 
-    /// <summary>The correction of the last call: whether the eye whites were used, the exposure gain applied and the red and blue cast they showed (relative to green).</summary>
-    internal (bool EyeWhites, float Gain, float CastR, float CastB) LastCorrection { get; private set; }
+    /// <summary>The colour reference of the last call that reached the illuminant estimate (written into its <see cref="SkinQuality.Colour"/>).</summary>
+    private SkinColourCorrection? LastColour { get; set; }
 
     /// <summary>Robust face skin colour: medians and spreads over all polygon pixels that are not clipped.</summary>
     private SkinColourModel SkinModel(ReadOnlySpan<byte> labels, ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b)

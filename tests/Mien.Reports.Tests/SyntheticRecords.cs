@@ -67,7 +67,9 @@ internal static class SyntheticRecords
         track, new FaceBox(200, 20, 90, 95), 0.9f, 0.95f, new HeadPose(-20, 0, 0), null, new EyeState(0.1f, 0.1f, 0.3f, true), 0.05f, null, null)
     {
         Body = new BodyCues(t, false, "shoulders not visible", null, null, null, null, null, null, null, null, null),
-        Skin = new SkinFrame(new SkinQuality(false, [new SkinIssue("face-too-small", "face is 38 px wide, needs ≥ 80")], 0, 38, 0.5f, 50, 0, 0.2f), [], null),
+        // Eyes closed (blink): the whites cannot be the colour reference, so the camera's colours were kept; then refused as blurred.
+        Skin = new SkinFrame(new SkinQuality(false, [new SkinIssue("blurred", "sharpness 0.10 L* RMS Laplacian, needs ≥ 0.20")], 0, 90, 0.1f, 50, 0, 0.8f,
+            SkinColourCorrection.Camera("the whites of the eyes could not be measured (closed, covered, too few pixels or clipped), so the camera white balance is kept")), [], null),
         Occlusion = new FaceOcclusion(0.82f, 0.1f, true, false) { Withheld = ["expression", "identity"] },
     };
 
@@ -83,7 +85,7 @@ internal static class SyntheticRecords
             new(SkinRegion.RightCheek, 900, 800, null, tone, 1.5f, 1, 17, 1, 0.2f, 3),
             new(SkinRegion.Forehead, 900, 10, new SkinIssue("region-covered", "10 usable pixels, needs ≥ 200"), null, null, null, null, null, null, null),
         ];
-        return new SkinFrame(new SkinQuality(true, [], 0.8f, 200, 0.9f, 60, 0.01f, 0.8f), regions, face);
+        return new SkinFrame(new SkinQuality(true, [], 0.8f, 200, 0.9f, 60, 0.01f, 0.8f, new SkinColourCorrection(SkinColourReference.EyeWhites, null, 1.12f, 1.03f, 0.96f)), regions, face);
     }
 
     /// <summary>skin.json for one face measured over four frames, with a suggestion, a rejection reason and a trend.</summary>

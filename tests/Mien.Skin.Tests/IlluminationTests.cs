@@ -1,4 +1,6 @@
+using Mien.Results;
 using Mien.Testing;
+using OpenCvSharp;
 using Xunit.Abstractions;
 
 namespace Mien.Skin.Tests;
@@ -26,7 +28,7 @@ public sealed class IlluminationTests(SkinFaces faces, ITestOutputHelper output)
             var (image, face) = await faces.LargestFaceAsync(path);
             using (image)
             {
-                if (analyzer.Analyze(image, face.Landmarks, face.Pose).Face is null || !analyzer.LastCorrection.EyeWhites)
+                if (analyzer.Analyze(image, face.Landmarks, face.Pose) is not { Face: not null, Quality.Colour.Reference: SkinColourReference.EyeWhites })
                 {
                     continue;
                 }
@@ -35,7 +37,7 @@ public sealed class IlluminationTests(SkinFaces faces, ITestOutputHelper output)
                 foreach (var (gain, cast) in conditions)
                 {
                     using var lit = Synthetic.Relight(image, gain, 1, cast);
-                    if (analyzer.Analyze(lit, face.Landmarks, face.Pose).Face is { } f && analyzer.LastCorrection.EyeWhites)
+                    if (analyzer.Analyze(lit, face.Landmarks, face.Pose) is { Face: { } f, Quality.Colour.Reference: SkinColourReference.EyeWhites })
                     {
                         itas.Add(f.Tone.Ita);
                     }
@@ -83,7 +85,7 @@ public sealed class IlluminationTests(SkinFaces faces, ITestOutputHelper output)
             var (image, face) = await faces.LargestFaceAsync(path);
             using (image)
             {
-                if (analyzer.Analyze(image, face.Landmarks, face.Pose).Face is null || !analyzer.LastCorrection.EyeWhites)
+                if (analyzer.Analyze(image, face.Landmarks, face.Pose) is not { Face: not null, Quality.Colour.Reference: SkinColourReference.EyeWhites })
                 {
                     continue;
                 }
@@ -102,5 +104,49 @@ public sealed class IlluminationTests(SkinFaces faces, ITestOutputHelper output)
         }
 
         Assert.True(SharedData.Root is null, "no face with usable eye whites among the HELEN test faces");
+    }
+
+    [Fact]
+    public async Task Every_measurement_says_what_set_its_colours_and_the_eye_whites_see_a_cast_put_on_the_light()
+    {
+        using var analyzer = new SkinAnalyzer();
+        using var off = new SkinAnalyzer(new SkinAnalyzerOptions { Illumination = IlluminationNormalization.None });
+        foreach (var path in BackdropTests.Photos(faces, 40))
+        {
+            var (image, face) = await faces.LargestFaceAsync(path);
+            using (image)
+            {
+                if (analyzer.Analyze(image, face.Landmarks, face.Pose) is not { Face: not null, Quality: { Colour: { Reference: SkinColourReference.EyeWhites } colour } quality })
+                {
+                    continue;
+                }
+
+                Assert.Null(colour.Note);
+                Assert.InRange(colour.Exposure, 0.4f, 2.5f);
+
+                // A red light ×1.15 (linear): the whites must see that cast, and no blue one.
+                using var red = Synthetic.Relight(image, 1, 1, (1, 1, 1.15f));
+                var lit = analyzer.Analyze(red, face.Landmarks, face.Pose).Quality.Colour;
+                Assert.NotNull(lit);
+                Assert.Equal(SkinColourReference.EyeWhites, lit.Reference);
+                Assert.InRange(lit.RedCast / colour.RedCast, 1.12f, 1.18f);
+                Assert.InRange(lit.BlueCast / colour.BlueCast, 0.97f, 1.03f);
+
+                var camera = off.Analyze(image, face.Landmarks, face.Pose).Quality.Colour;
+                Assert.Equal(SkinColourReference.Camera, camera?.Reference);
+                Assert.StartsWith("illumination normalisation is off", camera!.Note, StringComparison.Ordinal);
+                Assert.Equal((1f, 1f, 1f), (camera.Exposure, camera.RedCast, camera.BlueCast));
+
+                // The same face shrunk to 150 px: measurable, but too small for the whites, so the camera's colours, and why.
+                var k = 150f / quality.FaceWidthPx;
+                using var small = image.Resize(new Size((int)(image.Cols * k), (int)(image.Rows * k)), 0, 0, InterpolationFlags.Area);
+                var shrunk = analyzer.Analyze(small, [.. face.Landmarks!.Select(p => new Point3(p.X * k, p.Y * k, p.Z * k))], face.Pose).Quality.Colour;
+                Assert.Equal(SkinColourReference.Camera, shrunk?.Reference);
+                Assert.Contains("px wide; the whites of the eyes serve as the colour reference from 250 px", shrunk!.Note, StringComparison.Ordinal);
+                return;
+            }
+        }
+
+        Assert.Fail("no face with usable eye whites among the test photos");
     }
 }

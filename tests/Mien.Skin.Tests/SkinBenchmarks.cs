@@ -33,14 +33,14 @@ public sealed class SkinBenchmarks(SkinFaces faces, ITestOutputHelper output)
             var (image, face) = await faces.LargestFaceAsync(path);
             using var _ = image;
             var frame = analyzer.Analyze(image, face.Landmarks, face.Pose);
-            var key = frame.Face is null ? string.Join("+", frame.Quality.Reasons.Select(r => r.Code).Distinct()) : analyzer.LastCorrection.EyeWhites ? "measured: eye-white reference" : "measured: camera colours";
+            var key = frame.Face is null ? string.Join("+", frame.Quality.Reasons.Select(r => r.Code).Distinct()) : frame.Quality.Colour?.Reference == SkinColourReference.EyeWhites ? "measured: eye-white reference" : "measured: camera colours";
             outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
             if (frame.Face is not { } original)
             {
                 continue;
             }
 
-            var group = analyzer.LastCorrection.EyeWhites ? "eye" : "camera";
+            var group = frame.Quality.Colour?.Reference == SkinColourReference.EyeWhites ? "eye" : "camera";
             for (var k = 0; k < 5; k++)
             {
                 clockEye.Start();

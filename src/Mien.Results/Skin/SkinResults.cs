@@ -43,6 +43,7 @@ public sealed record SkinIssue(string Code, string Message)
 /// <param name="MedianLightness">Median L* of face skin before illumination normalisation.</param>
 /// <param name="ClippedFraction">Share of face-skin pixels with a channel at 250 or more (or 5 or less) before normalisation.</param>
 /// <param name="UsableSkinFraction">Share of the regions' polygon pixels kept by the skin-colour model.</param>
+/// <param name="Colour">What set the colours of the measurement (null when the frame was refused before the illuminant was estimated).</param>
 public sealed record SkinQuality(
     bool IsUsable,
     IReadOnlyList<SkinIssue> Reasons,
@@ -51,7 +52,32 @@ public sealed record SkinQuality(
     float Sharpness,
     float MedianLightness,
     float ClippedFraction,
-    float UsableSkinFraction);
+    float UsableSkinFraction,
+    SkinColourCorrection? Colour = null);
+
+/// <summary>What the colours of a skin measurement were referenced to.</summary>
+public enum SkinColourReference
+{
+    /// <summary>The whites of the eyes: exposure and any per-channel colour cast removed.</summary>
+    EyeWhites,
+
+    /// <summary>The camera's own exposure and white balance, kept because no reference could be trusted (or normalisation is off): a colour cast of the light moves the tone.</summary>
+    Camera,
+}
+
+/// <summary>
+/// How one frame's skin colours were normalised — the difference between a colour-constant tone and the camera's.
+/// </summary>
+/// <param name="Reference">Eye whites or the camera's colours.</param>
+/// <param name="Note">Why the camera's colours were kept, with the measured value and the limit (null with the eye whites).</param>
+/// <param name="Exposure">Gain that brought the whites of the eyes to the reference white (1 with the camera's colours).</param>
+/// <param name="RedCast">Red cast the whites showed relative to green and to a typical sclera (×; 1 = none, 1 with the camera's colours).</param>
+/// <param name="BlueCast">Blue cast, the same way.</param>
+public sealed record SkinColourCorrection(SkinColourReference Reference, string? Note, float Exposure, float RedCast, float BlueCast)
+{
+    /// <summary>The camera's colours kept, and why.</summary>
+    public static SkinColourCorrection Camera(string note) => new(SkinColourReference.Camera, note, 1, 1, 1);
+}
 
 /// <summary>Colour and tone of a skin area (after illumination normalisation).</summary>
 /// <param name="Median">Per-channel median L*, a*, b*.</param>

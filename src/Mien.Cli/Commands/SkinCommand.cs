@@ -120,7 +120,7 @@ internal static class SkinCommand
                 await File.WriteAllTextAsync(Path.Combine(target, "skin.json"), lastText, CancellationToken.None);
                 if (!parse.GetValue(json))
                 {
-                    Print(item.Path, run.Faces, subjectId is null ? null : trends, target);
+                    Print(item.Path, run.Faces, run.CameraNotes, subjectId is null ? null : trends, target);
                 }
 
                 var status = measured.Count > 0 ? "measured" : "no-usable-face";
@@ -162,7 +162,7 @@ internal static class SkinCommand
         return command;
     }
 
-    private sealed record SkinRun(long Frames, List<SkinJsonFace> Faces, SessionEnd End, Provenance? Provenance);
+    private sealed record SkinRun(long Frames, List<SkinJsonFace> Faces, SessionEnd End, Provenance? Provenance, IReadOnlyDictionary<int, string> CameraNotes);
 
     /// <summary>One input through an analysis session; writes its overlays into <paramref name="folder"/>.</summary>
     private static async Task<SkinRun> MeasureAsync(ModelSet models, string path, PipelineOptions pipeline, Provenance provenance, string folder, CancellationToken ct)
@@ -191,7 +191,7 @@ internal static class SkinCommand
             results.Add(new SkinJsonFace(id, skin.Summary, skin.Suggestions, collector.LastRejection(id), overlay is null ? null : Path.GetFileName(overlay)));
         }
 
-        return new SkinRun(completed.Summary.FramesAnalysed, results, completed.End, completed.Summary.Provenance);
+        return new SkinRun(completed.Summary.FramesAnalysed, results, completed.End, completed.Summary.Provenance, collector.CameraNotes);
     }
 
     /// <summary>
@@ -260,7 +260,7 @@ internal static class SkinCommand
         console.WriteLine($"→ {Path.Combine(folder, "skin-combined.json")}");
     }
 
-    private static void Print(string spec, List<SkinJsonFace> results, IReadOnlyList<SkinTrend>? trends, string folder)
+    private static void Print(string spec, List<SkinJsonFace> results, IReadOnlyDictionary<int, string> cameraNotes, IReadOnlyList<SkinTrend>? trends, string folder)
     {
         var console = CliConsole.Out();
         if (results.Count == 0)
@@ -304,6 +304,14 @@ internal static class SkinCommand
             console.WriteLine($"face #{r.TrackId}: insufficient quality: {string.Join("; ", r.Reasons)}");
         }
 
+        // A tone from the camera's colours is not colour-constant: say so beside the numbers.
+        foreach (var r in results.Where(r => r.Summary.FramesUsed > r.Summary.EyeWhiteFrames))
+        {
+            var s = r.Summary;
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"face #{r.TrackId}: colours from the camera's white balance in {s.FramesUsed - s.EyeWhiteFrames} of {s.FramesUsed} frames ({cameraNotes.GetValueOrDefault(r.TrackId, "the whites of the eyes were not usable as a reference")}): a coloured light moves ITA° and MST there"));
+        }
+
         foreach (var r in results.Where(r => r.Suggestions.Count > 0))
         {
             foreach (var s in r.Suggestions)
@@ -333,6 +341,9 @@ internal static class SkinCommand
 
         public IReadOnlyList<SkinIssue> LastRejection(int trackId) => _rejections.TryGetValue(trackId, out var r) ? r : [];
 
+        /// <summary>Per track, why the camera's colours were kept on its last usable frame that kept them.</summary>
+        public Dictionary<int, string> CameraNotes { get; } = [];
+
         public void Write(AnalysisUpdate update)
         {
             switch (update)
@@ -343,6 +354,10 @@ internal static class SkinCommand
                         if (face.Skin is { Quality.IsUsable: false } rejected)
                         {
                             _rejections[face.TrackId] = rejected.Quality.Reasons;
+                        }
+                        else if (face.Skin?.Quality.Colour?.Note is { } note)
+                        {
+                            CameraNotes[face.TrackId] = note;
                         }
                     }
 

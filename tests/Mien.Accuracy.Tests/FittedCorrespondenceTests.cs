@@ -103,6 +103,8 @@ public sealed class FittedCorrespondenceTests(AccuracyModels models)
     [Theory]
     [InlineData("{}", "\"format\" is not")]
     [InlineData("[1,2", "not a fitted 478→68 correspondence")]
+    [InlineData("{\"format\":\"mien.mesh-to-68.fitted/1\"}", "the file has no \"options\"")]
+    [InlineData("{\"format\":\"mien.mesh-to-68.fitted/1\",\"options\":{\"candidates\":12,\"ridge\":1}}", "\"options\" has no \"yawTerm\"")]
     [InlineData("{\"format\":\"mien.mesh-to-68.fitted/1\",\"options\":{\"candidates\":12,\"ridge\":1,\"yawTerm\":true},\"points\":[]}", "0 points, expected 68")]
     [InlineData("{\"format\":\"mien.mesh-to-68.fitted/1\",\"options\":{\"candidates\":0,\"ridge\":1,\"yawTerm\":true},\"points\":[]}", "Candidates = 0")]
     public void A_file_that_is_not_a_fitted_correspondence_is_refused_naming_the_problem(string json, string expected)
@@ -114,14 +116,16 @@ public sealed class FittedCorrespondenceTests(AccuracyModels models)
     }
 
     [Fact]
-    public void A_point_with_out_of_range_vertices_or_weights_not_summing_to_one_is_refused()
+    public void A_point_with_out_of_range_vertices_or_weights_that_do_not_sum_to_one_and_zero_is_refused()
     {
         var good = FittedMeshTo68.LoadShipped().ToJson();
         var badVertex = good.Replace("\"vertices\":[127,", "\"vertices\":[900,", StringComparison.Ordinal);
         var badWeights = System.Text.RegularExpressions.Regex.Replace(good, "\"base\":\\[[-0-9.]+,", "\"base\":[5,");
+        var badYaw = System.Text.RegularExpressions.Regex.Replace(good, "\"yaw\":\\[[-0-9.]+,", "\"yaw\":[0.5,");
 
         Assert.Contains("point 0 is malformed", Assert.Throws<InputException>(() => FittedMeshTo68.FromJson(badVertex, "f")).Message, StringComparison.Ordinal);
         Assert.Contains("point 0 is malformed", Assert.Throws<InputException>(() => FittedMeshTo68.FromJson(badWeights, "f")).Message, StringComparison.Ordinal);
+        Assert.Contains("point 0 is malformed", Assert.Throws<InputException>(() => FittedMeshTo68.FromJson(badYaw, "f")).Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -221,14 +221,21 @@ public sealed class FittedMeshTo68
     /// </summary>
     public static string CrossValidationMarkdown(LandmarkRun published, IReadOnlyList<AnnotatedImage> images, IReadOnlyList<CorrespondenceFitOptions> variants)
     {
+        ArgumentNullException.ThrowIfNull(published);
         ArgumentNullException.ThrowIfNull(variants);
         var c = CultureInfo.InvariantCulture;
         var md = new System.Text.StringBuilder("\n### Fitted correspondence, 10-fold cross-validation over images\n\n");
+        var detected = published.Results.Count(r => r.Mesh is not null);
+        if (detected < CrossValidationFolds)
+        {
+            return md.Append(c, $"Not cross-validated: {detected} image(s) with a detected face, and 10-fold cross-validation needs at least {CrossValidationFolds}.\n").ToString();
+        }
+
         md.Append("Each 68-scheme point an affine combination of nearby mesh vertices, shrunk toward the published table (`FittedMeshTo68`); ");
         md.Append("each image scored by a fit made on the other nine folds.\n\n");
         foreach (var options in variants)
         {
-            var cv = CrossValidate(published, images, options);
+            var cv = CrossValidate(published, images, options, CrossValidationFolds);
             md.Append(c, $"#### {options.Candidates} candidate vertices, ridge {options.Ridge}, {(options.YawTerm ? "weights linear in the yaw cue" : "fixed weights")}\n\n");
             md.Append(cv.Markdown(null));
             md.Append(LandmarkComparison.Paired(cv, published).Markdown("fitted", "published"));
@@ -290,9 +297,10 @@ public sealed class FittedMeshTo68
                 throw new InputException($"{source}: not a fitted 478→68 correspondence (\"format\" is not \"{Format}\").");
             }
 
-            var o = root["options"] ?? throw new InputException($"{source}: no \"options\".");
-            var options = new CorrespondenceFitOptions(o["candidates"]!.GetValue<int>(), o["ridge"]!.GetValue<double>(), o["yawTerm"]!.GetValue<bool>()).Validate();
-            var array = root["points"]?.AsArray() ?? throw new InputException($"{source}: no \"points\".");
+            JsonNode Field(JsonNode parent, string name, string where) => parent[name] ?? throw new InputException($"{source}: {where} has no \"{name}\".");
+            var o = Field(root, "options", "the file");
+            var options = new CorrespondenceFitOptions(Field(o, "candidates", "\"options\"").GetValue<int>(), Field(o, "ridge", "\"options\"").GetValue<double>(), Field(o, "yawTerm", "\"options\"").GetValue<bool>()).Validate();
+            var array = Field(root, "points", "the file").AsArray();
             if (array.Count != Pts68.Count)
             {
                 throw new InputException($"{source}: {array.Count} points, expected {Pts68.Count}.");
@@ -300,13 +308,18 @@ public sealed class FittedMeshTo68
 
             var points = array.Select((p, i) =>
             {
-                var vertices = p!["vertices"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
-                var b = p["base"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
-                var c = p["yaw"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+                var where = string.Create(CultureInfo.InvariantCulture, $"point {i}");
+                var node = p ?? throw new InputException($"{source}: {where} is null.");
+                int[] vertices = [.. Field(node, "vertices", where).AsArray().Select(v => (v ?? throw new InputException($"{source}: {where} has a null vertex.")).GetValue<int>())];
+                double[] Weights(string name) => [.. Field(node, name, where).AsArray().Select(v => (v ?? throw new InputException($"{source}: {where} has a null weight.")).GetValue<double>())];
+                var b = Weights("base");
+                var c = Weights("yaw");
+
+                // Σ base = 1 and Σ yaw = 0 are what make the mapping move with the image; anything else is not a fit.
                 if (vertices.Length == 0 || b.Length != vertices.Length || (c.Length != 0 && c.Length != vertices.Length)
-                    || vertices.Any(v => v is < 0 or >= 468) || b.Concat(c).Any(w => !double.IsFinite(w)) || Math.Abs(b.Sum() - 1) > 1e-4)
+                    || vertices.Any(v => v is < 0 or >= 468) || b.Concat(c).Any(w => !double.IsFinite(w)) || Math.Abs(b.Sum() - 1) > 1e-4 || Math.Abs(c.Sum()) > 1e-4)
                 {
-                    throw new InputException($"{source}: point {i} is malformed (vertices 0–467, one finite weight each, base weights summing to 1).");
+                    throw new InputException($"{source}: {where} is malformed (vertices 0–467, one finite weight each, base weights summing to 1, yaw weights to 0).");
                 }
 
                 return new FittedPoint(vertices, b, c);
@@ -314,7 +327,7 @@ public sealed class FittedMeshTo68
             var card = (root["card"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? string.Empty) ?? [];
             return new FittedMeshTo68(points, options, card);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or InvalidOptionException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidOptionException)
         {
             throw new InputException($"{source}: not a fitted 478→68 correspondence ({e.Message}).", e);
         }
@@ -339,6 +352,9 @@ public sealed class FittedMeshTo68
     }
 
     private const string Format = "mien.mesh-to-68.fitted/1";
+
+    /// <summary>Folds of the audit's cross-validation.</summary>
+    private const int CrossValidationFolds = 10;
 
     /// <summary>Mean mesh (first 468 vertices) and mean annotation in an eye-aligned frame (origin between the mesh's outer eye corners, x along them, unit their distance).</summary>
     private static (Point2[] Vertices, Point2[] Annotation) MeanShapes(IReadOnlyList<(IReadOnlyList<Point3> Mesh, IReadOnlyList<Point2> Annotation)> samples)

@@ -119,6 +119,11 @@ internal static partial class AuditCommand
 
         var c = CultureInfo.InvariantCulture;
         var detected = published.Results.Count(r => r.Mesh is not null);
+        if (detected == 0)
+        {
+            throw new InputException($"{folder}: no annotated face was found, so there is nothing to fit --write-correspondence to.");
+        }
+
         var card = new Dictionary<string, string>
         {
             ["fittedOn"] = string.Create(c, $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)))} ({detected} detected images)"),

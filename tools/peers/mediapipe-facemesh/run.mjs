@@ -44,7 +44,15 @@ try {
   const lines = [];
   let found = 0, totalMs = 0;
   for (const [i, file] of images.entries()) {
-    const r = await page.evaluate((url) => window.meshOf(url), `/img/${encodeURIComponent(file)}`);
+    let r;
+    try {
+      r = await page.evaluate((url) => window.meshOf(url), `/img/${encodeURIComponent(file)}`);
+    } catch (e) {
+      // An image the browser cannot decode is recorded with no face and the reason, not a crash of the whole run.
+      console.error(`${file}: ${e.message.split('\n')[0]}`);
+      lines.push(JSON.stringify({ file, error: e.message.split('\n')[0], faces: [] }));
+      continue;
+    }
     found += r.faces.length > 0 ? 1 : 0;
     totalMs += r.ms;
     lines.push(JSON.stringify({ file, width: r.width, height: r.height, ms: Math.round(r.ms * 10) / 10, faces: r.faces.map((f) => ({ box: f.box.map((v) => Math.round(v * 100) / 100), mesh: f.mesh.map((p) => p.map((v) => Math.round(v * 100) / 100)) })) }));

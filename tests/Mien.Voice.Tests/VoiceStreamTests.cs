@@ -171,7 +171,7 @@ public sealed class VoiceStreamTests(VoiceFixture fx, ITestOutputHelper output) 
     {
         float[] samples;
         int rate;
-        if (AudioTestData.EmoDbDir is { } dir)
+        if (SharedData.Find(AudioTestData.EmoDbDirPath) is { } dir)
         {
             samples = [.. Directory.GetFiles(dir, "03a0*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(4).SelectMany(f => WavReader.Read(f).Mono.Concat(new float[8000]))];
             rate = 16_000;

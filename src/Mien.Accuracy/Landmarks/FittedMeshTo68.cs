@@ -76,9 +76,15 @@ public sealed class FittedMeshTo68
     /// 454 on the right) along the eye axis (33 → 263): (left − right) ÷ (left + right), so 0 for a frontal face and
     /// toward ±1 as the head turns. Scale- and roll-free; 0 when the geometry is degenerate.
     /// </summary>
+    /// <exception cref="ArgumentException">Fewer than 468 mesh points.</exception>
     public static double YawCue(IReadOnlyList<Point3> mesh)
     {
         ArgumentNullException.ThrowIfNull(mesh);
+        if (mesh.Count < 468)
+        {
+            throw new ArgumentException($"a face mesh has 468 or 478 points, got {mesh.Count}", nameof(mesh));
+        }
+
         double ax = mesh[263].X - mesh[33].X, ay = mesh[263].Y - mesh[33].Y;
         var norm = Math.Sqrt((ax * ax) + (ay * ay));
         if (!(norm > 1e-9))

@@ -144,7 +144,8 @@ public sealed class Int8QuantizationTests
             var x = Input(random);
             Update("x", x);
             using var value = OrtValue.CreateTensorValueFromMemory(x, [1, 2, Side, Side]);
-            using var outputs = session.Run(new RunOptions(), ["x"], [value], tensors);
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, ["x"], [value], tensors);
             for (var t = 0; t < tensors.Count; t++)
             {
                 Update(tensors[t], outputs[t].GetTensorDataAsSpan<float>());
@@ -159,7 +160,8 @@ public sealed class Int8QuantizationTests
     private static float[] Run(InferenceSession session, float[] x)
     {
         using var value = OrtValue.CreateTensorValueFromMemory(x, [1, 2, Side, Side]);
-        using var outputs = session.Run(new RunOptions(), ["x"], [value], [session.OutputNames[0]]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, ["x"], [value], [session.OutputNames[0]]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 }

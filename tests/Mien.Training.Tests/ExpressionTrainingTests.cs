@@ -238,7 +238,8 @@ public sealed class ExpressionTrainingTests(SmallExpressionRun run) : IClassFixt
         }
 
         using var value = OrtValue.CreateTensorValueFromMemory(input, [n, 64, 64, 1]);
-        using var outputs = session.Run(new RunOptions(), [session.InputNames[0]], [value], [session.OutputNames[0]]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [session.InputNames[0]], [value], [session.OutputNames[0]]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 }

@@ -39,8 +39,10 @@ public sealed class ResNet18StartTests
             }
 
             using var original = OrtValue.CreateTensorValueFromMemory(rgb, [1, 3, 224, 224]);
-            using var prepared = prep.Run(new RunOptions(), [prep.InputNames[0]], [original], [prep.OutputNames[0]]);
-            using var features = resnet.Run(new RunOptions(), [resnet.InputNames[0]], [prepared[0]], [resnet.OutputNames[0]]);
+            // Run options held (and disposed) here: an inline `new RunOptions()` can be finalised while the native run still uses it.
+            using var runOptions = new RunOptions();
+            using var prepared = prep.Run(runOptions, [prep.InputNames[0]], [original], [prep.OutputNames[0]]);
+            using var features = resnet.Run(runOptions, [resnet.InputNames[0]], [prepared[0]], [resnet.OutputNames[0]]);
             var expected = features[0].GetTensorDataAsSpan<float>().ToArray();
 
             using var scope = torch.NewDisposeScope();

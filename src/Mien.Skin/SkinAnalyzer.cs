@@ -176,8 +176,8 @@ public sealed class SkinAnalyzer : IDisposable
 
     private static SkinFrame Reject(SkinIssue issue, float faceWidth) => Reject([issue], faceWidth);
 
-    private static SkinFrame Reject(IReadOnlyList<SkinIssue> reasons, float faceWidth, float sharpness = float.NaN, float medianL = float.NaN, float clipped = float.NaN, float usable = float.NaN) =>
-        new(new SkinQuality(false, reasons, 0, faceWidth, sharpness, medianL, clipped, usable), [], null);
+    private static SkinFrame Reject(IReadOnlyList<SkinIssue> reasons, float faceWidth, float sharpness = float.NaN, float medianL = float.NaN, float clipped = float.NaN, float usable = float.NaN, SkinColourCorrection? colour = null) =>
+        new(new SkinQuality(false, reasons, 0, faceWidth, sharpness, medianL, clipped, usable, colour), [], null);
 
     private static float Distance(Point3 a, Point3 b) => MathF.Sqrt(((a.X - b.X) * (a.X - b.X)) + ((a.Y - b.Y) * (a.Y - b.Y)));
 
@@ -326,8 +326,7 @@ public sealed class SkinAnalyzer : IDisposable
 
         if (Illuminant(frame, mesh, faceWidth) is { } lighting)
         {
-            var refused = Reject([lighting], faceWidth, float.NaN, rawMedianL, clippedFraction);
-            return refused with { Quality = refused.Quality with { Colour = LastColour } };
+            return Reject([lighting], faceWidth, float.NaN, rawMedianL, clippedFraction, colour: LastColour);
         }
 
         for (var i = 0; i < Pixels; i++)
@@ -350,8 +349,7 @@ public sealed class SkinAnalyzer : IDisposable
         if (Options.Illumination != IlluminationNormalization.None && (model.L > Options.MaxLightness || model.L < Options.MinLightness))
         {
             // The eye whites put the skin outside the range a camera records it in: the reference is not credible.
-            var dark = Reject([Issue("lighting", $"insufficient quality: lighting: after normalising to the whites of the eyes face skin median L* is {model.L:F0} (limits {Options.MinLightness:F0}–{Options.MaxLightness:F0})")], faceWidth, float.NaN, rawMedianL, clippedFraction);
-            return dark with { Quality = dark.Quality with { Colour = LastColour } };
+            return Reject([Issue("lighting", $"insufficient quality: lighting: after normalising to the whites of the eyes face skin median L* is {model.L:F0} (limits {Options.MinLightness:F0}–{Options.MaxLightness:F0})")], faceWidth, float.NaN, rawMedianL, clippedFraction, colour: LastColour);
         }
 
         var usableCount = 0;

@@ -196,11 +196,9 @@ public sealed class ExitCodeTests
     [Fact]
     public async Task Audit_landmarks_refuses_a_peer_mesh_file_that_is_missing_or_not_humans_records_before_running_anything()
     {
-        var folder = Directory.CreateTempSubdirectory("mien-peer-").FullName;
+        var folder = await AnnotatedFolderAsync("mien-peer-");
         try
         {
-            await File.WriteAllLinesAsync(Path.Combine(folder, "face.pts"), ["{", .. Enumerable.Range(0, 68).Select(i => $"{i} {i}"), "}"]);
-            await File.WriteAllBytesAsync(Path.Combine(folder, "face.jpg"), [0xFF, 0xD8]);
             var output = Path.Combine(folder, "out");
             var missing = Path.Combine(folder, "nowhere.jsonl");
             var (code, _, stderr) = await InProcessMien.RunAsync("audit", "landmarks", folder, "--peer-mesh", missing, "-o", output);
@@ -223,11 +221,9 @@ public sealed class ExitCodeTests
     [Fact]
     public async Task Audit_landmarks_refuses_an_unknown_correspondence_or_a_file_that_is_not_one_before_running_anything()
     {
-        var folder = Directory.CreateTempSubdirectory("mien-fit-").FullName;
+        var folder = await AnnotatedFolderAsync("mien-fit-");
         try
         {
-            await File.WriteAllLinesAsync(Path.Combine(folder, "face.pts"), ["{", .. Enumerable.Range(0, 68).Select(i => $"{i} {i}"), "}"]);
-            await File.WriteAllBytesAsync(Path.Combine(folder, "face.jpg"), [0xFF, 0xD8]);
             var output = Path.Combine(folder, "out");
             var (code, _, stderr) = await InProcessMien.RunAsync("audit", "landmarks", folder, "--correspondence", "nosuch", "-o", output);
             Assert.Equal(ExitCodes.Usage, code);
@@ -302,5 +298,14 @@ public sealed class ExitCodeTests
 
         Assert.Equal(ExitCodes.Table.Select(r => r.Code), rows.Select(r => r.Code));
         Assert.Equal(ExitCodes.Table.Select(r => r.Meaning), rows.Select(r => r.Meaning));
+    }
+
+    /// <summary>A temporary folder with one 68-point annotation and a truncated JPEG beside it: enough for `audit landmarks` to start.</summary>
+    private static async Task<string> AnnotatedFolderAsync(string prefix)
+    {
+        var folder = Directory.CreateTempSubdirectory(prefix).FullName;
+        await File.WriteAllLinesAsync(Path.Combine(folder, "face.pts"), ["{", .. Enumerable.Range(0, 68).Select(i => $"{i} {i}"), "}"]);
+        await File.WriteAllBytesAsync(Path.Combine(folder, "face.jpg"), [0xFF, 0xD8]);
+        return folder;
     }
 }

@@ -68,9 +68,14 @@ internal static partial class AuditCommand
                 md += $"\n### {name}, scored the same way\n\n" + peer.Markdown(null) + "\n" + LandmarkComparison.Paired(run, peer).Markdown("Mien", name);
             }
 
-            if (parse.GetValue(fit) || parse.GetValue(writeFit) is not null)
+            if (parse.GetValue(fit))
             {
-                md += FitSection(published, images, parse.GetValue(folder)!, parse.GetValue(writeFit));
+                md += FittedMeshTo68.CrossValidationMarkdown(published, images, [new CorrespondenceFitOptions(YawTerm: false), new CorrespondenceFitOptions()]);
+            }
+
+            if (parse.GetValue(writeFit) is { } writeTo)
+            {
+                md += WriteFit(published, images, parse.GetValue(folder)!, writeTo);
             }
 
             Write(outDir, "landmarks.md", md);
@@ -108,15 +113,9 @@ internal static partial class AuditCommand
             : what;
     }
 
-    /// <summary>The cross-validated fitted correspondence (the declared variants), and the full fit written when asked.</summary>
-    private static string FitSection(LandmarkRun published, IReadOnlyList<AnnotatedImage> images, string folder, string? writeTo)
+    /// <summary>Fits the correspondence on every detected image of the set and writes it, with its card.</summary>
+    private static string WriteFit(LandmarkRun published, IReadOnlyList<AnnotatedImage> images, string folder, string writeTo)
     {
-        var md = FittedMeshTo68.CrossValidationMarkdown(published, images, [new CorrespondenceFitOptions(YawTerm: false), new CorrespondenceFitOptions()]);
-        if (writeTo is null)
-        {
-            return md;
-        }
-
         var c = CultureInfo.InvariantCulture;
         var detected = published.Results.Count(r => r.Mesh is not null);
         if (detected == 0)
@@ -131,7 +130,7 @@ internal static partial class AuditCommand
             ["method"] = "ridge least squares over annotated meshes, shrunk toward the published table (MeshTo68); see docs/accuracy.md, Landmarks",
         };
         File.WriteAllText(writeTo, FittedMeshTo68.FitAll(published, images, new CorrespondenceFitOptions(), card).ToJson());
-        return md + string.Create(c, $"Wrote the fit on all {detected} detected images to `{writeTo}`.\n");
+        return string.Create(c, $"\nWrote the fit on all {detected} detected images to `{writeTo}`.\n");
     }
 
     internal static async Task<LoadedStillFaces> LoadStillFacesAsync(CliStore store, CancellationToken ct)
